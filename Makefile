@@ -1,0 +1,127 @@
+# gridcase - build, test, run, install.
+#   make            binaries in build/bin, library in build/lib
+#   make test       ASan + UBSan build in build/test, then every test
+#   make run        the daemon on the sample city, data in ./var/gridcase
+#   make deps       installs missing Debian packages (run as root)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+VERSION = 0.1.0
+
+DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
+               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev
+PKGS = libczmq libzmq libprotobuf-c lmdb libsodium
+
+CC ?= cc
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC \
+              -DGC_VERSION='"$(VERSION)"' \
+              -DGC_SAMPLE_CITY='"$(PREFIX)/share/gridcase/sample-city.cfg"' \
+              -I$(BUILD)/gen -Iinclude -Idaemon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+SANFLAGS = -fsanitize=address,undefined
+ifeq ($(SANITIZE),1)
+CFLAGS_OPT = -O1 $(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += $(SANFLAGS)
+else
+CFLAGS_OPT = -O2
+endif
+CFLAGS += $(CFLAGS_BASE) $(CFLAGS_OPT)
+LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+GEN = $(BUILD)/gen/gridcase.pb-c.c $(BUILD)/gen/gridcase.pb-c.h
+DAEMON_SRC = daemon/gc_store.c daemon/gc_util.c daemon/gc_config.c daemon/gc_request.c \
+             daemon/gc_lifecycle.c daemon/gc_server.c
+DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/gridcase.pb-c.o
+LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/gen/gridcase.pb-c.o
+TEST_NAMES = test_store test_units test_e2e
+TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
+
+BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
+LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
+
+.PHONY: all deps test tests run clean install format lint
+.SECONDARY:
+
+all: $(BINS) $(LIBS)
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	else echo "all dependencies are installed"; fi
+
+$(BUILD)/gen/gridcase.pb-c.c $(BUILD)/gen/gridcase.pb-c.h: proto/gridcase.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -Iproto proto/gridcase.proto
+
+$(BUILD)/obj/gen/gridcase.pb-c.o: $(BUILD)/gen/gridcase.pb-c.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(GEN) $(wildcard daemon/*.h include/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/gridcased: $(BUILD)/obj/daemon/gridcased.o $(DAEMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/gridcase: $(BUILD)/obj/clients/gridcase.o $(BUILD)/lib/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/lib/libgridcase.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/lib/libgridcase.so: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libgridcase.so.0 $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_store: $(BUILD)/obj/tests/test_store.o $(DAEMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_units: $(BUILD)/obj/tests/test_units.o $(DAEMON_OBJ) $(BUILD)/lib/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(filter-out $(BUILD)/obj/gen/gridcase.pb-c.o,$^) $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_e2e: $(BUILD)/obj/tests/test_e2e.o $(BUILD)/lib/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+tests: $(BINS) $(TESTS)
+
+# The test run: sanitizer build in build/test, then every test program;
+# the last line says "N passed, N failed".
+test:
+	@$(MAKE) --no-print-directory BUILD=build/test SANITIZE=1 tests
+	@tests/run.sh build/test
+
+run: $(BINS)
+	$(BUILD)/bin/gridcased -c deploy/sample-city.cfg -d var/gridcase
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/share/gridcase
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BUILD)/lib/libgridcase.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/lib/libgridcase.so $(DESTDIR)$(PREFIX)/lib/libgridcase.so.0
+	ln -sf libgridcase.so.0 $(DESTDIR)$(PREFIX)/lib/libgridcase.so
+	install -m 644 include/gridcase.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 proto/gridcase.proto deploy/sample-city.cfg $(DESTDIR)$(PREFIX)/share/gridcase/
+
+format:
+	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/lib/*.c include/*.h tests/*.c tests/*.h
+
+lint: $(GEN)
+	clang-format --dry-run --Werror daemon/*.c daemon/*.h clients/*.c clients/lib/*.c include/*.h tests/*.c tests/*.h
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --suppress=missingIncludeSystem -I include -I daemon -I $(BUILD)/gen \
+	  daemon clients tests
+
+clean:
+	rm -rf build

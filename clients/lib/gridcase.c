@@ -1,0 +1,272 @@
+/*  libgridcase - the client library. See include/gridcase.h. */
+#include "gridcase.h"
+
+#include <czmq.h>
+#include <fcntl.h>
+#include <sys/file.h>
+
+struct _gridcase_t {
+    char *endpoint;
+    zsock_t *dealer;
+    uint8_t client_id[16];
+    uint64_t sequence; //  the next one to use
+    Gridcase__Role role;
+    char *actor;
+    int timeout;
+};
+
+static zsock_t *
+s_connect (const char *endpoint)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (!dealer)
+        return NULL;
+    zsock_set_linger (dealer, 0);
+    zsock_set_sndhwm (dealer, 100000);
+    zsock_set_rcvhwm (dealer, 100000);
+    if (zsock_connect (dealer, "%s", endpoint) < 0) {
+        zsock_destroy (&dealer);
+        return NULL;
+    }
+    return dealer;
+}
+
+gridcase_t *
+gridcase_new (const char *endpoint, const uint8_t *client_id, uint64_t first_sequence)
+{
+    gridcase_t *self = (gridcase_t *) zmalloc (sizeof (gridcase_t));
+    self->endpoint = strdup (endpoint);
+    self->dealer = s_connect (endpoint);
+    if (!self->dealer) {
+        gridcase_destroy (&self);
+        return NULL;
+    }
+    memcpy (self->client_id, client_id, 16);
+    self->sequence = first_sequence ? first_sequence : 1;
+    self->timeout = 10000;
+    return self;
+}
+
+void
+gridcase_destroy (gridcase_t **self_p)
+{
+    gridcase_t *self = *self_p;
+    if (self) {
+        zsock_destroy (&self->dealer);
+        free (self->endpoint);
+        free (self->actor);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+gridcase_set_actor (gridcase_t *self, Gridcase__Role role, const char *id)
+{
+    self->role = role;
+    free (self->actor);
+    self->actor = id ? strdup (id) : NULL;
+}
+
+void
+gridcase_set_timeout (gridcase_t *self, int msecs)
+{
+    self->timeout = msecs;
+}
+
+static int
+s_send (gridcase_t *self, Gridcase__Request *request)
+{
+    Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
+    Gridcase__Actor *saved = request->actor;
+    if (self->actor && !request->actor) {
+        actor.role = self->role;
+        actor.id = self->actor;
+        request->actor = &actor;
+    }
+    request->client_id.data = self->client_id;
+    request->client_id.len = 16;
+    size_t size = gridcase__request__get_packed_size (request);
+    zframe_t *frame = zframe_new (NULL, size);
+    gridcase__request__pack (request, zframe_data (frame));
+    request->actor = saved;
+    return zframe_send (&frame, self->dealer, 0);
+}
+
+uint64_t
+gridcase_send (gridcase_t *self, Gridcase__Request *request)
+{
+    request->sequence = self->sequence++;
+    return s_send (self, request) == 0 ? request->sequence : 0;
+}
+
+int
+gridcase_recv (gridcase_t *self, Gridcase__Reply **reply_p, int timeout)
+{
+    zpoller_t *poller = zpoller_new (self->dealer, NULL);
+    void *which = zpoller_wait (poller, timeout);
+    zpoller_destroy (&poller);
+    if (!which)
+        return GRIDCASE_EUNREACHABLE;
+    zframe_t *frame = zframe_recv (self->dealer);
+    if (!frame)
+        return GRIDCASE_EUNREACHABLE;
+    Gridcase__Reply *reply =
+      gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    if (!reply)
+        return GRIDCASE_ELOCAL;
+    *reply_p = reply;
+    return reply->result_case == GRIDCASE__REPLY__RESULT_ERROR ? GRIDCASE_EREPLY : GRIDCASE_OK;
+}
+
+int
+gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_p)
+{
+    *reply_p = NULL;
+    request->sequence = self->sequence++;
+    int64_t deadline = zclock_mono () + self->timeout;
+    int attempt_timeout = 1000;
+    if (s_send (self, request))
+        return GRIDCASE_ELOCAL;
+    while (true) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            return GRIDCASE_EUNREACHABLE;
+        int wait = attempt_timeout < left ? attempt_timeout : (int) left;
+        Gridcase__Reply *reply = NULL;
+        int rc = gridcase_recv (self, &reply, wait);
+        if (rc == GRIDCASE_OK || rc == GRIDCASE_EREPLY) {
+            //  A reply to this request, or an error the daemon could not tie
+            //  to any request (it did not decode): both answer this call
+            if (reply->sequence == request->sequence || reply->sequence == 0) {
+                *reply_p = reply;
+                return rc;
+            }
+            gridcase__reply__free_unpacked (reply, NULL); //  late reply to an earlier call
+            continue;
+        }
+        if (rc == GRIDCASE_ELOCAL)
+            continue;
+        //  No reply in time: reconnect (dropping what is queued) and resend
+        //  the same request id; the daemon will not apply it twice
+        zsock_destroy (&self->dealer);
+        self->dealer = s_connect (self->endpoint);
+        if (!self->dealer || s_send (self, request))
+            return GRIDCASE_ELOCAL;
+        if (attempt_timeout < 4000)
+            attempt_timeout *= 2;
+    }
+}
+
+int
+gridcase_identity_reserve (const char *dir, uint8_t *client_id, uint64_t *first_sequence,
+                           uint64_t count)
+{
+    if (zsys_dir_create ("%s", dir))
+        return -1;
+    char path[1024];
+    snprintf (path, sizeof (path), "%s/client", dir);
+    int fd = open (path, O_RDWR | O_CREAT, 0600);
+    if (fd < 0)
+        return -1;
+    if (flock (fd, LOCK_EX)) {
+        close (fd);
+        return -1;
+    }
+    //  The file holds "<32 hex digits> <next sequence>\n"
+    char text[128] = "";
+    ssize_t size = read (fd, text, sizeof (text) - 1);
+    text[size > 0 ? size : 0] = 0;
+    char hex[33];
+    unsigned long long next = 0;
+    bool valid = sscanf (text, "%32s %llu", hex, &next) == 2 && strlen (hex) == 32 && next > 0;
+    for (int i = 0; valid && i < 16; i++) {
+        unsigned byte;
+        valid = sscanf (hex + 2 * i, "%2x", &byte) == 1;
+        client_id[i] = (uint8_t) byte;
+    }
+    if (!valid) {
+        //  A new client: 16 random bytes
+        int random = open ("/dev/urandom", O_RDONLY);
+        valid = random >= 0 && read (random, client_id, 16) == 16;
+        if (random >= 0)
+            close (random);
+        next = 1;
+    }
+    int rc = -1;
+    if (valid) {
+        *first_sequence = next;
+        for (int i = 0; i < 16; i++)
+            snprintf (hex + 2 * i, 3, "%02x", client_id[i]);
+        int len = snprintf (text, sizeof (text), "%s %llu\n", hex,
+                            (unsigned long long) (next + count));
+        if (lseek (fd, 0, SEEK_SET) == 0 && ftruncate (fd, 0) == 0
+            && write (fd, text, (size_t) len) == len && fsync (fd) == 0)
+            rc = 0;
+    }
+    flock (fd, LOCK_UN);
+    close (fd);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Names: the enum value's name without its prefix, in lower case
+
+static const char *
+s_enum_name (const ProtobufCEnumDescriptor *desc, int value, size_t prefix, char *buffer,
+             size_t size)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value (desc, value);
+    if (!v || strlen (v->name) <= prefix)
+        return "unspecified";
+    size_t i;
+    for (i = 0; i + 1 < size && v->name[prefix + i]; i++)
+        buffer[i] = (char) tolower ((unsigned char) v->name[prefix + i]);
+    buffer[i] = 0;
+    return buffer;
+}
+
+//  Names are kept in small per-value caches so callers need not free them
+#define S_NAME_FN(fn, type, desc, prefix)                                                      \
+    const char *fn (type value)                                                                \
+    {                                                                                          \
+        static char names[64][40];                                                             \
+        int slot = (int) value >= 0 && (int) value < 64 ? (int) value : 0;                     \
+        return s_enum_name (&desc, (int) value, strlen (prefix), names[slot], 40);             \
+    }
+
+S_NAME_FN (gridcase_error_name, Gridcase__ErrorCode, gridcase__error_code__descriptor, "ERROR_")
+S_NAME_FN (gridcase_severity_name, Gridcase__Severity, gridcase__severity__descriptor,
+           "SEVERITY_")
+S_NAME_FN (gridcase_state_name, Gridcase__State, gridcase__state__descriptor, "STATE_")
+S_NAME_FN (gridcase_level_name, Gridcase__Level, gridcase__level__descriptor, "LEVEL_")
+S_NAME_FN (gridcase_role_name, Gridcase__Role, gridcase__role__descriptor, "ROLE_")
+S_NAME_FN (gridcase_event_name, Gridcase__EventType, gridcase__event_type__descriptor, "EVENT_")
+
+static int
+s_enum_parse (const ProtobufCEnumDescriptor *desc, const char *prefix, const char *name)
+{
+    char full[64];
+    size_t len = strlen (prefix);
+    if (!name || len + strlen (name) >= sizeof (full))
+        return 0;
+    memcpy (full, prefix, len);
+    for (size_t i = 0; name[i]; i++)
+        full[len + i] = name[i] == '-' ? '_' : (char) toupper ((unsigned char) name[i]);
+    full[len + strlen (name)] = 0;
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name (desc, full);
+    return v ? v->value : 0;
+}
+
+Gridcase__Severity
+gridcase_severity_parse (const char *name)
+{
+    return (Gridcase__Severity) s_enum_parse (&gridcase__severity__descriptor, "SEVERITY_", name);
+}
+
+Gridcase__Role
+gridcase_role_parse (const char *name)
+{
+    return (Gridcase__Role) s_enum_parse (&gridcase__role__descriptor, "ROLE_", name);
+}

@@ -1,0 +1,319 @@
+/*  gc_request - decoding and validating requests. See gc_request.h. */
+#include "gc_request.h"
+#include "gc_util.h"
+
+#include <czmq.h>
+#include <math.h>
+
+//  Unpacking one request may use at most this much memory
+#define GC_UNPACK_BUDGET (512 * 1024)
+#define GC_CHUNK_SIZE (64 * 1024)
+
+typedef struct _chunk_t {
+    struct _chunk_t *next;
+    size_t size;
+    size_t used;
+    max_align_t data[];
+} chunk_t;
+
+struct _gc_arena_t {
+    chunk_t *chunks;
+    size_t budget; //  bytes left for the request being unpacked
+};
+
+gc_arena_t *
+gc_arena_new (void)
+{
+    return (gc_arena_t *) zmalloc (sizeof (gc_arena_t));
+}
+
+void
+gc_arena_reset (gc_arena_t *self)
+{
+    //  Keep one standard chunk for the next batch
+    chunk_t *keep = NULL;
+    while (self->chunks) {
+        chunk_t *chunk = self->chunks;
+        self->chunks = chunk->next;
+        if (!keep && chunk->size == GC_CHUNK_SIZE)
+            keep = chunk;
+        else
+            free (chunk);
+    }
+    if (keep) {
+        keep->used = 0;
+        keep->next = NULL;
+        self->chunks = keep;
+    }
+}
+
+void
+gc_arena_destroy (gc_arena_t **self_p)
+{
+    gc_arena_t *self = *self_p;
+    if (self) {
+        gc_arena_reset (self);
+        free (self->chunks);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void *
+s_arena_alloc (void *data, size_t size)
+{
+    gc_arena_t *self = (gc_arena_t *) data;
+    size = (size + sizeof (max_align_t) - 1) & ~(sizeof (max_align_t) - 1);
+    if (size > self->budget)
+        return NULL; //  protobuf-c turns this into a failed unpack
+    self->budget -= size;
+    chunk_t *chunk = self->chunks;
+    if (!chunk || chunk->size - chunk->used < size) {
+        size_t chunk_size = size > GC_CHUNK_SIZE ? size : GC_CHUNK_SIZE;
+        chunk = (chunk_t *) malloc (sizeof (chunk_t) + chunk_size);
+        if (!chunk)
+            return NULL;
+        chunk->size = chunk_size;
+        chunk->used = 0;
+        chunk->next = self->chunks;
+        self->chunks = chunk;
+    }
+    void *result = (char *) chunk->data + chunk->used;
+    chunk->used += size;
+    return result;
+}
+
+static void
+s_arena_free (void *data, void *pointer)
+{
+    (void) data;
+    (void) pointer; //  freed with the whole arena
+}
+
+//  --------------------------------------------------------------------------
+//  Limits per field, by name
+
+static size_t
+s_string_limit (const char *field)
+{
+    static const struct {
+        const char *name;
+        size_t limit;
+    } limits[] = {
+      {"title", 200},         {"description", 4000}, {"address", 500}, {"text", 4000},
+      {"note", 4000},         {"reason", 2000},      {"comment", 2000}, {"path", 1024},
+      {"detail", 4000},
+    };
+    for (size_t i = 0; i < sizeof (limits) / sizeof (limits[0]); i++)
+        if (streq (field, limits[i].name))
+            return limits[i].limit;
+    return 64; //  ids: grids, categories, cases, queues, departments, areas
+}
+
+static bool
+s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, size_t why_size,
+         int depth)
+{
+    const ProtobufCMessageDescriptor *desc = message->descriptor;
+    if (depth > 4) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
+        snprintf (why, why_size, "messages nested too deep");
+        return false;
+    }
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields[i];
+        const char *member = (const char *) message + field->offset;
+        size_t count = 1;
+        if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t chosen = *(const uint32_t *) ((const char *) message + field->quantifier_offset);
+            if (chosen != field->id)
+                continue;
+        }
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            count = *(const size_t *) ((const char *) message + field->quantifier_offset);
+            if (count > GC_REPEATED_MAX) {
+                *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
+                snprintf (why, why_size, "%s: %zu entries, at most %d", field->name, count,
+                          GC_REPEATED_MAX);
+                return false;
+            }
+            member = count ? *(const char *const *) member : NULL;
+        }
+        for (size_t k = 0; k < count; k++) {
+            const char *item;
+            switch (field->type) {
+                case PROTOBUF_C_TYPE_STRING: {
+                    item = field->label == PROTOBUF_C_LABEL_REPEATED
+                             ? ((const char *const *) member)[k]
+                             : *(const char *const *) member;
+                    size_t len = item ? strlen (item) : 0;
+                    size_t limit = s_string_limit (field->name);
+                    if (len > limit) {
+                        *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
+                        snprintf (why, why_size, "%s: %zu bytes, at most %zu", field->name, len,
+                                  limit);
+                        return false;
+                    }
+                    if (!gc_utf8_valid (item, len)) {
+                        *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+                        snprintf (why, why_size, "%s: not valid UTF-8", field->name);
+                        return false;
+                    }
+                    break;
+                }
+                case PROTOBUF_C_TYPE_BYTES: {
+                    const ProtobufCBinaryData *bytes =
+                      field->label == PROTOBUF_C_LABEL_REPEATED
+                        ? &((const ProtobufCBinaryData *) member)[k]
+                        : (const ProtobufCBinaryData *) member;
+                    if (bytes->len > 64) {
+                        *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
+                        snprintf (why, why_size, "%s: %zu bytes, at most 64", field->name,
+                                  bytes->len);
+                        return false;
+                    }
+                    break;
+                }
+                case PROTOBUF_C_TYPE_ENUM: {
+                    int value = field->label == PROTOBUF_C_LABEL_REPEATED
+                                  ? ((const int *) member)[k]
+                                  : *(const int *) member;
+                    if (!protobuf_c_enum_descriptor_get_value (
+                          (const ProtobufCEnumDescriptor *) field->descriptor, value)) {
+                        *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+                        snprintf (why, why_size, "%s: unknown value %d", field->name, value);
+                        return false;
+                    }
+                    break;
+                }
+                case PROTOBUF_C_TYPE_DOUBLE: {
+                    double value = *(const double *) member;
+                    if (!isfinite (value)) {
+                        *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+                        snprintf (why, why_size, "%s: not a finite number", field->name);
+                        return false;
+                    }
+                    break;
+                }
+                case PROTOBUF_C_TYPE_MESSAGE: {
+                    const ProtobufCMessage *sub =
+                      field->label == PROTOBUF_C_LABEL_REPEATED
+                        ? ((const ProtobufCMessage *const *) member)[k]
+                        : *(const ProtobufCMessage *const *) member;
+                    if (sub && !s_check (sub, code, why, why_size, depth + 1))
+                        return false;
+                    break;
+                }
+                default:
+                    break;
+            }
+        }
+    }
+    return true;
+}
+
+Gridcase__Request *
+gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__ErrorCode *code,
+                   char *why, size_t why_size)
+{
+    if (size > GC_REQUEST_MAX) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
+        snprintf (why, why_size, "request of %zu bytes, at most %d", size, GC_REQUEST_MAX);
+        return NULL;
+    }
+    ProtobufCAllocator allocator = {s_arena_alloc, s_arena_free, arena};
+    arena->budget = GC_UNPACK_BUDGET;
+    Gridcase__Request *request =
+      gridcase__request__unpack (&allocator, size, (const uint8_t *) data);
+    if (!request) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
+        snprintf (why, why_size, "not a gridcase Request (%zu bytes do not decode)", size);
+        return NULL;
+    }
+    if (!s_check (&request->base, code, why, why_size, 0))
+        return NULL;
+    if (request->client_id.len != 16) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
+        snprintf (why, why_size, "client_id must be 16 bytes, not %zu", request->client_id.len);
+        return NULL;
+    }
+    if (request->sequence == 0) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
+        snprintf (why, why_size, "sequence must be greater than 0");
+        return NULL;
+    }
+    if (request->op_case == GRIDCASE__REQUEST__OP__NOT_SET) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
+        snprintf (why, why_size, "no operation in the request");
+        return NULL;
+    }
+    return request;
+}
+
+bool
+gc_request_is_read (const Gridcase__Request *request)
+{
+    switch (request->op_case) {
+        case GRIDCASE__REQUEST__OP_GET:
+        case GRIDCASE__REQUEST__OP_LIST:
+        case GRIDCASE__REQUEST__OP_JOURNAL:
+        case GRIDCASE__REQUEST__OP_STATS:
+        case GRIDCASE__REQUEST__OP_BACKUP:
+            return true;
+        default:
+            return false;
+    }
+}
+
+const char *
+gc_request_op_name (const Gridcase__Request *request)
+{
+    const ProtobufCFieldDescriptor *field =
+      protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+    return field ? field->name : "none";
+}
+
+//  --------------------------------------------------------------------------
+//  Replies
+
+void
+gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Reply *reply)
+{
+    if (request) {
+        reply->client_id = request->client_id;
+        reply->sequence = request->sequence;
+    }
+    out->code = reply->result_case == GRIDCASE__REPLY__RESULT_ERROR
+                  ? reply->error->code
+                  : GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+    out->size = gridcase__reply__get_packed_size (reply);
+    out->data = (uint8_t *) malloc (out->size ? out->size : 1);
+    assert (out->data); //  out of memory for a reply: nothing sensible is left to do
+    gridcase__reply__pack (reply, out->data);
+}
+
+void
+gc_reply_error (gc_reply_t *out, const Gridcase__Request *request, Gridcase__ErrorCode code,
+                const char *format, ...)
+{
+    char message[512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof (message), format, args);
+    va_end (args);
+    Gridcase__Error error = GRIDCASE__ERROR__INIT;
+    error.code = code;
+    error.message = message;
+    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+    reply.result_case = GRIDCASE__REPLY__RESULT_ERROR;
+    reply.error = &error;
+    gc_reply_pack (out, request, &reply);
+}
+
+void
+gc_reply_free (gc_reply_t *out)
+{
+    free (out->data);
+    out->data = NULL;
+    out->size = 0;
+}

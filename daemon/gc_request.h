@@ -1,0 +1,47 @@
+/*  gc_request - decoding and validating what arrives on the command socket:
+    size checked before unpack, unpack through a bounded arena, then every
+    string, enum, byte field and repeated count checked against its limit. */
+#ifndef GC_REQUEST_H_INCLUDED
+#define GC_REQUEST_H_INCLUDED
+
+#include "gridcase.pb-c.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+//  The largest request accepted; larger ones get ERROR_TOO_LARGE
+#define GC_REQUEST_MAX (64 * 1024)
+//  Larger messages are cut off by libzmq (ZMQ_MAXMSGSIZE) with the connection
+#define GC_MESSAGE_HARD_MAX (1024 * 1024)
+#define GC_REPEATED_MAX 32
+
+//  A bump allocator: everything unpacked in one batch, freed at once
+typedef struct _gc_arena_t gc_arena_t;
+gc_arena_t *gc_arena_new (void);
+void gc_arena_destroy (gc_arena_t **self_p);
+void gc_arena_reset (gc_arena_t *self);
+
+//  Decodes and checks one request. Returns NULL with CODE and WHY set when it
+//  is not acceptable; the request lives in ARENA until gc_arena_reset.
+Gridcase__Request *gc_request_decode (gc_arena_t *arena, const void *data, size_t size,
+                                      Gridcase__ErrorCode *code, char *why, size_t why_size);
+
+//  True for operations that only read
+bool gc_request_is_read (const Gridcase__Request *request);
+const char *gc_request_op_name (const Gridcase__Request *request);
+
+
+//  A packed Reply ready to send and to keep for repeated request ids
+typedef struct {
+    uint8_t *data; //  malloc'd
+    size_t size;
+    Gridcase__ErrorCode code; //  ERROR_UNSPECIFIED when the reply is not an error
+} gc_reply_t;
+
+//  Packs REPLY, stamping it with REQUEST's id (REQUEST may be NULL)
+void gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Reply *reply);
+void gc_reply_error (gc_reply_t *out, const Gridcase__Request *request, Gridcase__ErrorCode code,
+                     const char *format, ...) __attribute__ ((format (printf, 4, 5)));
+void gc_reply_free (gc_reply_t *out);
+
+#endif

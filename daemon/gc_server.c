@@ -1,0 +1,380 @@
+/*  gc_server - the socket front. See gc_server.h.
+
+    Data flows one way: socket -> decode and validate -> apply inside one
+    write transaction for the whole batch -> commit -> replies -> notices. */
+#include "gc_server.h"
+#include "gc_lifecycle.h"
+#include "gc_request.h"
+#include "gc_store.h"
+#include "gc_util.h"
+
+//  Requests taken off the socket for one commit at most
+#define GC_BATCH_MAX 512
+
+//  Counters reported by the stats request
+#define GC_COUNTERS(X)                                                                         \
+    X (requests, "requests received")                                                          \
+    X (replies, "replies sent")                                                                \
+    X (commits, "write transactions committed")                                                \
+    X (batched, "requests committed in a shared transaction")                                  \
+    X (repeated, "repeated request ids answered with the original reply")                      \
+    X (rejected_bad_request, "requests that did not decode")                                   \
+    X (rejected_too_large, "requests over a size or count limit")                              \
+    X (rejected_invalid, "requests with an invalid field")                                     \
+    X (dropped_frames, "messages with a wrong frame count")                                    \
+    X (errors, "error replies")                                                                \
+    X (storage_failures, "batches refused because the store failed or was full")               \
+    X (map_grown, "times the map grew")                                                        \
+    X (notices, "notices published")
+
+typedef enum {
+#define X(name, text) C_##name,
+    GC_COUNTERS (X)
+#undef X
+      C_COUNT
+} counter_t;
+
+static const char *s_counter_names[] = {
+#define X(name, text) #name,
+  GC_COUNTERS (X)
+#undef X
+};
+
+typedef struct {
+    zmq_msg_t identity;
+    zmq_msg_t payload;
+    Gridcase__Request *request; //  NULL when it did not decode: reply is set
+    gc_reply_t reply;
+} item_t;
+
+typedef struct {
+    gc_config_t *config;
+    bool verbose;
+    gc_store_t *store;
+    zsock_t *pipe;
+    zsock_t *command;
+    zsock_t *events;
+    zloop_t *loop;
+    gc_arena_t *arena;
+    zlistx_t *notices;
+    item_t items[GC_BATCH_MAX];
+    uint64_t counters[C_COUNT];
+} server_t;
+
+static void
+s_reply_stats (server_t *self, item_t *item)
+{
+    Gridcase__Counter counters[C_COUNT + 2];
+    Gridcase__Counter *pointers[C_COUNT + 2];
+    for (int i = 0; i < C_COUNT; i++) {
+        gridcase__counter__init (&counters[i]);
+        counters[i].name = (char *) s_counter_names[i];
+        counters[i].value = self->counters[i];
+        pointers[i] = &counters[i];
+    }
+    gridcase__counter__init (&counters[C_COUNT]);
+    counters[C_COUNT].name = "map_size";
+    counters[C_COUNT].value = gc_store_map_size (self->store);
+    pointers[C_COUNT] = &counters[C_COUNT];
+    gridcase__counter__init (&counters[C_COUNT + 1]);
+    counters[C_COUNT + 1].name = "journal_last";
+    gc_txn_t *txn = gc_txn_begin (self->store, false);
+    counters[C_COUNT + 1].value = txn ? gc_txn_journal_last (txn) : 0;
+    gc_txn_abort (&txn);
+    pointers[C_COUNT + 1] = &counters[C_COUNT + 1];
+    Gridcase__StatsReply stats = GRIDCASE__STATS_REPLY__INIT;
+    stats.n_counters = C_COUNT + 2;
+    stats.counters = pointers;
+    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+    reply.result_case = GRIDCASE__REPLY__RESULT_STATS;
+    reply.stats = &stats;
+    gc_reply_pack (&item->reply, item->request, &reply);
+}
+
+static void
+s_discard_notices (server_t *self)
+{
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *) zlistx_detach (self->notices, NULL)))
+        zmsg_destroy (&msg);
+}
+
+//  Applies every changing request of the batch in one write transaction.
+//  Returns GC_OK or the store's error; on error no reply of a changing
+//  request is kept.
+static int
+s_apply_writes (server_t *self, size_t count, int64_t now)
+{
+    gc_txn_t *txn = gc_txn_begin (self->store, true);
+    if (!txn)
+        return GC_EIO;
+    for (size_t i = 0; i < count; i++) {
+        item_t *item = &self->items[i];
+        if (!item->request || gc_request_is_read (item->request))
+            continue;
+        const void *stored;
+        size_t size;
+        int rc = gc_txn_request_get (txn, item->request->client_id.data,
+                                     item->request->sequence, &stored, &size);
+        if (rc == GC_OK) {
+            //  A repeated id: the original reply, nothing changed
+            item->reply.data = (uint8_t *) malloc (size ? size : 1);
+            memcpy (item->reply.data, stored, size);
+            item->reply.size = size;
+            item->reply.code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+            self->counters[C_repeated]++;
+            continue;
+        }
+        if (rc != GC_NOTFOUND)
+            break;
+        gc_lifecycle_apply (self->config, txn, item->request, now, &item->reply,
+                            self->notices);
+        if (gc_txn_error (txn))
+            break;
+        gc_txn_request_put (txn, item->request->client_id.data, item->request->sequence, now,
+                            item->reply.data, item->reply.size);
+    }
+    int rc = gc_txn_commit (&txn);
+    if (rc == GC_OK)
+        self->counters[C_commits]++;
+    return rc;
+}
+
+static void
+s_forget_write_replies (server_t *self, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        item_t *item = &self->items[i];
+        if (item->request && !gc_request_is_read (item->request))
+            gc_reply_free (&item->reply);
+    }
+    s_discard_notices (self);
+}
+
+static void
+s_process_batch (server_t *self, size_t count)
+{
+    int64_t now = gc_clock_now ();
+    size_t writes = 0;
+    for (size_t i = 0; i < count; i++) {
+        item_t *item = &self->items[i];
+        if (item->request && !gc_request_is_read (item->request))
+            writes++;
+    }
+    if (writes) {
+        int rc = s_apply_writes (self, count, now);
+        while (rc == GC_MAPFULL) {
+            s_forget_write_replies (self, count);
+            rc = gc_store_grow (self->store);
+            if (rc == GC_OK) {
+                self->counters[C_map_grown]++;
+                rc = s_apply_writes (self, count, now);
+            }
+        }
+        if (rc != GC_OK) {
+            s_forget_write_replies (self, count);
+            self->counters[C_storage_failures]++;
+            zsys_warning ("store %s: %zu changing requests refused: %s", gc_store_dir (self->store),
+                          writes, gc_store_strerror (rc));
+            for (size_t i = 0; i < count; i++) {
+                item_t *item = &self->items[i];
+                if (item->request && !gc_request_is_read (item->request))
+                    gc_reply_error (&item->reply, item->request,
+                                    rc == GC_NOSPACE ? GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL
+                                                     : GRIDCASE__ERROR_CODE__ERROR_STORAGE,
+                                    "%s: nothing was changed; reads still work",
+                                    rc == GC_NOSPACE ? "storage full" : "storage error");
+            }
+        }
+        else if (writes > 1)
+            self->counters[C_batched] += writes;
+    }
+    //  Reads see everything committed above, in their own read transaction
+    gc_txn_t *txn = NULL;
+    for (size_t i = 0; i < count; i++) {
+        item_t *item = &self->items[i];
+        if (!item->request || !gc_request_is_read (item->request))
+            continue;
+        if (item->request->op_case == GRIDCASE__REQUEST__OP_STATS) {
+            s_reply_stats (self, item);
+            continue;
+        }
+        if (!txn)
+            txn = gc_txn_begin (self->store, false);
+        if (txn)
+            gc_lifecycle_read (self->config, txn, item->request, &item->reply);
+        else
+            gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
+                            "cannot read the store; see the daemon's log");
+    }
+    gc_txn_abort (&txn);
+
+    void *socket = zsock_resolve (self->command);
+    for (size_t i = 0; i < count; i++) {
+        item_t *item = &self->items[i];
+        if (item->reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED)
+            self->counters[C_errors]++;
+        if (self->verbose && item->request)
+            zsys_debug ("request %s #%" PRIu64 " -> %s", gc_request_op_name (item->request),
+                        item->request->sequence,
+                        item->reply.code ? protobuf_c_enum_descriptor_get_value (
+                                             &gridcase__error_code__descriptor, item->reply.code)
+                                             ->name
+                                         : "ok");
+        zmq_msg_send (&item->identity, socket, ZMQ_SNDMORE);
+        zmq_send (socket, item->reply.data, item->reply.size, 0);
+        self->counters[C_replies]++;
+        gc_reply_free (&item->reply);
+        zmq_msg_close (&item->identity);
+        zmq_msg_close (&item->payload);
+    }
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *) zlistx_detach (self->notices, NULL))) {
+        zmsg_send (&msg, self->events);
+        self->counters[C_notices]++;
+    }
+    gc_arena_reset (self->arena);
+}
+
+//  Takes every message waiting on the command socket, up to a batch
+static int
+s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    server_t *self = (server_t *) arg;
+    void *socket = zsock_resolve (reader);
+    size_t count = 0;
+    while (count < GC_BATCH_MAX) {
+        item_t *item = &self->items[count];
+        zmq_msg_init (&item->identity);
+        if (zmq_msg_recv (&item->identity, socket, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&item->identity);
+            break;
+        }
+        zmq_msg_init (&item->payload);
+        bool complete = zmq_msg_more (&item->identity)
+                        && zmq_msg_recv (&item->payload, socket, 0) >= 0;
+        size_t frames = complete ? 2 : 1;
+        //  Drain what is left of a message with too many frames
+        while (complete && zmq_msg_more (&item->payload)) {
+            zmq_msg_close (&item->payload);
+            zmq_msg_init (&item->payload);
+            zmq_msg_recv (&item->payload, socket, 0);
+            frames++;
+        }
+        self->counters[C_requests]++;
+        item->request = NULL;
+        memset (&item->reply, 0, sizeof (item->reply));
+        if (frames != 2) {
+            self->counters[C_dropped_frames]++;
+            gc_reply_error (&item->reply, NULL, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST,
+                            "a request is one frame, this message had %zu", frames - 1);
+        }
+        else {
+            Gridcase__ErrorCode code;
+            char why[256];
+            item->request = gc_request_decode (self->arena, zmq_msg_data (&item->payload),
+                                               zmq_msg_size (&item->payload), &code, why,
+                                               sizeof (why));
+            if (!item->request) {
+                self->counters[code == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE ? C_rejected_too_large
+                               : code == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST
+                                 ? C_rejected_bad_request
+                                 : C_rejected_invalid]++;
+                gc_reply_error (&item->reply, NULL, code, "%s", why);
+            }
+        }
+        count++;
+    }
+    if (count)
+        s_process_batch (self, count);
+    return 0;
+}
+
+static int
+s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    char *command = zstr_recv (reader);
+    int rc = command && streq (command, "$TERM") ? -1 : 0;
+    zstr_free (&command);
+    return rc;
+}
+
+static void
+s_server_destroy (server_t **self_p)
+{
+    server_t *self = *self_p;
+    if (self) {
+        zloop_destroy (&self->loop);
+        zsock_destroy (&self->command);
+        zsock_destroy (&self->events);
+        if (self->notices)
+            s_discard_notices (self);
+        zlistx_destroy (&self->notices);
+        gc_arena_destroy (&self->arena);
+        gc_store_destroy (&self->store);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static zsock_t *
+s_bind (int type, const char *endpoint, char *why, size_t why_size)
+{
+    zsock_t *sock = zsock_new (type);
+    if (type == ZMQ_ROUTER) {
+        zsock_set_maxmsgsize (sock, GC_MESSAGE_HARD_MAX);
+        zsock_set_rcvhwm (sock, 100000);
+        zsock_set_sndhwm (sock, 100000);
+    }
+    if (zsock_bind (sock, "%s", endpoint) < 0) {
+        snprintf (why, why_size, "cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&sock);
+    }
+    return sock;
+}
+
+void
+gc_server_actor (zsock_t *pipe, void *args)
+{
+    gc_server_args_t *options = (gc_server_args_t *) args;
+    zsock_signal (pipe, 0);
+    server_t *self = (server_t *) zmalloc (sizeof (server_t));
+    self->config = options->config;
+    self->verbose = options->verbose;
+    self->pipe = pipe;
+    char why[512] = "";
+    gc_store_options_t store_options = {self->config->map_size, self->config->map_max};
+    self->store = gc_store_new (self->config->datadir, &store_options);
+    if (!self->store)
+        snprintf (why, sizeof (why), "cannot open the store in %s", self->config->datadir);
+    if (self->store)
+        self->command = s_bind (ZMQ_ROUTER, self->config->command, why, sizeof (why));
+    if (self->command)
+        self->events = s_bind (ZMQ_PUB, self->config->events, why, sizeof (why));
+    if (!self->events) {
+        zstr_sendf (pipe, "FAILED %s", why);
+        s_server_destroy (&self);
+        //  Wait for $TERM so zactor_destroy does not block
+        char *command = zstr_recv (pipe);
+        zstr_free (&command);
+        return;
+    }
+    self->arena = gc_arena_new ();
+    self->notices = zlistx_new ();
+    self->loop = zloop_new ();
+    zloop_reader (self->loop, pipe, s_pipe_ready, self);
+    zloop_reader (self->loop, self->command, s_command_ready, self);
+    //  Signals are the main thread's business: it sends $TERM
+    zloop_set_nonstop (self->loop, true);
+    zsys_info ("serving commands on %s, notices on %s, store %s (map %zu MiB)",
+               self->config->command, self->config->events, self->config->datadir,
+               gc_store_map_size (self->store) >> 20);
+    zstr_send (pipe, "READY");
+    zloop_start (self->loop);
+    zsys_info ("stopping: %" PRIu64 " requests served, %" PRIu64 " commits",
+               self->counters[C_requests], self->counters[C_commits]);
+    s_server_destroy (&self);
+}

@@ -1,0 +1,737 @@
+/*  gc_store - the LMDB store. See gc_store.h. */
+#include "gc_store.h"
+#include "gc_util.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <sodium.h>
+
+#define GC_SCHEMA_VERSION 1
+
+//  Every named database, opened once at start-up in one transaction
+static const struct {
+    const char *name;
+    unsigned int flags;
+} s_databases[GC_DB_COUNT] = {
+    [GC_DB_META] = {"meta", 0},
+    [GC_DB_CASES] = {"cases", 0},
+    [GC_DB_JOURNAL] = {"journal", 0},
+    [GC_DB_CASE_JOURNAL] = {"case-journal", 0},
+    [GC_DB_REQUESTS] = {"requests", 0},
+    [GC_DB_DEADLINES] = {"deadlines", 0},
+    [GC_DB_QUEUES] = {"queues", 0},
+    [GC_DB_TOPICS] = {"topics", 0},
+};
+
+struct _gc_store_t {
+    MDB_env *env;
+    MDB_dbi dbi[GC_DB_COUNT];
+    char *dir;
+    size_t map_size;
+    size_t map_max;
+    //  Head of the journal as last committed
+    uint64_t journal_seq;
+    uint8_t journal_hash[GC_HASH_SIZE];
+};
+
+struct _gc_txn_t {
+    gc_store_t *store;
+    MDB_txn *txn;
+    bool write;
+    int error; //  sticky: the first failure aborts the commit
+    uint64_t journal_seq;
+    uint8_t journal_hash[GC_HASH_SIZE];
+    bool journal_dirty;
+};
+
+struct _gc_cursor_t {
+    MDB_cursor *cursor;
+    gc_txn_t *txn;
+};
+
+//  --------------------------------------------------------------------------
+//  Keys
+
+void
+gc_key_reset (gc_key_t *key)
+{
+    key->size = 0;
+}
+
+void
+gc_key_bytes (gc_key_t *key, const void *data, size_t size)
+{
+    assert (key->size + size <= GC_KEY_MAX);
+    memcpy (key->data + key->size, data, size);
+    key->size += size;
+}
+
+void
+gc_key_u8 (gc_key_t *key, uint8_t value)
+{
+    gc_key_bytes (key, &value, 1);
+}
+
+void
+gc_key_u32 (gc_key_t *key, uint32_t value)
+{
+    uint8_t b[4] = {(uint8_t) (value >> 24), (uint8_t) (value >> 16), (uint8_t) (value >> 8),
+                    (uint8_t) value};
+    gc_key_bytes (key, b, 4);
+}
+
+void
+gc_key_u64 (gc_key_t *key, uint64_t value)
+{
+    gc_key_u32 (key, (uint32_t) (value >> 32));
+    gc_key_u32 (key, (uint32_t) value);
+}
+
+void
+gc_key_str (gc_key_t *key, const char *text)
+{
+    gc_key_bytes (key, text, strlen (text) + 1);
+}
+
+uint32_t
+gc_be32 (const uint8_t *data)
+{
+    return (uint32_t) data[0] << 24 | (uint32_t) data[1] << 16 | (uint32_t) data[2] << 8
+           | data[3];
+}
+
+uint64_t
+gc_be64 (const uint8_t *data)
+{
+    return (uint64_t) gc_be32 (data) << 32 | gc_be32 (data + 4);
+}
+
+bool
+gc_case_id_parse (const char *id, gc_key_t *key)
+{
+    //  YYYYMMDD-NNNNNN, the number at least six digits and at most nine
+    size_t len = id ? strlen (id) : 0;
+    if (len < 15 || len > 18 || id[8] != '-')
+        return false;
+    uint32_t day = 0, number = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i == 8)
+            continue;
+        if (id[i] < '0' || id[i] > '9')
+            return false;
+        if (i < 8)
+            day = day * 10 + (uint32_t) (id[i] - '0');
+        else
+            number = number * 10 + (uint32_t) (id[i] - '0');
+    }
+    if (day < 19700101 || number == 0)
+        return false;
+    gc_key_reset (key);
+    gc_key_u32 (key, day);
+    gc_key_u32 (key, number);
+    return true;
+}
+
+void
+gc_case_id_format (uint32_t day, uint32_t number, char *id, size_t size)
+{
+    snprintf (id, size, "%08u-%06u", day, number);
+}
+
+void
+gc_hash (const void *data, size_t size, uint8_t *hash)
+{
+    crypto_hash_sha256 (hash, (const unsigned char *) data, size);
+}
+
+//  --------------------------------------------------------------------------
+//  Errors
+
+const char *
+gc_store_strerror (int rc)
+{
+    switch (rc) {
+        case GC_OK:
+            return "ok";
+        case GC_NOTFOUND:
+            return "not found";
+        case GC_MAPFULL:
+            return "map full";
+        case GC_NOSPACE:
+            return "storage full";
+        case GC_CORRUPT:
+            return "stored record does not decode";
+        default:
+            return "storage error";
+    }
+}
+
+static int
+s_map_error (gc_store_t *store, int rc, const char *what)
+{
+    if (rc == 0)
+        return GC_OK;
+    if (rc == MDB_NOTFOUND)
+        return GC_NOTFOUND;
+    if (rc == MDB_MAP_FULL)
+        return GC_MAPFULL;
+    if (rc == ENOSPC || rc == EDQUOT) {
+        zsys_error ("store %s: %s: %s", store->dir, what, mdb_strerror (rc));
+        return GC_NOSPACE;
+    }
+    zsys_error ("store %s: %s: %s", store->dir, what, mdb_strerror (rc));
+    return GC_EIO;
+}
+
+//  --------------------------------------------------------------------------
+//  Environment
+
+static int
+s_load_journal_head (gc_store_t *self, MDB_txn *txn)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->dbi[GC_DB_JOURNAL], &cursor);
+    if (rc)
+        return rc;
+    MDB_val key, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_LAST);
+    if (rc == 0 && key.mv_size == 8) {
+        self->journal_seq = gc_be64 ((const uint8_t *) key.mv_data);
+        gc_hash (value.mv_data, value.mv_size, self->journal_hash);
+    }
+    else {
+        self->journal_seq = 0;
+        memset (self->journal_hash, 0, GC_HASH_SIZE);
+    }
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+gc_store_t *
+gc_store_new (const char *dir, const gc_store_options_t *options)
+{
+    if (gc_mkdir_p (dir, 0700)) {
+        zsys_error ("store %s: cannot create directory: %s", dir, strerror (errno));
+        return NULL;
+    }
+    gc_store_t *self = (gc_store_t *) zmalloc (sizeof (gc_store_t));
+    self->dir = strdup (dir);
+    self->map_size = options && options->map_size ? options->map_size : (size_t) 64 << 20;
+    self->map_max = options && options->map_max ? options->map_max : (size_t) 64 << 30;
+    if (self->map_max < self->map_size)
+        self->map_max = self->map_size;
+    MDB_txn *txn = NULL;
+    const char *step = "mdb_env_create";
+    int rc = mdb_env_create (&self->env);
+    if (rc)
+        goto fail;
+    step = "set max databases";
+    if ((rc = mdb_env_set_maxdbs (self->env, GC_DB_COUNT)))
+        goto fail;
+    step = "set map size";
+    if ((rc = mdb_env_set_mapsize (self->env, self->map_size)))
+        goto fail;
+    step = "open";
+    //  MDB_NOTLS: read transactions may move between threads (long reads)
+    if ((rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0600)))
+        goto fail;
+    MDB_envinfo info;
+    mdb_env_info (self->env, &info);
+    self->map_size = info.me_mapsize; //  an existing, larger map keeps its size
+    if (self->map_max < self->map_size)
+        self->map_max = self->map_size;
+
+    step = "open databases";
+    if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)))
+        goto fail;
+    for (int db = 0; db < GC_DB_COUNT; db++) {
+        if ((rc = mdb_dbi_open (txn, s_databases[db].name, s_databases[db].flags | MDB_CREATE,
+                                &self->dbi[db])))
+            goto fail;
+    }
+    step = "check schema version";
+    MDB_val key = {6, (void *) "schema"}, value;
+    rc = mdb_get (txn, self->dbi[GC_DB_META], &key, &value);
+    if (rc == MDB_NOTFOUND) {
+        uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
+        value.mv_size = 4;
+        value.mv_data = version;
+        if ((rc = mdb_put (txn, self->dbi[GC_DB_META], &key, &value, 0)))
+            goto fail;
+    }
+    else if (rc)
+        goto fail;
+    else if (value.mv_size != 4 || gc_be32 ((const uint8_t *) value.mv_data) > GC_SCHEMA_VERSION) {
+        zsys_error ("store %s: written by a newer gridcased (schema version %u); refusing to open",
+                    dir,
+                    value.mv_size == 4 ? gc_be32 ((const uint8_t *) value.mv_data) : 0);
+        mdb_txn_abort (txn);
+        mdb_env_close (self->env);
+        free (self->dir);
+        free (self);
+        return NULL;
+    }
+    step = "read journal head";
+    if ((rc = s_load_journal_head (self, txn)))
+        goto fail;
+    step = "commit start-up transaction";
+    rc = mdb_txn_commit (txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    return self;
+
+fail:
+    zsys_error ("store %s: %s: %s", dir, step, mdb_strerror (rc));
+    if (txn)
+        mdb_txn_abort (txn);
+    if (self->env)
+        mdb_env_close (self->env);
+    free (self->dir);
+    free (self);
+    return NULL;
+}
+
+void
+gc_store_destroy (gc_store_t **self_p)
+{
+    assert (self_p);
+    gc_store_t *self = *self_p;
+    if (self) {
+        mdb_env_close (self->env);
+        free (self->dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+gc_store_grow (gc_store_t *self)
+{
+    if (self->map_size >= self->map_max) {
+        zsys_error ("store %s: map is at its maximum of %zu MiB: storage full", self->dir,
+                    self->map_max >> 20);
+        return GC_NOSPACE;
+    }
+    size_t size = self->map_size * 2;
+    if (size > self->map_max)
+        size = self->map_max;
+    int rc = mdb_env_set_mapsize (self->env, size);
+    if (rc)
+        return s_map_error (self, rc, "grow map");
+    zsys_info ("store %s: map grown from %zu MiB to %zu MiB", self->dir, self->map_size >> 20,
+               size >> 20);
+    self->map_size = size;
+    return GC_OK;
+}
+
+size_t
+gc_store_map_size (gc_store_t *self)
+{
+    return self->map_size;
+}
+
+const char *
+gc_store_dir (gc_store_t *self)
+{
+    return self->dir;
+}
+
+int
+gc_store_backup (gc_store_t *self, const char *path)
+{
+    if (gc_mkdir_p (path, 0700)) {
+        zsys_error ("backup to %s: cannot create directory: %s", path, strerror (errno));
+        return GC_EIO;
+    }
+    int rc = mdb_env_copy2 (self->env, path, MDB_CP_COMPACT);
+    if (rc) {
+        zsys_error ("backup to %s: %s", path, mdb_strerror (rc));
+        return rc == ENOSPC ? GC_NOSPACE : GC_EIO;
+    }
+    return GC_OK;
+}
+
+//  --------------------------------------------------------------------------
+//  Transactions
+
+gc_txn_t *
+gc_txn_begin (gc_store_t *store, bool write)
+{
+    gc_txn_t *self = (gc_txn_t *) zmalloc (sizeof (gc_txn_t));
+    self->store = store;
+    self->write = write;
+    int rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &self->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        //  Another process grew the map: adopt its size
+        mdb_env_set_mapsize (store->env, 0);
+        rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &self->txn);
+    }
+    if (rc) {
+        s_map_error (store, rc, "begin transaction");
+        free (self);
+        return NULL;
+    }
+    self->journal_seq = store->journal_seq;
+    memcpy (self->journal_hash, store->journal_hash, GC_HASH_SIZE);
+    return self;
+}
+
+int
+gc_txn_error (gc_txn_t *self)
+{
+    return self->error;
+}
+
+static int
+s_fail (gc_txn_t *self, int rc, const char *what)
+{
+    int code = s_map_error (self->store, rc, what);
+    if (code != GC_OK && code != GC_NOTFOUND && self->error == GC_OK)
+        self->error = code;
+    return code;
+}
+
+int
+gc_txn_commit (gc_txn_t **self_p)
+{
+    gc_txn_t *self = *self_p;
+    *self_p = NULL;
+    int rc = self->error;
+    if (rc == GC_OK && self->journal_dirty) {
+        //  The head's hash lets a verifier notice a removed tail
+        uint8_t head[8 + GC_HASH_SIZE];
+        gc_key_t seq;
+        gc_key_reset (&seq);
+        gc_key_u64 (&seq, self->journal_seq);
+        memcpy (head, seq.data, 8);
+        memcpy (head + 8, self->journal_hash, GC_HASH_SIZE);
+        gc_key_t key;
+        gc_key_reset (&key);
+        gc_key_bytes (&key, "journal-head", 12);
+        gc_txn_put (self, GC_DB_META, &key, head, sizeof (head));
+        rc = self->error;
+    }
+    if (rc != GC_OK) {
+        mdb_txn_abort (self->txn);
+        free (self);
+        return rc;
+    }
+    int mrc = mdb_txn_commit (self->txn);
+    if (mrc == 0 && self->write) {
+        self->store->journal_seq = self->journal_seq;
+        memcpy (self->store->journal_hash, self->journal_hash, GC_HASH_SIZE);
+    }
+    rc = mrc ? s_map_error (self->store, mrc, "commit") : GC_OK;
+    free (self);
+    return rc;
+}
+
+void
+gc_txn_abort (gc_txn_t **self_p)
+{
+    gc_txn_t *self = *self_p;
+    if (self) {
+        mdb_txn_abort (self->txn);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static int
+s_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size,
+       unsigned int flags)
+{
+    if (self->error)
+        return self->error;
+    assert (self->write);
+    MDB_val k = {key->size, (void *) key->data};
+    MDB_val v = {size, (void *) value};
+    int rc = mdb_put (self->txn, self->store->dbi[db], &k, &v, flags);
+    return rc ? s_fail (self, rc, s_databases[db].name) : GC_OK;
+}
+
+int
+gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size)
+{
+    return s_put (self, db, key, value, size, 0);
+}
+
+int
+gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size)
+{
+    return s_put (self, db, key, value, size, MDB_APPEND);
+}
+
+int
+gc_txn_get (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void **value, size_t *size)
+{
+    if (self->error)
+        return self->error;
+    MDB_val k = {key->size, (void *) key->data};
+    MDB_val v;
+    int rc = mdb_get (self->txn, self->store->dbi[db], &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND ? GC_NOTFOUND : s_fail (self, rc, s_databases[db].name);
+    *value = v.mv_data;
+    *size = v.mv_size;
+    return GC_OK;
+}
+
+int
+gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key)
+{
+    if (self->error)
+        return self->error;
+    MDB_val k = {key->size, (void *) key->data};
+    int rc = mdb_del (self->txn, self->store->dbi[db], &k, NULL);
+    if (rc)
+        return rc == MDB_NOTFOUND ? GC_NOTFOUND : s_fail (self, rc, s_databases[db].name);
+    return GC_OK;
+}
+
+//  --------------------------------------------------------------------------
+//  Cases
+
+int
+gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
+{
+    gc_key_t key;
+    if (!gc_case_id_parse (kase->id, &key))
+        return GC_CORRUPT;
+    size_t size = gridcase__case__get_packed_size (kase);
+    uint8_t stack[2048];
+    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *) malloc (size);
+    if (!buffer)
+        return s_fail (self, ENOMEM, "cases");
+    gridcase__case__pack (kase, buffer);
+    int rc = gc_txn_put (self, GC_DB_CASES, &key, buffer, size);
+    if (buffer != stack)
+        free (buffer);
+    return rc;
+}
+
+int
+gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p)
+{
+    gc_key_t key;
+    if (!gc_case_id_parse (id, &key))
+        return GC_NOTFOUND;
+    const void *value;
+    size_t size;
+    int rc = gc_txn_get (self, GC_DB_CASES, &key, &value, &size);
+    if (rc)
+        return rc;
+    *case_p = gridcase__case__unpack (NULL, size, (const uint8_t *) value);
+    if (!*case_p) {
+        zsys_error ("store %s: case %s does not decode", self->store->dir, id);
+        return GC_CORRUPT;
+    }
+    return GC_OK;
+}
+
+uint32_t
+gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
+{
+    gc_cursor_t *cursor = gc_cursor_new (self, GC_DB_CASES);
+    if (!cursor)
+        return 0;
+    gc_key_t key;
+    gc_key_reset (&key);
+    gc_key_u32 (&key, day + 1);
+    gc_key_u32 (&key, 0);
+    MDB_val k, v;
+    k.mv_size = key.size;
+    k.mv_data = key.data;
+    //  The last key before (day + 1, 0) is the newest case of DAY, if any
+    int rc = mdb_cursor_get (cursor->cursor, &k, &v, MDB_SET_RANGE);
+    if (rc == 0)
+        rc = mdb_cursor_get (cursor->cursor, &k, &v, MDB_PREV);
+    else if (rc == MDB_NOTFOUND)
+        rc = mdb_cursor_get (cursor->cursor, &k, &v, MDB_LAST);
+    uint32_t number = 1;
+    if (rc == 0 && k.mv_size == 8 && gc_be32 ((const uint8_t *) k.mv_data) == day)
+        number = gc_be32 ((const uint8_t *) k.mv_data + 4) + 1;
+    else if (rc && rc != MDB_NOTFOUND) {
+        s_fail (self, rc, "cases");
+        number = 0;
+    }
+    gc_cursor_destroy (&cursor);
+    return number;
+}
+
+//  --------------------------------------------------------------------------
+//  Journal
+
+int
+gc_txn_journal_append (gc_txn_t *self, Gridcase__JournalEntry *entry)
+{
+    if (self->error)
+        return self->error;
+    //  The caller may lend a GC_HASH_SIZE buffer to keep prev_hash readable
+    uint8_t prev[GC_HASH_SIZE];
+    uint8_t *lent = entry->prev_hash.data;
+    entry->seq = self->journal_seq + 1;
+    entry->prev_hash.data = lent ? lent : prev;
+    entry->prev_hash.len = GC_HASH_SIZE;
+    memcpy (entry->prev_hash.data, self->journal_hash, GC_HASH_SIZE);
+    size_t size = gridcase__journal_entry__get_packed_size (entry);
+    uint8_t stack[4096];
+    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *) malloc (size);
+    if (!buffer)
+        return s_fail (self, ENOMEM, "journal");
+    gridcase__journal_entry__pack (entry, buffer);
+    gc_key_t key;
+    gc_key_reset (&key);
+    gc_key_u64 (&key, entry->seq);
+    gc_txn_append (self, GC_DB_JOURNAL, &key, buffer, size);
+    gc_key_t index;
+    if (entry->case_id[0] && gc_case_id_parse (entry->case_id, &index)) {
+        gc_key_u64 (&index, entry->seq);
+        gc_txn_put (self, GC_DB_CASE_JOURNAL, &index, "", 0);
+    }
+    if (self->error == GC_OK) {
+        gc_hash (buffer, size, self->journal_hash);
+        self->journal_seq = entry->seq;
+        self->journal_dirty = true;
+    }
+    if (!lent) {
+        entry->prev_hash.data = NULL;
+        entry->prev_hash.len = 0;
+    }
+    if (buffer != stack)
+        free (buffer);
+    return self->error;
+}
+
+uint64_t
+gc_txn_journal_last (gc_txn_t *self)
+{
+    return self->journal_seq;
+}
+
+//  --------------------------------------------------------------------------
+//  Idempotency
+
+static void
+s_request_key (gc_key_t *key, const uint8_t *client_id, uint64_t sequence)
+{
+    gc_key_reset (key);
+    gc_key_bytes (key, client_id, 16);
+    gc_key_u64 (key, sequence);
+}
+
+int
+gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
+                    const void **reply, size_t *size)
+{
+    gc_key_t key;
+    s_request_key (&key, client_id, sequence);
+    const void *value;
+    size_t vsize;
+    int rc = gc_txn_get (self, GC_DB_REQUESTS, &key, &value, &vsize);
+    if (rc)
+        return rc;
+    if (vsize < 8)
+        return GC_CORRUPT;
+    *reply = (const uint8_t *) value + 8;
+    *size = vsize - 8;
+    return GC_OK;
+}
+
+int
+gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
+                    const void *reply, size_t size)
+{
+    gc_key_t key;
+    s_request_key (&key, client_id, sequence);
+    uint8_t stack[1024];
+    uint8_t *buffer = size + 8 <= sizeof (stack) ? stack : (uint8_t *) malloc (size + 8);
+    if (!buffer)
+        return s_fail (self, ENOMEM, "requests");
+    gc_key_t stamp;
+    gc_key_reset (&stamp);
+    gc_key_u64 (&stamp, (uint64_t) now);
+    memcpy (buffer, stamp.data, 8);
+    memcpy (buffer + 8, reply, size);
+    int rc = gc_txn_put (self, GC_DB_REQUESTS, &key, buffer, size + 8);
+    if (buffer != stack)
+        free (buffer);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Cursors
+
+gc_cursor_t *
+gc_cursor_new (gc_txn_t *txn, gc_db_t db)
+{
+    gc_cursor_t *self = (gc_cursor_t *) zmalloc (sizeof (gc_cursor_t));
+    int rc = mdb_cursor_open (txn->txn, txn->store->dbi[db], &self->cursor);
+    if (rc) {
+        s_fail (txn, rc, s_databases[db].name);
+        free (self);
+        return NULL;
+    }
+    self->txn = txn;
+    return self;
+}
+
+void
+gc_cursor_destroy (gc_cursor_t **self_p)
+{
+    gc_cursor_t *self = *self_p;
+    if (self) {
+        mdb_cursor_close (self->cursor);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static int
+s_cursor_get (gc_cursor_t *self, MDB_val *k, MDB_cursor_op op, const void **key, size_t *ksize,
+              const void **value, size_t *vsize)
+{
+    MDB_val v;
+    int rc = mdb_cursor_get (self->cursor, k, &v, op);
+    if (rc)
+        return rc == MDB_NOTFOUND ? GC_NOTFOUND : s_fail (self->txn, rc, "cursor");
+    if (key)
+        *key = k->mv_data;
+    if (ksize)
+        *ksize = k->mv_size;
+    if (value)
+        *value = v.mv_data;
+    if (vsize)
+        *vsize = v.mv_size;
+    return GC_OK;
+}
+
+int
+gc_cursor_seek (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *ksize,
+                const void **value, size_t *vsize)
+{
+    MDB_val mk = {0, NULL};
+    if (key) {
+        mk.mv_size = key->size;
+        mk.mv_data = (void *) key->data;
+    }
+    return s_cursor_get (self, &mk, key ? MDB_SET_RANGE : MDB_FIRST, k, ksize, value, vsize);
+}
+
+int
+gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
+                size_t *vsize)
+{
+    MDB_val mk;
+    return s_cursor_get (self, &mk, MDB_NEXT, k, ksize, value, vsize);
+}
+
+int
+gc_cursor_last (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
+                size_t *vsize)
+{
+    MDB_val mk;
+    return s_cursor_get (self, &mk, MDB_LAST, k, ksize, value, vsize);
+}

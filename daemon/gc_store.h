@@ -1,0 +1,128 @@
+/*  gc_store - the LMDB store: one environment, named databases opened once,
+    one writer, transactions with a sticky error, big-endian composite keys.
+    Nothing but this module touches LMDB. */
+#ifndef GC_STORE_H_INCLUDED
+#define GC_STORE_H_INCLUDED
+
+#include "gridcase.pb-c.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+//  Result codes of every store call
+#define GC_OK 0
+#define GC_NOTFOUND 1 //  key absent: not an error of the store
+#define GC_MAPFULL 2  //  the map is full: grow it and run the batch again
+#define GC_NOSPACE 3  //  the disk is full or the map is at its maximum
+#define GC_EIO 4      //  any other failure of LMDB or the file system
+#define GC_CORRUPT 5  //  a stored record does not decode
+
+typedef enum {
+    GC_DB_META,         //  name -> value: schema version, journal head
+    GC_DB_CASES,        //  case key (8) -> packed Case
+    GC_DB_JOURNAL,      //  be64 seq -> packed JournalEntry
+    GC_DB_CASE_JOURNAL, //  case key (8) + be64 seq -> empty
+    GC_DB_REQUESTS,     //  client id (16) + be64 sequence -> be64 time + packed Reply
+    GC_DB_DEADLINES,    //  be64 due + case key (8) + kind (1) -> empty
+    GC_DB_QUEUES,       //  queue name + NUL + severity (1) + be64 due + case key -> empty
+    GC_DB_TOPICS,       //  topic -> be64 seq of its last notice
+    GC_DB_COUNT
+} gc_db_t;
+
+//  A composite key, built by appending fixed-width big-endian parts so that
+//  byte order is numeric order and every range scan is a cursor walk.
+#define GC_KEY_MAX 256
+typedef struct {
+    uint8_t data[GC_KEY_MAX];
+    size_t size;
+} gc_key_t;
+
+void gc_key_reset (gc_key_t *key);
+void gc_key_u8 (gc_key_t *key, uint8_t value);
+void gc_key_u32 (gc_key_t *key, uint32_t value);
+void gc_key_u64 (gc_key_t *key, uint64_t value);
+void gc_key_bytes (gc_key_t *key, const void *data, size_t size);
+//  A string and its terminating NUL, so "a" sorts before "ab"
+void gc_key_str (gc_key_t *key, const char *text);
+uint32_t gc_be32 (const uint8_t *data);
+uint64_t gc_be64 (const uint8_t *data);
+
+//  Case ids are "YYYYMMDD-N..." (local date of the report, then a number of
+//  at least six digits); their key is be32 date + be32 number.
+#define GC_CASE_ID_MAX 24
+bool gc_case_id_parse (const char *id, gc_key_t *key);
+void gc_case_id_format (uint32_t day, uint32_t number, char *id, size_t size);
+
+typedef struct _gc_store_t gc_store_t;
+typedef struct _gc_txn_t gc_txn_t;
+typedef struct _gc_cursor_t gc_cursor_t;
+
+typedef struct {
+    size_t map_size; //  initial map size, bytes
+    size_t map_max;  //  the map never grows beyond this; then: storage full
+} gc_store_options_t;
+
+//  Opens (creating if needed) the environment in directory DIR
+gc_store_t *gc_store_new (const char *dir, const gc_store_options_t *options);
+void gc_store_destroy (gc_store_t **self_p);
+//  Doubles the map (bounded by map_max); no transaction may be open
+int gc_store_grow (gc_store_t *self);
+size_t gc_store_map_size (gc_store_t *self);
+const char *gc_store_dir (gc_store_t *self);
+const char *gc_store_strerror (int rc);
+//  Compacting copy of the environment into directory PATH (must be empty)
+int gc_store_backup (gc_store_t *self, const char *path);
+
+gc_txn_t *gc_txn_begin (gc_store_t *store, bool write);
+//  Commits; on failure nothing was written and the error code is returned
+int gc_txn_commit (gc_txn_t **self_p);
+void gc_txn_abort (gc_txn_t **self_p);
+//  The first error met in this transaction, or GC_OK
+int gc_txn_error (gc_txn_t *self);
+
+int gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);
+//  Appends a key greater than every key in DB (sequential writes)
+int gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value,
+                   size_t size);
+//  VALUE points into the map and is valid until the transaction ends
+int gc_txn_get (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void **value,
+                size_t *size);
+int gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key);
+
+//  Cases are stored as packed Case messages, keyed by their id
+int gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase);
+//  Returns GC_OK and *CASE_P (free with gridcase__case__free_unpacked), or an error
+int gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p);
+//  The number the next case reported on local date DAY gets (1 for the first)
+uint32_t gc_txn_case_next_number (gc_txn_t *self, uint32_t day);
+
+//  Appends ENTRY to the journal: sets its seq, indexes it by case, and
+//  writes the previous entry's hash into entry->prev_hash.data if the caller
+//  lent a GC_HASH_SIZE buffer there (else prev_hash is left empty).
+int gc_txn_journal_append (gc_txn_t *self, Gridcase__JournalEntry *entry);
+uint64_t gc_txn_journal_last (gc_txn_t *self);
+
+//  Idempotency window: the reply first given to (client id, sequence)
+int gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
+                        const void **reply, size_t *size);
+int gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
+                        int64_t now, const void *reply, size_t size);
+
+//  Cursors walk a database in key order from a starting key
+gc_cursor_t *gc_cursor_new (gc_txn_t *txn, gc_db_t db);
+void gc_cursor_destroy (gc_cursor_t **self_p);
+//  Positions at the first key >= KEY (NULL: the first key); then gc_cursor_next
+//  moves on. Both return GC_OK, GC_NOTFOUND at the end, or an error.
+int gc_cursor_seek (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *ksize,
+                    const void **value, size_t *vsize);
+int gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
+                    size_t *vsize);
+int gc_cursor_last (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
+                    size_t *vsize);
+
+//  SHA-256 of DATA, the journal chain's hash
+#define GC_HASH_SIZE 32
+void gc_hash (const void *data, size_t size, uint8_t *hash);
+
+
+#endif

@@ -1,0 +1,185 @@
+/*  gc_util - small helpers shared by the daemon's modules. */
+#include "gc_util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int
+gc_mkdir_p (const char *dir, mode_t mode)
+{
+    char path[PATH_MAX];
+    size_t len = strlen (dir);
+    if (len == 0 || len >= sizeof (path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy (path, dir, len + 1);
+    for (char *p = path + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir (path, mode) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir (path, mode) && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat (path, &st))
+        return -1;
+    if (!S_ISDIR (st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+bool
+gc_utf8_valid (const char *data, size_t size)
+{
+    const unsigned char *s = (const unsigned char *) data;
+    size_t i = 0;
+    while (i < size) {
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp;
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        else if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1F;
+        }
+        else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0F;
+        }
+        else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07;
+        }
+        else
+            return false;
+        if (i + n >= size)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        //  Overlong forms, surrogates and values past U+10FFFF
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+            || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+bool
+gc_endpoint_is_local (const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) == 0 || strncmp (endpoint, "inproc://", 9) == 0)
+        return true;
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *host = endpoint + 6;
+    if (strncmp (host, "127.", 4) == 0) {
+        //  127.a.b.c:port, digits and dots only before the colon
+        const char *p = host + 4;
+        while (*p && *p != ':') {
+            if (!isdigit ((unsigned char) *p) && *p != '.')
+                return false;
+            p++;
+        }
+        return *p == ':';
+    }
+    return strncmp (host, "localhost:", 10) == 0 || strncmp (host, "[::1]:", 6) == 0;
+}
+
+size_t
+gc_parse_size (const char *text)
+{
+    if (!text || !isdigit ((unsigned char) *text))
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull (text, &end, 10);
+    if (errno)
+        return 0;
+    unsigned shift = 0;
+    switch (*end) {
+        case 0:
+            break;
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        case 't':
+        case 'T':
+            shift = 40;
+            break;
+        default:
+            return 0;
+    }
+    if (*end && end[1] && !((end[1] == 'B' || end[1] == 'b') && !end[2]))
+        return 0;
+    if (value > (SIZE_MAX >> shift))
+        return 0;
+    return (size_t) (value << shift);
+}
+
+//  --------------------------------------------------------------------------
+//  Clock
+
+static double s_scale = 1.0;
+static int64_t s_scale_origin = 0;
+
+static int64_t
+s_wall_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+gc_clock_set_scale (double scale)
+{
+    s_scale = scale > 0 ? scale : 1.0;
+    s_scale_origin = s_wall_ms ();
+}
+
+int64_t
+gc_clock_now (void)
+{
+    int64_t wall = s_wall_ms ();
+    if (s_scale == 1.0)
+        return wall;
+    return s_scale_origin + (int64_t) ((double) (wall - s_scale_origin) * s_scale);
+}
+
+uint32_t
+gc_local_day (int64_t ms)
+{
+    time_t seconds = (time_t) (ms / 1000);
+    struct tm tm;
+    localtime_r (&seconds, &tm);
+    return (uint32_t) ((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}

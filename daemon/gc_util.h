@@ -1,0 +1,27 @@
+/*  gc_util - small helpers shared by the daemon's modules. */
+#ifndef GC_UTIL_H_INCLUDED
+#define GC_UTIL_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+//  Creates DIR and its missing parents; 0 or -1 with errno
+int gc_mkdir_p (const char *dir, mode_t mode);
+//  True if DATA is well-formed UTF-8 without NUL bytes
+bool gc_utf8_valid (const char *data, size_t size);
+//  True if ENDPOINT is loopback only (tcp on 127.x/::1/localhost, ipc, inproc)
+bool gc_endpoint_is_local (const char *endpoint);
+//  Parses "64M", "1G", "4096": bytes, or 0 when not a size
+size_t gc_parse_size (const char *text);
+
+
+
+//  The daemon's clock, UTC milliseconds. With a time scale N > 1 it runs N
+//  times faster than the wall clock from the moment the scale is set.
+void gc_clock_set_scale (double scale);
+int64_t gc_clock_now (void);
+//  The local date (process time zone, TZ) of a UTC millisecond time: YYYYMMDD
+uint32_t gc_local_day (int64_t ms);
+#endif

@@ -1,0 +1,174 @@
+/*  gridcased - the gridcase dispatcher. A thin main: options, config, the
+    server actor, signals. */
+#include "gc_config.h"
+#include "gc_server.h"
+#include "gc_util.h"
+
+#include <getopt.h>
+
+#ifndef GC_VERSION
+#define GC_VERSION "0.1.0"
+#endif
+#ifndef GC_SAMPLE_CITY
+#define GC_SAMPLE_CITY "/usr/local/share/gridcase/sample-city.cfg"
+#endif
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: gridcased [options]\n"
+             "  -c, --config FILE       city and daemon config (ZPL); default: the sample city\n"
+             "  -d, --datadir DIR       LMDB data directory (default: the config's, else "
+             "./var/gridcase)\n"
+             "      --command ENDPOINT  command socket, e.g. tcp://127.0.0.1:7570\n"
+             "      --events ENDPOINT   events socket, e.g. tcp://127.0.0.1:7571\n"
+             "      --time-scale N      run the daemon's clock N times faster (tests, demos)\n"
+             "      --syslog            log to syslog instead of stderr\n"
+             "  -v, --verbose           log every request\n"
+             "  -h, --help              this help\n"
+             "      --version           print the version\n");
+}
+
+static char *
+s_default_config (void)
+{
+    //  From the source tree first, then where `make install` puts it
+    const char *candidates[] = {"deploy/sample-city.cfg", GC_SAMPLE_CITY};
+    for (size_t i = 0; i < 2; i++)
+        if (zsys_file_exists (candidates[i]))
+            return strdup (candidates[i]);
+    return strdup (GC_SAMPLE_CITY);
+}
+
+int
+main (int argc, char *argv[])
+{
+    enum { OPT_COMMAND = 256, OPT_EVENTS, OPT_TIME_SCALE, OPT_SYSLOG, OPT_VERSION };
+    static const struct option options[] = {
+      {"config", required_argument, NULL, 'c'},
+      {"datadir", required_argument, NULL, 'd'},
+      {"command", required_argument, NULL, OPT_COMMAND},
+      {"events", required_argument, NULL, OPT_EVENTS},
+      {"time-scale", required_argument, NULL, OPT_TIME_SCALE},
+      {"syslog", no_argument, NULL, OPT_SYSLOG},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, OPT_VERSION},
+      {NULL, 0, NULL, 0},
+    };
+    char *config_file = NULL;
+    const char *datadir = NULL, *command = NULL, *events = NULL;
+    double time_scale = 1.0;
+    bool verbose = false, use_syslog = false;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "c:d:vh", options, NULL)) != -1) {
+        switch (opt) {
+            case 'c':
+                free (config_file);
+                config_file = strdup (optarg);
+                break;
+            case 'd':
+                datadir = optarg;
+                break;
+            case OPT_COMMAND:
+                command = optarg;
+                break;
+            case OPT_EVENTS:
+                events = optarg;
+                break;
+            case OPT_TIME_SCALE: {
+                char *end;
+                time_scale = strtod (optarg, &end);
+                if (*end || time_scale < 1 || time_scale > 1e6) {
+                    fprintf (stderr, "gridcased: --time-scale wants a number from 1 to 1000000\n");
+                    return 2;
+                }
+                break;
+            }
+            case OPT_SYSLOG:
+                use_syslog = true;
+                break;
+            case 'v':
+                verbose = true;
+                break;
+            case 'h':
+                s_usage (stdout);
+                return 0;
+            case OPT_VERSION:
+                printf ("gridcased %s\n", GC_VERSION);
+                return 0;
+            default:
+                s_usage (stderr);
+                return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "gridcased: unexpected argument '%s'\n", argv[optind]);
+        s_usage (stderr);
+        return 2;
+    }
+    zsys_set_logident ("gridcased");
+    zsys_set_logstream (use_syslog ? NULL : stderr);
+    zsys_set_logsystem (use_syslog);
+    if (!config_file)
+        config_file = s_default_config ();
+
+    gc_config_t *config = gc_config_load (config_file);
+    free (config_file);
+    if (!config)
+        return 1;
+    //  Calendars and case ids use the city's time zone
+    setenv ("TZ", config->timezone, 1);
+    tzset ();
+    if (datadir) {
+        free (config->datadir);
+        config->datadir = strdup (datadir);
+    }
+    if (command) {
+        free (config->command);
+        config->command = strdup (command);
+    }
+    if (events) {
+        free (config->events);
+        config->events = strdup (events);
+    }
+    if (!config->curve) {
+        const char *endpoints[] = {config->command, config->events};
+        for (int i = 0; i < 2; i++) {
+            if (!gc_endpoint_is_local (endpoints[i])) {
+                zsys_error ("refusing to bind %s: without CURVE gridcased binds loopback only "
+                            "(tcp://127.0.0.1:PORT, ipc://, inproc://)",
+                            endpoints[i]);
+                gc_config_destroy (&config);
+                return 1;
+            }
+        }
+        zsys_warning ("local mode: no encryption, no keys, clients name their own actor; "
+                      "loopback only (%s)",
+                      config->file);
+    }
+    if (time_scale != 1.0) {
+        gc_clock_set_scale (time_scale);
+        zsys_warning ("the clock runs %g times faster than the wall clock (--time-scale)",
+                      time_scale);
+    }
+    gc_server_args_t args = {config, verbose};
+    zactor_t *server = zactor_new (gc_server_actor, &args);
+    char *status = zstr_recv (server);
+    int rc = 0;
+    if (!status || strncmp (status, "READY", 5) != 0) {
+        zsys_error ("cannot start: %s", status ? status + 7 : "server thread failed");
+        rc = 1;
+    }
+    else {
+        //  Wait for SIGINT or SIGTERM (czmq's handler sets zsys_interrupted)
+        while (!zsys_interrupted)
+            zclock_sleep (100);
+        zsys_info ("signal received: shutting down");
+    }
+    zstr_free (&status);
+    zactor_destroy (&server);
+    gc_config_destroy (&config);
+    return rc;
+}
