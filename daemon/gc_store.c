@@ -310,8 +310,8 @@ int
 gc_store_grow (gc_store_t *self)
 {
     if (self->map_size >= self->map_max) {
-        zsys_error ("store %s: map is at its maximum of %zu MiB: storage full", self->dir,
-                    self->map_max >> 20);
+        zsys_error ("store %s: map is at its maximum of %zu KiB: storage full", self->dir,
+                    self->map_max >> 10);
         return GC_NOSPACE;
     }
     size_t size = self->map_size * 2;
@@ -320,8 +320,8 @@ gc_store_grow (gc_store_t *self)
     int rc = mdb_env_set_mapsize (self->env, size);
     if (rc)
         return s_map_error (self, rc, "grow map");
-    zsys_info ("store %s: map grown from %zu MiB to %zu MiB", self->dir, self->map_size >> 20,
-               size >> 20);
+    zsys_info ("store %s: map grown from %zu KiB to %zu KiB", self->dir, self->map_size >> 10,
+               size >> 10);
     self->map_size = size;
     return GC_OK;
 }

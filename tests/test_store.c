@@ -1,0 +1,316 @@
+/*  The store: cases, journal order and chain, reopening, the idempotency
+    window, and map growth from a tiny initial map. */
+#include "gc_store.h"
+#include "testutil.h"
+
+#include <czmq.h>
+
+static char s_dir[256];
+
+static void
+s_fresh_dir (void)
+{
+    snprintf (s_dir, sizeof (s_dir), "/tmp/gc-test-store-XXXXXX");
+    assert (mkdtemp (s_dir));
+}
+
+static void
+s_remove_dir (void)
+{
+    char command[300];
+    snprintf (command, sizeof (command), "rm -rf %s", s_dir);
+    if (system (command) != 0)
+        fprintf (stderr, "cannot remove %s\n", s_dir);
+}
+
+static void
+s_case (Gridcase__Case *kase, char *id, const char *title)
+{
+    gridcase__case__init (kase);
+    kase->id = id;
+    kase->title = (char *) title;
+    kase->state = GRIDCASE__STATE__STATE_AT_GRID;
+    kase->holder = "grid/haihong-01";
+}
+
+static bool
+test_case_put_get (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    CHECK (store);
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    CHECK (gc_txn_case_next_number (txn, 20261122) == 1);
+    Gridcase__Case kase;
+    s_case (&kase, "20261122-000001", "gas smell");
+    CHECK (gc_txn_case_put (txn, &kase) == GC_OK);
+    //  Inside the same transaction the new case is seen and numbers move on
+    CHECK (gc_txn_case_next_number (txn, 20261122) == 2);
+    CHECK (gc_txn_case_next_number (txn, 20261123) == 1);
+    CHECK (gc_txn_case_next_number (txn, 20261121) == 1);
+    CHECK (gc_txn_commit (&txn) == GC_OK);
+
+    txn = gc_txn_begin (store, false);
+    Gridcase__Case *got = NULL;
+    CHECK (gc_txn_case_get (txn, "20261122-000001", &got) == GC_OK);
+    CHECK (streq (got->title, "gas smell"));
+    CHECK (got->state == GRIDCASE__STATE__STATE_AT_GRID);
+    gridcase__case__free_unpacked (got, NULL);
+    CHECK (gc_txn_case_get (txn, "20261122-000002", &got) == GC_NOTFOUND);
+    CHECK (gc_txn_case_get (txn, "not-an-id", &got) == GC_NOTFOUND);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    CHECK (store == NULL);
+    s_remove_dir ();
+    return true;
+}
+
+static bool
+s_append (gc_store_t *store, const char *case_id, const char *reason)
+{
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    Gridcase__JournalEntry entry = GRIDCASE__JOURNAL_ENTRY__INIT;
+    entry.case_id = (char *) case_id;
+    entry.reason = (char *) reason;
+    entry.type = GRIDCASE__EVENT_TYPE__EVENT_NOTE;
+    int rc = gc_txn_journal_append (txn, &entry);
+    return rc == GC_OK && gc_txn_commit (&txn) == GC_OK;
+}
+
+//  Walks the journal: entries in seq order, each prev_hash the hash of the one before
+static int
+s_verify_chain (gc_store_t *store, const char **reasons)
+{
+    gc_txn_t *txn = gc_txn_begin (store, false);
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_JOURNAL);
+    const void *k, *v;
+    size_t ks, vs;
+    uint8_t prev[GC_HASH_SIZE] = {0};
+    int count = 0;
+    int rc = gc_cursor_seek (cursor, NULL, &k, &ks, &v, &vs);
+    while (rc == GC_OK) {
+        Gridcase__JournalEntry *e = gridcase__journal_entry__unpack (NULL, vs, v);
+        if (!e || e->seq != (uint64_t) count + 1 || gc_be64 (k) != e->seq
+            || e->prev_hash.len != GC_HASH_SIZE || memcmp (e->prev_hash.data, prev, GC_HASH_SIZE)
+            || (reasons && !streq (e->reason, reasons[count]))) {
+            count = -1;
+            gridcase__journal_entry__free_unpacked (e, NULL);
+            break;
+        }
+        gridcase__journal_entry__free_unpacked (e, NULL);
+        gc_hash (v, vs, prev);
+        count++;
+        rc = gc_cursor_next (cursor, &k, &ks, &v, &vs);
+    }
+    gc_cursor_destroy (&cursor);
+    gc_txn_abort (&txn);
+    return count;
+}
+
+static bool
+test_journal_order_and_chain (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    CHECK (s_append (store, "20261122-000001", "first"));
+    CHECK (s_append (store, "20261122-000002", "second"));
+    CHECK (s_append (store, "20261122-000001", "third"));
+    const char *reasons[] = {"first", "second", "third"};
+    CHECK (s_verify_chain (store, reasons) == 3);
+    //  The case index lists entries 1 and 3 for the first case
+    gc_txn_t *txn = gc_txn_begin (store, false);
+    CHECK (gc_txn_journal_last (txn) == 3);
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASE_JOURNAL);
+    gc_key_t key;
+    CHECK (gc_case_id_parse ("20261122-000001", &key));
+    const void *k;
+    size_t ks;
+    CHECK (gc_cursor_seek (cursor, &key, &k, &ks, NULL, NULL) == GC_OK);
+    CHECK (ks == 16 && memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *) k + 8) == 1);
+    CHECK (gc_cursor_next (cursor, &k, &ks, NULL, NULL) == GC_OK);
+    CHECK (memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *) k + 8) == 3);
+    gc_cursor_destroy (&cursor);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+static bool
+test_reopen_keeps_everything (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    Gridcase__Case kase;
+    s_case (&kase, "20261122-000007", "blocked drain");
+    CHECK (gc_txn_case_put (txn, &kase) == GC_OK);
+    CHECK (gc_txn_commit (&txn) == GC_OK);
+    CHECK (s_append (store, "20261122-000007", "before"));
+    //  An aborted transaction leaves nothing behind
+    txn = gc_txn_begin (store, true);
+    s_case (&kase, "20261122-000008", "never committed");
+    CHECK (gc_txn_case_put (txn, &kase) == GC_OK);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+
+    store = gc_store_new (s_dir, NULL);
+    CHECK (store);
+    //  The chain continues across the restart
+    CHECK (s_append (store, "20261122-000007", "after"));
+    const char *reasons[] = {"before", "after"};
+    CHECK (s_verify_chain (store, reasons) == 2);
+    txn = gc_txn_begin (store, false);
+    Gridcase__Case *got = NULL;
+    CHECK (gc_txn_case_get (txn, "20261122-000007", &got) == GC_OK);
+    CHECK (streq (got->title, "blocked drain"));
+    gridcase__case__free_unpacked (got, NULL);
+    CHECK (gc_txn_case_get (txn, "20261122-000008", &got) == GC_NOTFOUND);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+static bool
+test_idempotent_replay (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    uint8_t client[16], other[16];
+    memset (client, 0xAB, 16);
+    memset (other, 0xCD, 16);
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    CHECK (gc_txn_request_put (txn, client, 41, 1000, "first reply", 11) == GC_OK);
+    CHECK (gc_txn_commit (&txn) == GC_OK);
+    gc_store_destroy (&store);
+    store = gc_store_new (s_dir, NULL);
+    txn = gc_txn_begin (store, false);
+    const void *reply;
+    size_t size;
+    CHECK (gc_txn_request_get (txn, client, 41, &reply, &size) == GC_OK);
+    CHECK (size == 11 && memcmp (reply, "first reply", 11) == 0);
+    CHECK (gc_txn_request_get (txn, client, 42, &reply, &size) == GC_NOTFOUND);
+    CHECK (gc_txn_request_get (txn, other, 41, &reply, &size) == GC_NOTFOUND);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+static bool
+test_map_growth_from_tiny_map (void)
+{
+    s_fresh_dir ();
+    gc_store_options_t options = {64 * 1024, 64 << 20};
+    gc_store_t *store = gc_store_new (s_dir, &options);
+    CHECK (store);
+    size_t initial = gc_store_map_size (store);
+    int grown = 0;
+    char title[600];
+    memset (title, 'x', sizeof (title) - 1);
+    title[sizeof (title) - 1] = 0;
+    //  The writer's loop: on a full map abort, grow, run the batch again
+    for (uint32_t batch = 0; batch < 40; batch++) {
+        int rc;
+        do {
+            gc_txn_t *txn = gc_txn_begin (store, true);
+            for (uint32_t i = 1; i <= 50; i++) {
+                char id[GC_CASE_ID_MAX];
+                gc_case_id_format (20261122, batch * 50 + i, id, sizeof (id));
+                Gridcase__Case kase;
+                s_case (&kase, id, title);
+                gc_txn_case_put (txn, &kase);
+            }
+            rc = gc_txn_commit (&txn);
+            if (rc == GC_MAPFULL) {
+                CHECK (gc_store_grow (store) == GC_OK);
+                grown++;
+            }
+        } while (rc == GC_MAPFULL);
+        CHECK (rc == GC_OK);
+    }
+    CHECK (grown > 0);
+    CHECK (gc_store_map_size (store) > initial);
+    gc_txn_t *txn = gc_txn_begin (store, false);
+    CHECK (gc_txn_case_next_number (txn, 20261122) == 2001);
+    Gridcase__Case *got = NULL;
+    CHECK (gc_txn_case_get (txn, "20261122-001999", &got) == GC_OK);
+    CHECK (strlen (got->title) == sizeof (title) - 1);
+    gridcase__case__free_unpacked (got, NULL);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+static bool
+test_map_maximum_is_storage_full (void)
+{
+    s_fresh_dir ();
+    gc_store_options_t options = {64 * 1024, 128 * 1024};
+    gc_store_t *store = gc_store_new (s_dir, &options);
+    int rc = GC_OK;
+    char title[1000];
+    memset (title, 'y', sizeof (title) - 1);
+    title[sizeof (title) - 1] = 0;
+    for (uint32_t n = 1; n < 1000 && rc != GC_NOSPACE; n++) {
+        gc_txn_t *txn = gc_txn_begin (store, true);
+        char id[GC_CASE_ID_MAX];
+        gc_case_id_format (20261122, n, id, sizeof (id));
+        Gridcase__Case kase;
+        s_case (&kase, id, title);
+        gc_txn_case_put (txn, &kase);
+        rc = gc_txn_commit (&txn);
+        if (rc == GC_MAPFULL)
+            rc = gc_store_grow (store);
+    }
+    CHECK (rc == GC_NOSPACE);
+    //  Reads still work
+    gc_txn_t *txn = gc_txn_begin (store, false);
+    Gridcase__Case *got = NULL;
+    CHECK (gc_txn_case_get (txn, "20261122-000001", &got) == GC_OK);
+    gridcase__case__free_unpacked (got, NULL);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+static bool
+test_keys_sort_numerically (void)
+{
+    gc_key_t a, b;
+    gc_key_reset (&a);
+    gc_key_u64 (&a, 255);
+    gc_key_reset (&b);
+    gc_key_u64 (&b, 256);
+    CHECK (memcmp (a.data, b.data, 8) < 0);
+    CHECK (gc_be64 (b.data) == 256);
+    CHECK (gc_case_id_parse ("20261122-000042", &a));
+    CHECK (gc_be32 (a.data) == 20261122 && gc_be32 (a.data + 4) == 42);
+    //  A seven-digit number still sorts after six digits
+    CHECK (gc_case_id_parse ("20261122-1000000", &b));
+    CHECK (memcmp (a.data, b.data, 8) < 0);
+    CHECK (!gc_case_id_parse ("20261122-00004x", &a));
+    CHECK (!gc_case_id_parse ("2026112-000042", &a));
+    CHECK (!gc_case_id_parse ("20261122-000000", &a));
+    char id[GC_CASE_ID_MAX];
+    gc_case_id_format (20261122, 42, id, sizeof (id));
+    CHECK (streq (id, "20261122-000042"));
+    return true;
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    RUN (test_keys_sort_numerically);
+    RUN (test_case_put_get);
+    RUN (test_journal_order_and_chain);
+    RUN (test_reopen_keeps_everything);
+    RUN (test_idempotent_replay);
+    RUN (test_map_growth_from_tiny_map);
+    RUN (test_map_maximum_is_storage_full);
+    return TESTS_DONE ();
+}

@@ -1,0 +1,249 @@
+/*  Modules below the socket: request decoding and limits, UTF-8, endpoints,
+    sizes, the city config, and the client library's names. */
+#include "gc_config.h"
+#include "gc_request.h"
+#include "gc_util.h"
+#include "gridcase.h"
+#include "testutil.h"
+
+static size_t
+s_pack (Gridcase__Request *request, uint8_t *buffer)
+{
+    static uint8_t id[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    request->client_id.data = id;
+    request->client_id.len = 16;
+    if (!request->sequence)
+        request->sequence = 1;
+    return gridcase__request__pack (request, buffer);
+}
+
+static Gridcase__ErrorCode
+s_decode (gc_arena_t *arena, const uint8_t *data, size_t size)
+{
+    Gridcase__ErrorCode code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+    char why[256];
+    Gridcase__Request *request = gc_request_decode (arena, data, size, &code, why, sizeof (why));
+    gc_arena_reset (arena);
+    return request ? GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED : code;
+}
+
+static bool
+test_request_decode_and_limits (void)
+{
+    gc_arena_t *arena = gc_arena_new ();
+    static uint8_t buffer[GC_REQUEST_MAX * 2];
+    Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
+    report.grid = "haihong-01";
+    report.category = "gas-leak";
+    report.title = "gas smell";
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_REPORT;
+    request.report = &report;
+    size_t size = s_pack (&request, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    //  Garbage and a truncated message
+    CHECK (s_decode (arena, (const uint8_t *) "\xff\xff\xff\xff garbage", 12)
+           == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK (s_decode (arena, buffer, size - 3) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    //  Over the size limit, before any unpacking
+    CHECK (s_decode (arena, buffer, GC_REQUEST_MAX + 1) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    //  An over-long title
+    char title[300];
+    memset (title, 'a', sizeof (title) - 1);
+    title[sizeof (title) - 1] = 0;
+    report.title = title;
+    size = s_pack (&request, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    //  Invalid UTF-8 (an overlong '/') and a NUL inside a string
+    report.title = "\xc0\xaf";
+    size = s_pack (&request, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    report.title = "煤气味 gas";
+    size = s_pack (&request, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    //  An unknown enum value
+    report.severity = (Gridcase__Severity) 9;
+    size = s_pack (&request, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    report.severity = GRIDCASE__SEVERITY__SEVERITY_RED;
+    //  Too many repeated entries
+    Gridcase__DispatchRequest dispatch = GRIDCASE__DISPATCH_REQUEST__INIT;
+    char *helpers[GC_REPEATED_MAX + 1];
+    for (int i = 0; i <= GC_REPEATED_MAX; i++)
+        helpers[i] = "water";
+    dispatch.case_id = "20261122-000001";
+    dispatch.helpers = helpers;
+    dispatch.n_helpers = GC_REPEATED_MAX + 1;
+    Gridcase__Request second = GRIDCASE__REQUEST__INIT;
+    second.op_case = GRIDCASE__REQUEST__OP_DISPATCH;
+    second.dispatch = &dispatch;
+    size = s_pack (&second, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    dispatch.n_helpers = 2;
+    size = s_pack (&second, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    //  A wrong client id length, a zero sequence, no operation
+    size = s_pack (&request, buffer);
+    request.client_id.len = 8;
+    size = gridcase__request__pack (&request, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    Gridcase__Request empty = GRIDCASE__REQUEST__INIT;
+    size = s_pack (&empty, buffer);
+    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    gc_arena_destroy (&arena);
+    CHECK (arena == NULL);
+    return true;
+}
+
+static bool
+test_utf8 (void)
+{
+    CHECK (gc_utf8_valid ("plain", 5));
+    CHECK (gc_utf8_valid ("网格员", strlen ("网格员")));
+    CHECK (gc_utf8_valid ("\xf0\x9f\x94\xa5", 4));     //  U+1F525
+    CHECK (!gc_utf8_valid ("\xe7\xbd", 2));            //  truncated
+    CHECK (!gc_utf8_valid ("\xed\xa0\x80", 3));        //  a surrogate
+    CHECK (!gc_utf8_valid ("\xf4\x90\x80\x80", 4));    //  past U+10FFFF
+    CHECK (!gc_utf8_valid ("a\0b", 3));                //  NUL
+    CHECK (!gc_utf8_valid ("\x80", 1));
+    return true;
+}
+
+static bool
+test_endpoints_and_sizes (void)
+{
+    CHECK (gc_endpoint_is_local ("tcp://127.0.0.1:7570"));
+    CHECK (gc_endpoint_is_local ("tcp://localhost:7570"));
+    CHECK (gc_endpoint_is_local ("tcp://[::1]:7570"));
+    CHECK (gc_endpoint_is_local ("ipc:///run/gridcase/command"));
+    CHECK (!gc_endpoint_is_local ("tcp://0.0.0.0:7570"));
+    CHECK (!gc_endpoint_is_local ("tcp://*:7570"));
+    CHECK (!gc_endpoint_is_local ("tcp://10.0.0.5:7570"));
+    CHECK (!gc_endpoint_is_local ("tcp://127.0.0.1.evil.example:7570"));
+    CHECK (!gc_endpoint_is_local ("tcp://eth0:7570"));
+    CHECK (gc_parse_size ("64M") == (size_t) 64 << 20);
+    CHECK (gc_parse_size ("1G") == (size_t) 1 << 30);
+    CHECK (gc_parse_size ("4096") == 4096);
+    CHECK (gc_parse_size ("12MB") == (size_t) 12 << 20);
+    CHECK (gc_parse_size ("lots") == 0);
+    CHECK (gc_parse_size ("5X") == 0);
+    return true;
+}
+
+static bool
+test_sample_city_config (void)
+{
+    gc_config_t *config = gc_config_load ("deploy/sample-city.cfg");
+    CHECK (config);
+    gc_grid_t *grid = gc_config_grid (config, "haihong-01");
+    CHECK (grid && streq (grid->community->id, "haihong"));
+    CHECK (streq (grid->community->street->id, "lianqian"));
+    CHECK (streq (grid->community->street->district->id, "siming"));
+    CHECK (gc_config_grid (config, "haihong-02"));
+    CHECK (zhashx_size (config->grids) >= 10);
+    CHECK (zhashx_size (config->streets) == 2);
+    gc_category_t *gas = gc_config_category (config, "gas-leak");
+    CHECK (gas && streq (gas->department->id, "gas"));
+    CHECK (gas->severity == GRIDCASE__SEVERITY__SEVERITY_RED);
+    gc_category_t *garbage = gc_config_category (config, "garbage");
+    CHECK (garbage && streq (garbage->department->id, "sanitation"));
+    CHECK (garbage->severity == GRIDCASE__SEVERITY__SEVERITY_GREEN);
+    gc_category_t *other = gc_config_category (config, "other");
+    CHECK (other && other->department == NULL); //  the district is its fallback owner
+    const char *departments[] = {"gas", "sanitation", "city-management", "police",
+                                 "civil-affairs", "water"};
+    for (int i = 0; i < 6; i++)
+        CHECK (gc_config_department (config, departments[i]));
+    CHECK (streq (config->timezone, "Asia/Shanghai"));
+    CHECK (!config->curve);
+    gc_config_destroy (&config);
+    CHECK (config == NULL);
+    return true;
+}
+
+static bool
+s_config_refused (const char *text)
+{
+    char path[] = "/tmp/gc-test-config-XXXXXX";
+    int fd = mkstemp (path);
+    if (fd < 0 || write (fd, text, strlen (text)) != (ssize_t) strlen (text))
+        return false;
+    close (fd);
+    gc_config_t *config = gc_config_load (path);
+    unlink (path);
+    bool refused = config == NULL;
+    gc_config_destroy (&config);
+    return refused;
+}
+
+static bool
+test_bad_configs_are_refused (void)
+{
+    const char *base = "city\n    district = d\n        street = s\n            community = c\n"
+                       "                grid = g1\n";
+    char text[1024];
+    //  A good one first, so the refusals below are for their own reason
+    snprintf (text, sizeof (text), "%scategories\n    category = x\n", base);
+    CHECK (!s_config_refused (text));
+    //  A category naming an unknown department
+    snprintf (text, sizeof (text), "%scategories\n    category = x\n        department = nope\n",
+              base);
+    CHECK (s_config_refused (text));
+    //  An unknown severity
+    snprintf (text, sizeof (text), "%scategories\n    category = x\n        severity = purple\n",
+              base);
+    CHECK (s_config_refused (text));
+    //  A grid defined twice
+    snprintf (text, sizeof (text), "%s                grid = g1\ncategories\n    category = x\n",
+              base);
+    CHECK (s_config_refused (text));
+    //  No grid at all, and a file that is not there
+    CHECK (s_config_refused ("city\n    district = d\ncategories\n    category = x\n"));
+    CHECK (gc_config_load ("/nonexistent/gridcase.cfg") == NULL);
+    return true;
+}
+
+static bool
+test_client_names (void)
+{
+    CHECK (streq (gridcase_state_name (GRIDCASE__STATE__STATE_AT_GRID), "at_grid"));
+    CHECK (streq (gridcase_state_name (GRIDCASE__STATE__STATE_IN_PROGRESS), "in_progress"));
+    CHECK (streq (gridcase_severity_name (GRIDCASE__SEVERITY__SEVERITY_RED), "red"));
+    CHECK (streq (gridcase_error_name (GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID), "unknown_grid"));
+    CHECK (gridcase_severity_parse ("yellow") == GRIDCASE__SEVERITY__SEVERITY_YELLOW);
+    CHECK (gridcase_severity_parse ("purple") == 0);
+    CHECK (gridcase_role_parse ("officer") == GRIDCASE__ROLE__ROLE_OFFICER);
+    CHECK (gridcase_role_parse ("mayor") == 0);
+    return true;
+}
+
+static bool
+test_client_identity_is_kept (void)
+{
+    char dir[] = "/tmp/gc-test-identity-XXXXXX";
+    CHECK (mkdtemp (dir));
+    uint8_t first[16], second[16];
+    uint64_t seq1, seq2;
+    CHECK (gridcase_identity_reserve (dir, first, &seq1, 5) == 0);
+    CHECK (gridcase_identity_reserve (dir, second, &seq2, 1) == 0);
+    CHECK (memcmp (first, second, 16) == 0);
+    CHECK (seq1 == 1 && seq2 == 6);
+    char command[128];
+    snprintf (command, sizeof (command), "rm -rf %s", dir);
+    CHECK (system (command) == 0);
+    return true;
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    RUN (test_request_decode_and_limits);
+    RUN (test_utf8);
+    RUN (test_endpoints_and_sizes);
+    RUN (test_sample_city_config);
+    RUN (test_bad_configs_are_refused);
+    RUN (test_client_names);
+    RUN (test_client_identity_is_kept);
+    return TESTS_DONE ();
+}
