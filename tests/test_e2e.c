@@ -1,0 +1,457 @@
+/*  End to end, with the real gridcased process on a free loopback port and a
+    temporary data directory: the CLI, repeated request ids, bad input, and
+    kill -9 right after 1,000 pipelined reports were acknowledged. */
+#include "gridcase.h"
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <czmq.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+static const char *s_build = "build/test";
+
+typedef struct {
+    pid_t pid;
+    char dir[128];
+    char command[64];
+    char events[64];
+} daemon_t;
+
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof (addr);
+    int port = -1;
+    if (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0
+        && getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
+        port = ntohs (addr.sin_port);
+    close (fd);
+    return port;
+}
+
+static gridcase_t *
+s_client (daemon_t *d, uint8_t fill)
+{
+    uint8_t id[16];
+    memset (id, fill, 16);
+    id[0] = (uint8_t) getpid ();
+    gridcase_t *client = gridcase_new (d->command, id, 1);
+    gridcase_set_actor (client, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01");
+    return client;
+}
+
+//  Starts gridcased on D's data directory and waits until it answers
+static bool
+s_daemon_start (daemon_t *d, const char *extra_command)
+{
+    if (!d->dir[0]) {
+        snprintf (d->dir, sizeof (d->dir), "/tmp/gc-test-e2e-XXXXXX");
+        if (!mkdtemp (d->dir))
+            return false;
+    }
+    snprintf (d->command, sizeof (d->command), "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (d->events, sizeof (d->events), "tcp://127.0.0.1:%d", s_free_port ());
+    char binary[256], datadir[200], log[200];
+    snprintf (binary, sizeof (binary), "%s/bin/gridcased", s_build);
+    snprintf (datadir, sizeof (datadir), "%s/data", d->dir);
+    snprintf (log, sizeof (log), "%s/daemon.log", d->dir);
+    d->pid = fork ();
+    if (d->pid == 0) {
+        freopen (log, "a", stderr);
+        execl (binary, binary, "-c", "deploy/sample-city.cfg", "-d", datadir, "--command",
+               extra_command ? extra_command : d->command, "--events", d->events, (char *) NULL);
+        _exit (127);
+    }
+    if (extra_command)
+        return true;
+    //  Ready when a stats request is answered
+    gridcase_t *client = s_client (d, 0xEE);
+    gridcase_set_timeout (client, 500);
+    bool ready = false;
+    for (int attempt = 0; attempt < 40 && !ready; attempt++) {
+        Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+        Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+        request.op_case = GRIDCASE__REQUEST__OP_STATS;
+        request.stats = &stats;
+        Gridcase__Reply *reply = NULL;
+        ready = gridcase_call (client, &request, &reply) == GRIDCASE_OK;
+        if (reply)
+            gridcase__reply__free_unpacked (reply, NULL);
+        if (waitpid (d->pid, NULL, WNOHANG) == d->pid)
+            break;
+    }
+    gridcase_destroy (&client);
+    return ready;
+}
+
+static int
+s_daemon_stop (daemon_t *d, int signal)
+{
+    int status = -1;
+    if (d->pid > 0) {
+        kill (d->pid, signal);
+        waitpid (d->pid, &status, 0);
+        d->pid = 0;
+    }
+    return status;
+}
+
+static void
+s_daemon_remove (daemon_t *d)
+{
+    s_daemon_stop (d, SIGKILL);
+    char command[200];
+    snprintf (command, sizeof (command), "rm -rf %s", d->dir);
+    if (system (command) != 0)
+        fprintf (stderr, "cannot remove %s\n", d->dir);
+}
+
+//  Runs the CLI with ARGS against D; returns its exit status, stdout in OUT
+static int
+s_cli (daemon_t *d, char *out, size_t size, const char *args)
+{
+    char command[2048];
+    snprintf (command, sizeof (command),
+              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s %s/bin/gridcase --timeout 5000 %s",
+              d->dir, d->command, s_build, args);
+    FILE *pipe = popen (command, "r");
+    if (!pipe)
+        return -1;
+    size_t got = fread (out, 1, size - 1, pipe);
+    out[got] = 0;
+    int status = pclose (pipe);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static Gridcase__Request *
+s_report_request (Gridcase__Request *request, Gridcase__ReportRequest *report, const char *grid,
+                  const char *title)
+{
+    gridcase__report_request__init (report);
+    report->grid = (char *) grid;
+    report->category = "gas-leak";
+    report->title = (char *) title;
+    gridcase__request__init (request);
+    request->op_case = GRIDCASE__REQUEST__OP_REPORT;
+    request->report = report;
+    return request;
+}
+
+static bool
+test_cli_report_then_show (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    char out[8192], args[512];
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                  "--title 'gas smell, stairwell 3' --address 'building 3'")
+           == 0);
+    char id[32];
+    CHECK (sscanf (out, "%31s", id) == 1);
+    CHECK (strlen (id) == 15 && id[8] == '-'); //  YYYYMMDD-NNNNNN
+    CHECK (streq (out + 15, "\n"));            //  the id alone on stdout
+    snprintf (args, sizeof (args), "show %s --json", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (strstr (out, "\"state\":\"at_grid\""));
+    CHECK (strstr (out, "\"holder\":\"grid/haihong-01\""));
+    CHECK (strstr (out, "\"community\":\"haihong\""));
+    CHECK (strstr (out, "\"street\":\"lianqian\""));
+    CHECK (strstr (out, "\"severity\":\"red\""));
+    CHECK (strstr (out, "\"title\":\"gas smell, stairwell 3\""));
+    snprintf (args, sizeof (args), "journal --case %s --json", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (strstr (out, "\"type\":\"reported\""));
+    CHECK (strstr (out, "\"actor\":\"officer:o-haihong-01\""));
+    CHECK (strstr (out, "\"to\":\"grid/haihong-01\""));
+    //  Refusals: exit 1 with the code on stderr; usage: exit 2
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "report --grid nowhere --category gas-leak --title x 2>/dev/null")
+           == 1);
+    CHECK (s_cli (&d, out, sizeof (out), "show 20991231-000001 2>/dev/null") == 1);
+    CHECK (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>/dev/null") == 2);
+    //  Nobody listening: exit 3
+    char dead[2048];
+    snprintf (dead, sizeof (dead),
+              "GRIDCASE_STATE_DIR=%s/cli %s/bin/gridcase -e tcp://127.0.0.1:%d --timeout 1500 "
+              "show %s 2>/dev/null",
+              d.dir, s_build, s_free_port (), id);
+    CHECK (WEXITSTATUS (system (dead)) == 3);
+    //  SIGTERM shuts the daemon down cleanly
+    int status = s_daemon_stop (&d, SIGTERM);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    s_daemon_remove (&d);
+    return true;
+}
+
+static bool
+test_repeated_request_id_gives_one_case (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    zsock_t *dealer = zsock_new_dealer (d.command);
+    uint8_t id[16];
+    memset (id, 0x5A, 16);
+    Gridcase__Request request;
+    Gridcase__ReportRequest report;
+    s_report_request (&request, &report, "haihong-02", "blocked drain");
+    report.category = "blocked-drain";
+    request.client_id.data = id;
+    request.client_id.len = 16;
+    request.sequence = 7;
+    uint8_t packed[1024];
+    size_t size = gridcase__request__pack (&request, packed);
+    zframe_t *replies[3];
+    //  Twice in one go (one batch), then once more after the commit
+    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    zsock_set_rcvtimeo (dealer, 5000);
+    replies[0] = zframe_recv (dealer);
+    replies[1] = zframe_recv (dealer);
+    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    replies[2] = zframe_recv (dealer);
+    CHECK (replies[0] && replies[1] && replies[2]);
+    CHECK (zframe_eq (replies[0], replies[1]) && zframe_eq (replies[0], replies[2]));
+    Gridcase__Reply *reply =
+      gridcase__reply__unpack (NULL, zframe_size (replies[0]), zframe_data (replies[0]));
+    CHECK (reply && reply->result_case == GRIDCASE__REPLY__RESULT_CASE);
+    CHECK (reply->sequence == 7);
+    char case_id[32];
+    snprintf (case_id, sizeof (case_id), "%s", reply->case_->case_->id);
+    gridcase__reply__free_unpacked (reply, NULL);
+    for (int i = 0; i < 3; i++)
+        zframe_destroy (&replies[i]);
+    zsock_destroy (&dealer);
+    //  One case, one journal entry
+    char out[8192];
+    CHECK (s_cli (&d, out, sizeof (out), "journal --json") == 0);
+    int entries = 0;
+    for (char *p = out; (p = strstr (p, "\"type\":\"reported\"")); p++)
+        entries++;
+    CHECK (entries == 1);
+    CHECK (strstr (out, case_id));
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  Sends raw FRAMES (count) and returns the error code of the reply, or -1
+static int
+s_raw_error (zsock_t *dealer, zframe_t **frames, int count)
+{
+    for (int i = 0; i < count; i++)
+        zframe_send (&frames[i], dealer, i + 1 < count ? ZFRAME_MORE : 0);
+    zframe_t *frame = zframe_recv (dealer);
+    if (!frame)
+        return -1;
+    Gridcase__Reply *reply = gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    int code = reply && reply->result_case == GRIDCASE__REPLY__RESULT_ERROR
+                 ? (int) reply->error->code
+                 : 0;
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    return code;
+}
+
+static uint64_t
+s_counter (daemon_t *d, const char *name)
+{
+    gridcase_t *client = s_client (d, 0x77);
+    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_STATS;
+    request.stats = &stats;
+    Gridcase__Reply *reply = NULL;
+    uint64_t value = UINT64_MAX;
+    if (gridcase_call (client, &request, &reply) == GRIDCASE_OK)
+        for (size_t i = 0; i < reply->stats->n_counters; i++)
+            if (streq (reply->stats->counters[i]->name, name))
+                value = reply->stats->counters[i]->value;
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    gridcase_destroy (&client);
+    return value;
+}
+
+static bool
+test_bad_input_gets_errors_and_daemon_keeps_serving (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    zsock_t *dealer = zsock_new_dealer (d.command);
+    zsock_set_rcvtimeo (dealer, 5000);
+    zframe_t *frames[3];
+    //  Garbage bytes
+    frames[0] = zframe_new ("\xff\xfe garbage \x01\x02", 13);
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    //  A truncated protobuf
+    Gridcase__Request request;
+    Gridcase__ReportRequest report;
+    s_report_request (&request, &report, "haihong-01", "truncated");
+    uint8_t id[16] = {9};
+    request.client_id.data = id;
+    request.client_id.len = 16;
+    request.sequence = 1;
+    uint8_t packed[1024];
+    size_t size = gridcase__request__pack (&request, packed);
+    frames[0] = zframe_new (packed, size - 4);
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    //  An oversized frame (over the request limit, under the transport's)
+    frames[0] = zframe_new (NULL, 200 * 1024);
+    memset (zframe_data (frames[0]), 0x0A, 200 * 1024);
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    //  A wrong frame count
+    frames[0] = zframe_new (packed, size);
+    frames[1] = zframe_new (packed, size);
+    CHECK (s_raw_error (dealer, frames, 2) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    //  Invalid UTF-8 in the title
+    report.title = "\xe7\xbd";
+    request.sequence = 2;
+    size = gridcase__request__pack (&request, packed);
+    frames[0] = zframe_new (packed, size);
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    //  An unknown grid
+    report.title = "unknown grid";
+    report.grid = "atlantis-01";
+    request.sequence = 3;
+    size = gridcase__request__pack (&request, packed);
+    frames[0] = zframe_new (packed, size);
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID);
+    //  A message over the transport limit: libzmq drops it with the connection
+    zsock_t *rude = zsock_new_dealer (d.command);
+    zsock_set_rcvtimeo (rude, 1000);
+    frames[0] = zframe_new (NULL, 2 * 1024 * 1024);
+    memset (zframe_data (frames[0]), 0x0A, 2 * 1024 * 1024);
+    CHECK (s_raw_error (rude, frames, 1) == -1);
+    zsock_destroy (&rude);
+    zsock_destroy (&dealer);
+    //  Counted, nothing stored, and the daemon still serves
+    CHECK (s_counter (&d, "rejected_bad_request") == 2);
+    CHECK (s_counter (&d, "rejected_too_large") == 1);
+    CHECK (s_counter (&d, "rejected_invalid") == 1);
+    CHECK (s_counter (&d, "dropped_frames") == 1);
+    CHECK (s_counter (&d, "journal_last") == 0);
+    char out[256];
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "report --grid haihong-01 --category garbage --title 'still serving'")
+           == 0);
+    CHECK (s_counter (&d, "journal_last") == 1);
+    CHECK (waitpid (d.pid, NULL, WNOHANG) == 0); //  alive
+    s_daemon_remove (&d);
+    return true;
+}
+
+static bool
+test_kill9_after_1000_acknowledged_reports (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    gridcase_t *client = s_client (&d, 0x42);
+    const int total = 1000;
+    //  Pipeline every report, then collect the acknowledgements
+    for (int i = 0; i < total; i++) {
+        Gridcase__Request request;
+        Gridcase__ReportRequest report;
+        char title[64];
+        snprintf (title, sizeof (title), "report %d", i);
+        s_report_request (&request, &report, i % 2 ? "haihong-01" : "qianpu-02", title);
+        CHECK (gridcase_send (client, &request) == (uint64_t) i + 1);
+    }
+    char (*ids)[32] = calloc ((size_t) total, 32);
+    int acked = 0;
+    while (acked < total) {
+        Gridcase__Reply *reply = NULL;
+        CHECK (gridcase_recv (client, &reply, 20000) == GRIDCASE_OK);
+        CHECK (reply->sequence >= 1 && reply->sequence <= (uint64_t) total);
+        snprintf (ids[reply->sequence - 1], 32, "%s", reply->case_->case_->id);
+        gridcase__reply__free_unpacked (reply, NULL);
+        acked++;
+    }
+    gridcase_destroy (&client);
+    //  Right after the last acknowledgement: no clean shutdown
+    int status = s_daemon_stop (&d, SIGKILL);
+    CHECK (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+    CHECK (s_daemon_start (&d, NULL));
+    client = s_client (&d, 0x43);
+    int found = 0, journaled = 0;
+    for (int i = 0; i < total; i++) {
+        Gridcase__GetRequest get = GRIDCASE__GET_REQUEST__INIT;
+        get.case_id = ids[i];
+        Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+        request.op_case = GRIDCASE__REQUEST__OP_GET;
+        request.get = &get;
+        Gridcase__Reply *reply = NULL;
+        if (gridcase_call (client, &request, &reply) == GRIDCASE_OK) {
+            char title[64];
+            snprintf (title, sizeof (title), "report %d", i);
+            if (streq (reply->case_->case_->title, title))
+                found++;
+        }
+        if (reply)
+            gridcase__reply__free_unpacked (reply, NULL);
+        Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
+        journal.case_id = ids[i];
+        request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
+        request.journal = &journal;
+        reply = NULL;
+        if (gridcase_call (client, &request, &reply) == GRIDCASE_OK
+            && reply->journal->n_entries == 1
+            && reply->journal->entries[0]->type == GRIDCASE__EVENT_TYPE__EVENT_REPORTED
+            && streq (reply->journal->entries[0]->case_id, ids[i]))
+            journaled++;
+        if (reply)
+            gridcase__reply__free_unpacked (reply, NULL);
+    }
+    gridcase_destroy (&client);
+    free (ids);
+    CHECK (found == total);
+    CHECK (journaled == total);
+    CHECK (s_counter (&d, "journal_last") == (uint64_t) total);
+    s_daemon_remove (&d);
+    return true;
+}
+
+static bool
+test_refuses_non_loopback_without_curve (void)
+{
+    daemon_t d = {0};
+    char endpoint[64];
+    snprintf (endpoint, sizeof (endpoint), "tcp://0.0.0.0:%d", s_free_port ());
+    CHECK (s_daemon_start (&d, endpoint));
+    int status;
+    CHECK (waitpid (d.pid, &status, 0) == d.pid);
+    d.pid = 0;
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
+    char log[256], text[4096] = "";
+    snprintf (log, sizeof (log), "%s/daemon.log", d.dir);
+    FILE *file = fopen (log, "r");
+    CHECK (file);
+    size_t got = fread (text, 1, sizeof (text) - 1, file);
+    text[got] = 0;
+    fclose (file);
+    CHECK (strstr (text, "refusing to bind tcp://0.0.0.0"));
+    s_daemon_remove (&d);
+    return true;
+}
+
+int
+main (int argc, char *argv[])
+{
+    if (argc > 1)
+        s_build = argv[1];
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    RUN (test_cli_report_then_show);
+    RUN (test_repeated_request_id_gives_one_case);
+    RUN (test_bad_input_gets_errors_and_daemon_keeps_serving);
+    RUN (test_kill9_after_1000_acknowledged_reports);
+    RUN (test_refuses_non_loopback_without_curve);
+    return TESTS_DONE ();
+}
