@@ -44,13 +44,15 @@ LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
 all: $(BINS) $(LIBS)
 
+SUDO = $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
 	else echo "all dependencies are installed"; fi
 
 $(BUILD)/gen/gridcase.pb-c.c $(BUILD)/gen/gridcase.pb-c.h: proto/gridcase.proto
@@ -97,11 +99,12 @@ tests: $(BINS) $(TESTS)
 
 # The test run: sanitizer build in build/test, then every test program;
 # the last line says "N passed, N failed".
-test:
+test: deps
 	@$(MAKE) --no-print-directory BUILD=build/test SANITIZE=1 tests
 	@tests/run.sh build/test
 
-run: $(BINS)
+run: deps
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/gridcased -c deploy/sample-city.cfg -d var/gridcase
 
 install: all

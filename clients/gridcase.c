@@ -11,24 +11,24 @@
 #define EXIT_UNREACHABLE 3
 
 static const char *s_usage_text =
-  "usage: gridcase [-e ENDPOINT] [--as ROLE:ID] [--timeout MS] COMMAND [ARGS]\n"
-  "\n"
-  "  report --grid G --category C --title T [--severity red|yellow|green]\n"
-  "         [--description D] [--address A] [--lat X --lon Y]\n"
-  "                           report a case; prints its id\n"
-  "  show ID [--json]         one case\n"
-  "  journal [--since N] [--case ID] [--limit N] [--json]\n"
-  "                           journal entries after sequence N\n"
-  "  stats [--json]           the daemon's counters\n"
-  "\n"
-  "  -e, --endpoint ENDPOINT  the daemon's command socket (default $GRIDCASE_ENDPOINT,\n"
-  "                           else tcp://127.0.0.1:7570)\n"
-  "      --as ROLE:ID         the actor in local mode, e.g. officer:o-haihong-01\n"
-  "                           (default $GRIDCASE_AS)\n"
-  "      --timeout MS         give up after MS milliseconds (default 10000)\n"
-  "\n"
-  "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
-  "3 daemon unreachable\n";
+    "usage: gridcase [-e ENDPOINT] [--as ROLE:ID] [--timeout MS] COMMAND [ARGS]\n"
+    "\n"
+    "  report --grid G --category C --title T [--severity red|yellow|green]\n"
+    "         [--description D] [--address A] [--lat X --lon Y]\n"
+    "                           report a case; prints its id\n"
+    "  show ID [--json]         one case\n"
+    "  journal [--since N] [--case ID] [--limit N] [--json]\n"
+    "                           journal entries after sequence N\n"
+    "  stats [--json]           the daemon's counters\n"
+    "\n"
+    "  -e, --endpoint ENDPOINT  the daemon's command socket (default $GRIDCASE_ENDPOINT,\n"
+    "                           else tcp://127.0.0.1:7570)\n"
+    "      --as ROLE:ID         the actor in local mode, e.g. officer:o-haihong-01\n"
+    "                           (default $GRIDCASE_AS)\n"
+    "      --timeout MS         give up after MS milliseconds (default 10000)\n"
+    "\n"
+    "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
+    "3 daemon unreachable\n";
 
 static int
 s_usage (const char *why)
@@ -46,7 +46,7 @@ static void
 s_json_string (FILE *out, const char *text)
 {
     fputc ('"', out);
-    for (const unsigned char *p = (const unsigned char *) (text ? text : ""); *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
         if (*p == '"' || *p == '\\')
             fprintf (out, "\\%c", *p);
         else if (*p == '\n')
@@ -67,11 +67,11 @@ s_time_utc (int64_t ms, char *buffer, size_t size)
 {
     if (ms <= 0)
         return "";
-    time_t seconds = (time_t) (ms / 1000);
+    time_t seconds = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r (&seconds, &tm);
     size_t len = strftime (buffer, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buffer + len, size - len, ".%03dZ", (int) (ms % 1000));
+    snprintf (buffer + len, size - len, ".%03dZ", (int)(ms % 1000));
     return buffer;
 }
 
@@ -81,7 +81,7 @@ s_time_local (int64_t ms, char *buffer, size_t size)
 {
     if (ms <= 0)
         return "-";
-    time_t seconds = (time_t) (ms / 1000);
+    time_t seconds = (time_t)(ms / 1000);
     struct tm tm;
     localtime_r (&seconds, &tm);
     strftime (buffer, size, "%Y-%m-%d %H:%M:%S %z", &tm);
@@ -113,21 +113,21 @@ s_print_case_json (const Gridcase__Case *c)
         const char *name;
         const char *value;
     } strings[] = {
-      {"grid", c->grid},
-      {"community", c->community},
-      {"street", c->street},
-      {"district", c->district},
-      {"category", c->category},
-      {"severity", gridcase_severity_name (c->severity)},
-      {"title", c->title},
-      {"description", c->description},
-      {"address", c->address},
-      {"reporter", reporter},
-      {"lead_department", c->lead_department},
-      {"created_at", s_time_utc (c->created_at, t1, sizeof (t1))},
-      {"updated_at", s_time_utc (c->updated_at, t2, sizeof (t2))},
-      {"response_due", s_time_utc (c->response_due, t3, sizeof (t3))},
-      {"resolution_due", s_time_utc (c->resolution_due, t4, sizeof (t4))},
+        {"grid", c->grid},
+        {"community", c->community},
+        {"street", c->street},
+        {"district", c->district},
+        {"category", c->category},
+        {"severity", gridcase_severity_name (c->severity)},
+        {"title", c->title},
+        {"description", c->description},
+        {"address", c->address},
+        {"reporter", reporter},
+        {"lead_department", c->lead_department},
+        {"created_at", s_time_utc (c->created_at, t1, sizeof (t1))},
+        {"updated_at", s_time_utc (c->updated_at, t2, sizeof (t2))},
+        {"response_due", s_time_utc (c->response_due, t3, sizeof (t3))},
+        {"resolution_due", s_time_utc (c->resolution_due, t4, sizeof (t4))},
     };
     for (size_t i = 0; i < sizeof (strings) / sizeof (strings[0]); i++) {
         printf (",\"%s\":", strings[i].name);
@@ -185,8 +185,7 @@ s_print_entry (const Gridcase__JournalEntry *e, bool json)
                 gridcase_level_name (e->level));
         s_json_string (stdout, e->detail);
         printf ("}\n");
-    }
-    else
+    } else
         printf ("%8" PRIu64 "  %s  %-16s %-15s %-20s %s -> %s  %s\n", e->seq,
                 s_time_local (e->time, t, sizeof (t)), gridcase_event_name (e->type), e->case_id,
                 *actor ? actor : "-", *e->from ? e->from : "-", e->to, e->reason);
@@ -232,8 +231,8 @@ s_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
     int rc = gridcase_call (client, request, reply_p);
     gridcase_destroy (&client);
     if (rc == GRIDCASE_EUNREACHABLE) {
-        fprintf (stderr, "gridcase: no answer from gridcased at %s within %d ms\n",
-                 ctx->endpoint, ctx->timeout);
+        fprintf (stderr, "gridcase: no answer from gridcased at %s within %d ms\n", ctx->endpoint,
+                 ctx->timeout);
         return EXIT_UNREACHABLE;
     }
     if (rc == GRIDCASE_ELOCAL) {
@@ -281,8 +280,7 @@ s_parse (int argc, char **argv, const char *const *names, const char **values, i
                 return EXIT_USAGE;
             }
             values[found] = argv[++i];
-        }
-        else
+        } else
             values[found] = "1";
     }
     return 0;
@@ -311,13 +309,13 @@ s_cmd_report (context_t *ctx, int argc, char **argv)
     if (!v[0] || !v[1] || !v[3])
         return s_usage ("report needs --grid, --category and --title");
     Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
-    report.grid = (char *) v[0];
-    report.category = (char *) v[1];
+    report.grid = (char *)v[0];
+    report.category = (char *)v[1];
     if (v[2] && !(report.severity = gridcase_severity_parse (v[2])))
         return s_usage ("--severity is red, yellow or green");
-    report.title = (char *) v[3];
-    report.description = (char *) (v[4] ? v[4] : "");
-    report.address = (char *) (v[5] ? v[5] : "");
+    report.title = (char *)v[3];
+    report.description = (char *)(v[4] ? v[4] : "");
+    report.address = (char *)(v[5] ? v[5] : "");
     Gridcase__Location location = GRIDCASE__LOCATION__INIT;
     if (v[6] || v[7]) {
         if (!v[6] || !v[7] || !s_number (v[6], &location.lat) || !s_number (v[7], &location.lon))
@@ -348,7 +346,7 @@ s_cmd_show (context_t *ctx, int argc, char **argv)
     if (positional != 1)
         return s_usage ("show takes one case id");
     Gridcase__GetRequest get = GRIDCASE__GET_REQUEST__INIT;
-    get.case_id = (char *) id;
+    get.case_id = (char *)id;
     Gridcase__Request request = GRIDCASE__REQUEST__INIT;
     request.op_case = GRIDCASE__REQUEST__OP_GET;
     request.get = &get;
@@ -380,18 +378,18 @@ s_cmd_journal (context_t *ctx, int argc, char **argv)
     if (v[0]) {
         if (!s_number (v[0], &number) || number < 0)
             return s_usage ("--since wants a journal sequence number");
-        query.since = (uint64_t) number;
+        query.since = (uint64_t)number;
     }
-    query.case_id = (char *) (v[1] ? v[1] : "");
+    query.case_id = (char *)(v[1] ? v[1] : "");
     uint64_t limit = UINT64_MAX;
     if (v[2]) {
         if (!s_number (v[2], &number) || number < 1)
             return s_usage ("--limit wants a positive number");
-        limit = (uint64_t) number;
+        limit = (uint64_t)number;
     }
     //  Page through the journal until it is read to its end or the limit
     while (limit > 0) {
-        query.limit = limit < 1000 ? (uint32_t) limit : 1000;
+        query.limit = limit < 1000 ? (uint32_t)limit : 1000;
         Gridcase__Request request = GRIDCASE__REQUEST__INIT;
         request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
         request.journal = &query;
@@ -435,8 +433,7 @@ s_cmd_stats (context_t *ctx, int argc, char **argv)
         printf ("{");
     for (size_t i = 0; i < r->n_counters; i++) {
         if (v[0])
-            printf ("%s\"%s\":%" PRIu64, i ? "," : "", r->counters[i]->name,
-                    r->counters[i]->value);
+            printf ("%s\"%s\":%" PRIu64, i ? "," : "", r->counters[i]->name, r->counters[i]->value);
         else
             printf ("%-24s %" PRIu64 "\n", r->counters[i]->name, r->counters[i]->value);
     }
@@ -456,11 +453,11 @@ main (int argc, char *argv[])
         ctx.endpoint = "tcp://127.0.0.1:7570";
     const char *as = getenv ("GRIDCASE_AS");
     static const struct option options[] = {
-      {"endpoint", required_argument, NULL, 'e'},
-      {"as", required_argument, NULL, 'a'},
-      {"timeout", required_argument, NULL, 't'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"as", required_argument, NULL, 'a'},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int opt;
     //  '+': stop at the subcommand; its options are its own
@@ -490,7 +487,7 @@ main (int argc, char *argv[])
         if (!colon || colon == as || !colon[1] || strlen (colon + 1) >= sizeof (actor))
             return s_usage ("--as wants ROLE:ID, e.g. officer:o-haihong-01");
         char role[32];
-        snprintf (role, sizeof (role), "%.*s", (int) (colon - as), as);
+        snprintf (role, sizeof (role), "%.*s", (int)(colon - as), as);
         ctx.role = gridcase_role_parse (role);
         if (!ctx.role)
             return s_usage ("the role in --as is officer, committee, street, worker, supervisor "

@@ -14,7 +14,7 @@ typedef struct {
 static void
 s_named_destroy (void **item_p)
 {
-    s_named_t *item = (s_named_t *) *item_p;
+    s_named_t *item = (s_named_t *)*item_p;
     if (item) {
         free (item->id);
         free (item->name);
@@ -38,7 +38,7 @@ s_id_valid (const char *id)
     if (len == 0 || len > 64)
         return false;
     for (const char *p = id; *p; p++)
-        if (!isalnum ((unsigned char) *p) && *p != '-' && *p != '_' && *p != '.')
+        if (!isalnum ((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
             return false;
     return true;
 }
@@ -57,7 +57,7 @@ s_add (gc_config_t *self, zhashx_t *table, zconfig_t *node, size_t size, const c
         zsys_error ("config %s: %s '%s' is defined twice", self->file, kind, id);
         return NULL;
     }
-    s_named_t *item = (s_named_t *) zmalloc (size);
+    s_named_t *item = (s_named_t *)zmalloc (size);
     item->id = strdup (id);
     item->name = strdup (zconfig_get (node, "name", id));
     zhashx_insert (table, id, item);
@@ -82,23 +82,23 @@ s_load_city (gc_config_t *self, zconfig_t *city)
     for (zconfig_t *d = zconfig_locate (city, "district"); d; d = zconfig_next (d)) {
         if (!streq (zconfig_name (d), "district"))
             continue;
-        gc_district_t *district = (gc_district_t *) s_add (self, self->districts, d,
-                                                           sizeof (gc_district_t), "district");
+        gc_district_t *district =
+            (gc_district_t *)s_add (self, self->districts, d, sizeof (gc_district_t), "district");
         if (!district)
             return -1;
         for (zconfig_t *s = zconfig_child (d); s; s = zconfig_next (s)) {
             if (!streq (zconfig_name (s), "street"))
                 continue;
             gc_street_t *street =
-              (gc_street_t *) s_add (self, self->streets, s, sizeof (gc_street_t), "street");
+                (gc_street_t *)s_add (self, self->streets, s, sizeof (gc_street_t), "street");
             if (!street)
                 return -1;
             street->district = district;
             for (zconfig_t *c = zconfig_child (s); c; c = zconfig_next (c)) {
                 if (!streq (zconfig_name (c), "community"))
                     continue;
-                gc_community_t *community = (gc_community_t *) s_add (
-                  self, self->communities, c, sizeof (gc_community_t), "community");
+                gc_community_t *community = (gc_community_t *)s_add (
+                    self, self->communities, c, sizeof (gc_community_t), "community");
                 if (!community)
                     return -1;
                 community->street = street;
@@ -106,7 +106,7 @@ s_load_city (gc_config_t *self, zconfig_t *city)
                     if (!streq (zconfig_name (g), "grid"))
                         continue;
                     gc_grid_t *grid =
-                      (gc_grid_t *) s_add (self, self->grids, g, sizeof (gc_grid_t), "grid");
+                        (gc_grid_t *)s_add (self, self->grids, g, sizeof (gc_grid_t), "grid");
                     if (!grid)
                         return -1;
                     grid->community = community;
@@ -132,25 +132,24 @@ s_load_departments (gc_config_t *self, zconfig_t *root)
 {
     zconfig_t *list = zconfig_locate (root, "departments");
     for (zconfig_t *d = list ? zconfig_child (list) : NULL; d; d = zconfig_next (d)) {
-        if (streq (zconfig_name (d), "department")
-            && !s_add (self, self->departments, d, sizeof (gc_department_t), "department"))
+        if (streq (zconfig_name (d), "department") &&
+            !s_add (self, self->departments, d, sizeof (gc_department_t), "department"))
             return -1;
     }
     list = zconfig_locate (root, "categories");
     for (zconfig_t *c = list ? zconfig_child (list) : NULL; c; c = zconfig_next (c)) {
         if (!streq (zconfig_name (c), "category"))
             continue;
-        gc_category_t *category = (gc_category_t *) s_add (self, self->categories, c,
-                                                           sizeof (gc_category_t), "category");
+        gc_category_t *category =
+            (gc_category_t *)s_add (self, self->categories, c, sizeof (gc_category_t), "category");
         if (!category)
             return -1;
         const char *department = zconfig_get (c, "department", "");
         if (*department) {
-            category->department =
-              (gc_department_t *) zhashx_lookup (self->departments, department);
+            category->department = (gc_department_t *)zhashx_lookup (self->departments, department);
             if (!category->department) {
-                zsys_error ("config %s: category '%s' names unknown department '%s'",
-                            self->file, category->id, department);
+                zsys_error ("config %s: category '%s' names unknown department '%s'", self->file,
+                            category->id, department);
                 return -1;
             }
         }
@@ -177,7 +176,7 @@ gc_config_load (const char *file)
         zsys_error ("config %s: cannot read or parse the file (ZPL)", file);
         return NULL;
     }
-    gc_config_t *self = (gc_config_t *) zmalloc (sizeof (gc_config_t));
+    gc_config_t *self = (gc_config_t *)zmalloc (sizeof (gc_config_t));
     self->file = strdup (file);
     self->timezone = strdup (zconfig_get (root, "gridcase/timezone", "Asia/Shanghai"));
     self->command = strdup (zconfig_get (root, "gridcase/command", GC_DEFAULT_COMMAND));
@@ -244,17 +243,17 @@ gc_config_destroy (gc_config_t **self_p)
 gc_grid_t *
 gc_config_grid (gc_config_t *self, const char *id)
 {
-    return (gc_grid_t *) zhashx_lookup (self->grids, id);
+    return (gc_grid_t *)zhashx_lookup (self->grids, id);
 }
 
 gc_category_t *
 gc_config_category (gc_config_t *self, const char *id)
 {
-    return (gc_category_t *) zhashx_lookup (self->categories, id);
+    return (gc_category_t *)zhashx_lookup (self->categories, id);
 }
 
 gc_department_t *
 gc_config_department (gc_config_t *self, const char *id)
 {
-    return (gc_department_t *) zhashx_lookup (self->departments, id);
+    return (gc_department_t *)zhashx_lookup (self->departments, id);
 }

@@ -46,8 +46,8 @@ typedef struct {
 typedef struct {
     char *file;
     char *timezone;
-    char *command;  //  command endpoint (ROUTER, bound)
-    char *events;   //  events endpoint (PUB, bound)
+    char *command; //  command endpoint (ROUTER, bound)
+    char *events;  //  events endpoint (PUB, bound)
     char *datadir;
     size_t map_size;
     size_t map_max;

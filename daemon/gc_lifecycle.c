@@ -24,14 +24,14 @@ s_journal (gc_txn_t *txn, Gridcase__JournalEntry *entry, const char *const *topi
         size_t size;
         uint64_t prev_seq = 0;
         if (gc_txn_get (txn, GC_DB_TOPICS, &key, &value, &size) == GC_OK && size == 8)
-            prev_seq = gc_be64 ((const uint8_t *) value);
+            prev_seq = gc_be64 ((const uint8_t *)value);
         gc_key_t seq;
         gc_key_reset (&seq);
         gc_key_u64 (&seq, entry->seq);
         if (gc_txn_put (txn, GC_DB_TOPICS, &key, seq.data, 8))
             return;
         Gridcase__Notice notice = GRIDCASE__NOTICE__INIT;
-        notice.topic = (char *) *topic;
+        notice.topic = (char *)*topic;
         notice.seq = entry->seq;
         notice.prev_seq = prev_seq;
         notice.entry = entry;
@@ -75,8 +75,8 @@ s_report (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request, 
     const Gridcase__ReportRequest *report = request->report;
     gc_grid_t *grid = gc_config_grid (config, report->grid);
     if (!grid) {
-        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID,
-                        "unknown grid '%s'", report->grid);
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID, "unknown grid '%s'",
+                        report->grid);
         return;
     }
     gc_category_t *category = gc_config_category (config, report->category);
@@ -90,11 +90,11 @@ s_report (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request, 
                         "a report needs a title");
         return;
     }
-    if (report->location
-        && (fabs (report->location->lat) > 90 || fabs (report->location->lon) > 180)) {
+    if (report->location &&
+        (fabs (report->location->lat) > 90 || fabs (report->location->lon) > 180)) {
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                        "location %f,%f is not a latitude and longitude",
-                        report->location->lat, report->location->lon);
+                        "location %f,%f is not a latitude and longitude", report->location->lat,
+                        report->location->lon);
         return;
     }
     if (*report->link_to) {
@@ -136,7 +136,7 @@ s_report (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request, 
     kase.reporter = &reporter;
     kase.created_at = now;
     kase.updated_at = now;
-    kase.lead_department = category->department ? category->department->id : (char *) "";
+    kase.lead_department = category->department ? category->department->id : (char *)"";
 
     Gridcase__JournalEntry entry = GRIDCASE__JOURNAL_ENTRY__INIT;
     entry.time = now;
@@ -186,8 +186,8 @@ s_get (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *out)
     Gridcase__Case *kase = NULL;
     int rc = gc_txn_case_get (txn, request->get->case_id, &kase);
     if (rc == GC_NOTFOUND) {
-        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE,
-                        "no case '%s'", request->get->case_id);
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE, "no case '%s'",
+                        request->get->case_id);
         return;
     }
     if (rc) {
@@ -213,7 +213,7 @@ s_collect (gc_txn_t *txn, Gridcase__JournalReply *reply, uint64_t seq, size_t li
     if (rc)
         return false;
     Gridcase__JournalEntry *entry =
-      gridcase__journal_entry__unpack (NULL, size, (const uint8_t *) value);
+        gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
     if (!entry)
         return false;
     if (reply->n_entries < limit)
@@ -229,16 +229,15 @@ s_journal_query (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *ou
     const Gridcase__JournalRequest *query = request->journal;
     size_t limit = query->limit && query->limit < GC_JOURNAL_PAGE ? query->limit : GC_JOURNAL_PAGE;
     Gridcase__JournalReply result = GRIDCASE__JOURNAL_REPLY__INIT;
-    result.entries =
-      (Gridcase__JournalEntry **) calloc (limit, sizeof (Gridcase__JournalEntry *));
+    result.entries = (Gridcase__JournalEntry **)calloc (limit, sizeof (Gridcase__JournalEntry *));
     result.last_seq = gc_txn_journal_last (txn);
     bool ok = true;
     gc_key_t key;
     if (*query->case_id) {
         if (!gc_case_id_parse (query->case_id, &key)) {
             free (result.entries);
-            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE,
-                            "no case '%s'", query->case_id);
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE, "no case '%s'",
+                            query->case_id);
             return;
         }
         gc_key_t start = key;
@@ -247,15 +246,14 @@ s_journal_query (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *ou
         const void *k;
         size_t ksize;
         int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, NULL, NULL) : GC_EIO;
-        while (ok && rc == GC_OK && result.n_entries < limit && ksize == 16
-               && memcmp (k, key.data, 8) == 0) {
-            ok = s_collect (txn, &result, gc_be64 ((const uint8_t *) k + 8), limit);
+        while (ok && rc == GC_OK && result.n_entries < limit && ksize == 16 &&
+               memcmp (k, key.data, 8) == 0) {
+            ok = s_collect (txn, &result, gc_be64 ((const uint8_t *)k + 8), limit);
             rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
         }
         ok = ok && (rc == GC_OK || rc == GC_NOTFOUND);
         gc_cursor_destroy (&cursor);
-    }
-    else {
+    } else {
         gc_key_reset (&key);
         gc_key_u64 (&key, query->since + 1);
         gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_JOURNAL);
@@ -264,7 +262,7 @@ s_journal_query (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *ou
         int rc = cursor ? gc_cursor_seek (cursor, &key, &k, &ksize, &value, &size) : GC_EIO;
         while (ok && rc == GC_OK && result.n_entries < limit) {
             Gridcase__JournalEntry *entry =
-              gridcase__journal_entry__unpack (NULL, size, (const uint8_t *) value);
+                gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
             if (entry)
                 result.entries[result.n_entries++] = entry;
             else
@@ -279,8 +277,7 @@ s_journal_query (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *ou
         reply.result_case = GRIDCASE__REPLY__RESULT_JOURNAL;
         reply.journal = &result;
         gc_reply_pack (out, request, &reply);
-    }
-    else
+    } else
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
                         "reading the journal failed; see the daemon's log");
     for (size_t i = 0; i < result.n_entries; i++)
@@ -292,7 +289,7 @@ void
 gc_lifecycle_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                    gc_reply_t *out)
 {
-    (void) config;
+    (void)config;
     switch (request->op_case) {
         case GRIDCASE__REQUEST__OP_GET:
             s_get (txn, request, out);

@@ -24,7 +24,7 @@ struct _gc_arena_t {
 gc_arena_t *
 gc_arena_new (void)
 {
-    return (gc_arena_t *) zmalloc (sizeof (gc_arena_t));
+    return (gc_arena_t *)zmalloc (sizeof (gc_arena_t));
 }
 
 void
@@ -62,7 +62,7 @@ gc_arena_destroy (gc_arena_t **self_p)
 static void *
 s_arena_alloc (void *data, size_t size)
 {
-    gc_arena_t *self = (gc_arena_t *) data;
+    gc_arena_t *self = (gc_arena_t *)data;
     size = (size + sizeof (max_align_t) - 1) & ~(sizeof (max_align_t) - 1);
     if (size > self->budget)
         return NULL; //  protobuf-c turns this into a failed unpack
@@ -70,7 +70,7 @@ s_arena_alloc (void *data, size_t size)
     chunk_t *chunk = self->chunks;
     if (!chunk || chunk->size - chunk->used < size) {
         size_t chunk_size = size > GC_CHUNK_SIZE ? size : GC_CHUNK_SIZE;
-        chunk = (chunk_t *) malloc (sizeof (chunk_t) + chunk_size);
+        chunk = (chunk_t *)malloc (sizeof (chunk_t) + chunk_size);
         if (!chunk)
             return NULL;
         chunk->size = chunk_size;
@@ -78,7 +78,7 @@ s_arena_alloc (void *data, size_t size)
         chunk->next = self->chunks;
         self->chunks = chunk;
     }
-    void *result = (char *) chunk->data + chunk->used;
+    void *result = (char *)chunk->data + chunk->used;
     chunk->used += size;
     return result;
 }
@@ -86,8 +86,8 @@ s_arena_alloc (void *data, size_t size)
 static void
 s_arena_free (void *data, void *pointer)
 {
-    (void) data;
-    (void) pointer; //  freed with the whole arena
+    (void)data;
+    (void)pointer; //  freed with the whole arena
 }
 
 //  --------------------------------------------------------------------------
@@ -100,9 +100,8 @@ s_string_limit (const char *field)
         const char *name;
         size_t limit;
     } limits[] = {
-      {"title", 200},         {"description", 4000}, {"address", 500}, {"text", 4000},
-      {"note", 4000},         {"reason", 2000},      {"comment", 2000}, {"path", 1024},
-      {"detail", 4000},
+        {"title", 200},   {"description", 4000}, {"address", 500}, {"text", 4000},   {"note", 4000},
+        {"reason", 2000}, {"comment", 2000},     {"path", 1024},   {"detail", 4000},
     };
     for (size_t i = 0; i < sizeof (limits) / sizeof (limits[0]); i++)
         if (streq (field, limits[i].name))
@@ -122,30 +121,30 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
     }
     for (unsigned i = 0; i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *field = &desc->fields[i];
-        const char *member = (const char *) message + field->offset;
+        const char *member = (const char *)message + field->offset;
         size_t count = 1;
         if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-            uint32_t chosen = *(const uint32_t *) ((const char *) message + field->quantifier_offset);
+            uint32_t chosen = *(const uint32_t *)((const char *)message + field->quantifier_offset);
             if (chosen != field->id)
                 continue;
         }
         if (field->label == PROTOBUF_C_LABEL_REPEATED) {
-            count = *(const size_t *) ((const char *) message + field->quantifier_offset);
+            count = *(const size_t *)((const char *)message + field->quantifier_offset);
             if (count > GC_REPEATED_MAX) {
                 *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
                 snprintf (why, why_size, "%s: %zu entries, at most %d", field->name, count,
                           GC_REPEATED_MAX);
                 return false;
             }
-            member = count ? *(const char *const *) member : NULL;
+            member = count ? *(const char *const *)member : NULL;
         }
         for (size_t k = 0; k < count; k++) {
             const char *item;
             switch (field->type) {
                 case PROTOBUF_C_TYPE_STRING: {
                     item = field->label == PROTOBUF_C_LABEL_REPEATED
-                             ? ((const char *const *) member)[k]
-                             : *(const char *const *) member;
+                               ? ((const char *const *)member)[k]
+                               : *(const char *const *)member;
                     size_t len = item ? strlen (item) : 0;
                     size_t limit = s_string_limit (field->name);
                     if (len > limit) {
@@ -163,9 +162,9 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
                 }
                 case PROTOBUF_C_TYPE_BYTES: {
                     const ProtobufCBinaryData *bytes =
-                      field->label == PROTOBUF_C_LABEL_REPEATED
-                        ? &((const ProtobufCBinaryData *) member)[k]
-                        : (const ProtobufCBinaryData *) member;
+                        field->label == PROTOBUF_C_LABEL_REPEATED
+                            ? &((const ProtobufCBinaryData *)member)[k]
+                            : (const ProtobufCBinaryData *)member;
                     if (bytes->len > 64) {
                         *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
                         snprintf (why, why_size, "%s: %zu bytes, at most 64", field->name,
@@ -175,11 +174,10 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
                     break;
                 }
                 case PROTOBUF_C_TYPE_ENUM: {
-                    int value = field->label == PROTOBUF_C_LABEL_REPEATED
-                                  ? ((const int *) member)[k]
-                                  : *(const int *) member;
+                    int value = field->label == PROTOBUF_C_LABEL_REPEATED ? ((const int *)member)[k]
+                                                                          : *(const int *)member;
                     if (!protobuf_c_enum_descriptor_get_value (
-                          (const ProtobufCEnumDescriptor *) field->descriptor, value)) {
+                            (const ProtobufCEnumDescriptor *)field->descriptor, value)) {
                         *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
                         snprintf (why, why_size, "%s: unknown value %d", field->name, value);
                         return false;
@@ -187,7 +185,7 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
                     break;
                 }
                 case PROTOBUF_C_TYPE_DOUBLE: {
-                    double value = *(const double *) member;
+                    double value = *(const double *)member;
                     if (!isfinite (value)) {
                         *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
                         snprintf (why, why_size, "%s: not a finite number", field->name);
@@ -196,10 +194,9 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
                     break;
                 }
                 case PROTOBUF_C_TYPE_MESSAGE: {
-                    const ProtobufCMessage *sub =
-                      field->label == PROTOBUF_C_LABEL_REPEATED
-                        ? ((const ProtobufCMessage *const *) member)[k]
-                        : *(const ProtobufCMessage *const *) member;
+                    const ProtobufCMessage *sub = field->label == PROTOBUF_C_LABEL_REPEATED
+                                                      ? ((const ProtobufCMessage *const *)member)[k]
+                                                      : *(const ProtobufCMessage *const *)member;
                     if (sub && !s_check (sub, code, why, why_size, depth + 1))
                         return false;
                     break;
@@ -224,7 +221,7 @@ gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__E
     ProtobufCAllocator allocator = {s_arena_alloc, s_arena_free, arena};
     arena->budget = GC_UNPACK_BUDGET;
     Gridcase__Request *request =
-      gridcase__request__unpack (&allocator, size, (const uint8_t *) data);
+        gridcase__request__unpack (&allocator, size, (const uint8_t *)data);
     if (!request) {
         *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
         snprintf (why, why_size, "not a gridcase Request (%zu bytes do not decode)", size);
@@ -269,7 +266,7 @@ const char *
 gc_request_op_name (const Gridcase__Request *request)
 {
     const ProtobufCFieldDescriptor *field =
-      protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
     return field ? field->name : "none";
 }
 
@@ -284,10 +281,10 @@ gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Repl
         reply->sequence = request->sequence;
     }
     out->code = reply->result_case == GRIDCASE__REPLY__RESULT_ERROR
-                  ? reply->error->code
-                  : GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+                    ? reply->error->code
+                    : GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
     out->size = gridcase__reply__get_packed_size (reply);
-    out->data = (uint8_t *) malloc (out->size ? out->size : 1);
+    out->data = (uint8_t *)malloc (out->size ? out->size : 1);
     assert (out->data); //  out of memory for a reply: nothing sensible is left to do
     gridcase__reply__pack (reply, out->data);
 }

@@ -30,7 +30,6 @@ Gridcase__Request *gc_request_decode (gc_arena_t *arena, const void *data, size_
 bool gc_request_is_read (const Gridcase__Request *request);
 const char *gc_request_op_name (const Gridcase__Request *request);
 
-
 //  A packed Reply ready to send and to keep for repeated request ids
 typedef struct {
     uint8_t *data; //  malloc'd

@@ -12,31 +12,31 @@
 #define GC_BATCH_MAX 512
 
 //  Counters reported by the stats request
-#define GC_COUNTERS(X)                                                                         \
-    X (requests, "requests received")                                                          \
-    X (replies, "replies sent")                                                                \
-    X (commits, "write transactions committed")                                                \
-    X (batched, "requests committed in a shared transaction")                                  \
-    X (repeated, "repeated request ids answered with the original reply")                      \
-    X (rejected_bad_request, "requests that did not decode")                                   \
-    X (rejected_too_large, "requests over a size or count limit")                              \
-    X (rejected_invalid, "requests with an invalid field")                                     \
-    X (dropped_frames, "messages with a wrong frame count")                                    \
-    X (errors, "error replies")                                                                \
-    X (storage_failures, "batches refused because the store failed or was full")               \
-    X (map_grown, "times the map grew")                                                        \
+#define GC_COUNTERS(X)                                                                             \
+    X (requests, "requests received")                                                              \
+    X (replies, "replies sent")                                                                    \
+    X (commits, "write transactions committed")                                                    \
+    X (batched, "requests committed in a shared transaction")                                      \
+    X (repeated, "repeated request ids answered with the original reply")                          \
+    X (rejected_bad_request, "requests that did not decode")                                       \
+    X (rejected_too_large, "requests over a size or count limit")                                  \
+    X (rejected_invalid, "requests with an invalid field")                                         \
+    X (dropped_frames, "messages with a wrong frame count")                                        \
+    X (errors, "error replies")                                                                    \
+    X (storage_failures, "batches refused because the store failed or was full")                   \
+    X (map_grown, "times the map grew")                                                            \
     X (notices, "notices published")
 
 typedef enum {
 #define X(name, text) C_##name,
     GC_COUNTERS (X)
 #undef X
-      C_COUNT
+        C_COUNT
 } counter_t;
 
 static const char *s_counter_names[] = {
 #define X(name, text) #name,
-  GC_COUNTERS (X)
+    GC_COUNTERS (X)
 #undef X
 };
 
@@ -68,7 +68,7 @@ s_reply_stats (server_t *self, item_t *item)
     Gridcase__Counter *pointers[C_COUNT + 2];
     for (int i = 0; i < C_COUNT; i++) {
         gridcase__counter__init (&counters[i]);
-        counters[i].name = (char *) s_counter_names[i];
+        counters[i].name = (char *)s_counter_names[i];
         counters[i].value = self->counters[i];
         pointers[i] = &counters[i];
     }
@@ -95,7 +95,7 @@ static void
 s_discard_notices (server_t *self)
 {
     zmsg_t *msg;
-    while ((msg = (zmsg_t *) zlistx_detach (self->notices, NULL)))
+    while ((msg = (zmsg_t *)zlistx_detach (self->notices, NULL)))
         zmsg_destroy (&msg);
 }
 
@@ -114,11 +114,11 @@ s_apply_writes (server_t *self, size_t count, int64_t now)
             continue;
         const void *stored;
         size_t size;
-        int rc = gc_txn_request_get (txn, item->request->client_id.data,
-                                     item->request->sequence, &stored, &size);
+        int rc = gc_txn_request_get (txn, item->request->client_id.data, item->request->sequence,
+                                     &stored, &size);
         if (rc == GC_OK) {
             //  A repeated id: the original reply, nothing changed
-            item->reply.data = (uint8_t *) malloc (size ? size : 1);
+            item->reply.data = (uint8_t *)malloc (size ? size : 1);
             memcpy (item->reply.data, stored, size);
             item->reply.size = size;
             item->reply.code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
@@ -127,8 +127,7 @@ s_apply_writes (server_t *self, size_t count, int64_t now)
         }
         if (rc != GC_NOTFOUND)
             break;
-        gc_lifecycle_apply (self->config, txn, item->request, now, &item->reply,
-                            self->notices);
+        gc_lifecycle_apply (self->config, txn, item->request, now, &item->reply, self->notices);
         if (gc_txn_error (txn))
             break;
         gc_txn_request_put (txn, item->request->client_id.data, item->request->sequence, now,
@@ -185,8 +184,7 @@ s_process_batch (server_t *self, size_t count)
                                     "%s: nothing was changed; reads still work",
                                     rc == GC_NOSPACE ? "storage full" : "storage error");
             }
-        }
-        else if (writes > 1)
+        } else if (writes > 1)
             self->counters[C_batched] += writes;
     }
     //  Reads see everything committed above, in their own read transaction
@@ -218,8 +216,8 @@ s_process_batch (server_t *self, size_t count)
             zsys_debug ("request %s #%" PRIu64 " -> %s", gc_request_op_name (item->request),
                         item->request->sequence,
                         item->reply.code ? protobuf_c_enum_descriptor_get_value (
-                                             &gridcase__error_code__descriptor, item->reply.code)
-                                             ->name
+                                               &gridcase__error_code__descriptor, item->reply.code)
+                                               ->name
                                          : "ok");
         zmq_msg_send (&item->identity, socket, ZMQ_SNDMORE);
         zmq_send (socket, item->reply.data, item->reply.size, 0);
@@ -229,7 +227,7 @@ s_process_batch (server_t *self, size_t count)
         zmq_msg_close (&item->payload);
     }
     zmsg_t *msg;
-    while ((msg = (zmsg_t *) zlistx_detach (self->notices, NULL))) {
+    while ((msg = (zmsg_t *)zlistx_detach (self->notices, NULL))) {
         zmsg_send (&msg, self->events);
         self->counters[C_notices]++;
     }
@@ -240,8 +238,8 @@ s_process_batch (server_t *self, size_t count)
 static int
 s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
 {
-    (void) loop;
-    server_t *self = (server_t *) arg;
+    (void)loop;
+    server_t *self = (server_t *)arg;
     void *socket = zsock_resolve (reader);
     size_t count = 0;
     while (count < GC_BATCH_MAX) {
@@ -252,8 +250,8 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
             break;
         }
         zmq_msg_init (&item->payload);
-        bool complete = zmq_msg_more (&item->identity)
-                        && zmq_msg_recv (&item->payload, socket, 0) >= 0;
+        bool complete =
+            zmq_msg_more (&item->identity) && zmq_msg_recv (&item->payload, socket, 0) >= 0;
         size_t frames = complete ? 2 : 1;
         //  Drain what is left of a message with too many frames
         while (complete && zmq_msg_more (&item->payload)) {
@@ -269,18 +267,17 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
             self->counters[C_dropped_frames]++;
             gc_reply_error (&item->reply, NULL, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST,
                             "a request is one frame, this message had %zu", frames - 1);
-        }
-        else {
+        } else {
             Gridcase__ErrorCode code;
             char why[256];
-            item->request = gc_request_decode (self->arena, zmq_msg_data (&item->payload),
-                                               zmq_msg_size (&item->payload), &code, why,
-                                               sizeof (why));
+            item->request =
+                gc_request_decode (self->arena, zmq_msg_data (&item->payload),
+                                   zmq_msg_size (&item->payload), &code, why, sizeof (why));
             if (!item->request) {
                 self->counters[code == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE ? C_rejected_too_large
                                : code == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST
-                                 ? C_rejected_bad_request
-                                 : C_rejected_invalid]++;
+                                   ? C_rejected_bad_request
+                                   : C_rejected_invalid]++;
                 gc_reply_error (&item->reply, NULL, code, "%s", why);
             }
         }
@@ -294,8 +291,8 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
 static int
 s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
 {
-    (void) loop;
-    (void) arg;
+    (void)loop;
+    (void)arg;
     char *command = zstr_recv (reader);
     int rc = command && streq (command, "$TERM") ? -1 : 0;
     zstr_free (&command);
@@ -339,9 +336,9 @@ s_bind (int type, const char *endpoint, char *why, size_t why_size)
 void
 gc_server_actor (zsock_t *pipe, void *args)
 {
-    gc_server_args_t *options = (gc_server_args_t *) args;
+    gc_server_args_t *options = (gc_server_args_t *)args;
     zsock_signal (pipe, 0);
-    server_t *self = (server_t *) zmalloc (sizeof (server_t));
+    server_t *self = (server_t *)zmalloc (sizeof (server_t));
     self->config = options->config;
     self->verbose = options->verbose;
     self->pipe = pipe;

@@ -14,14 +14,10 @@ static const struct {
     const char *name;
     unsigned int flags;
 } s_databases[GC_DB_COUNT] = {
-    [GC_DB_META] = {"meta", 0},
-    [GC_DB_CASES] = {"cases", 0},
-    [GC_DB_JOURNAL] = {"journal", 0},
-    [GC_DB_CASE_JOURNAL] = {"case-journal", 0},
-    [GC_DB_REQUESTS] = {"requests", 0},
-    [GC_DB_DEADLINES] = {"deadlines", 0},
-    [GC_DB_QUEUES] = {"queues", 0},
-    [GC_DB_TOPICS] = {"topics", 0},
+    [GC_DB_META] = {"meta", 0},         [GC_DB_CASES] = {"cases", 0},
+    [GC_DB_JOURNAL] = {"journal", 0},   [GC_DB_CASE_JOURNAL] = {"case-journal", 0},
+    [GC_DB_REQUESTS] = {"requests", 0}, [GC_DB_DEADLINES] = {"deadlines", 0},
+    [GC_DB_QUEUES] = {"queues", 0},     [GC_DB_TOPICS] = {"topics", 0},
 };
 
 struct _gc_store_t {
@@ -76,16 +72,16 @@ gc_key_u8 (gc_key_t *key, uint8_t value)
 void
 gc_key_u32 (gc_key_t *key, uint32_t value)
 {
-    uint8_t b[4] = {(uint8_t) (value >> 24), (uint8_t) (value >> 16), (uint8_t) (value >> 8),
-                    (uint8_t) value};
+    uint8_t b[4] = {(uint8_t)(value >> 24), (uint8_t)(value >> 16), (uint8_t)(value >> 8),
+                    (uint8_t)value};
     gc_key_bytes (key, b, 4);
 }
 
 void
 gc_key_u64 (gc_key_t *key, uint64_t value)
 {
-    gc_key_u32 (key, (uint32_t) (value >> 32));
-    gc_key_u32 (key, (uint32_t) value);
+    gc_key_u32 (key, (uint32_t)(value >> 32));
+    gc_key_u32 (key, (uint32_t)value);
 }
 
 void
@@ -97,14 +93,13 @@ gc_key_str (gc_key_t *key, const char *text)
 uint32_t
 gc_be32 (const uint8_t *data)
 {
-    return (uint32_t) data[0] << 24 | (uint32_t) data[1] << 16 | (uint32_t) data[2] << 8
-           | data[3];
+    return (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
 }
 
 uint64_t
 gc_be64 (const uint8_t *data)
 {
-    return (uint64_t) gc_be32 (data) << 32 | gc_be32 (data + 4);
+    return (uint64_t)gc_be32 (data) << 32 | gc_be32 (data + 4);
 }
 
 bool
@@ -121,9 +116,9 @@ gc_case_id_parse (const char *id, gc_key_t *key)
         if (id[i] < '0' || id[i] > '9')
             return false;
         if (i < 8)
-            day = day * 10 + (uint32_t) (id[i] - '0');
+            day = day * 10 + (uint32_t)(id[i] - '0');
         else
-            number = number * 10 + (uint32_t) (id[i] - '0');
+            number = number * 10 + (uint32_t)(id[i] - '0');
     }
     if (day < 19700101 || number == 0)
         return false;
@@ -142,7 +137,7 @@ gc_case_id_format (uint32_t day, uint32_t number, char *id, size_t size)
 void
 gc_hash (const void *data, size_t size, uint8_t *hash)
 {
-    crypto_hash_sha256 (hash, (const unsigned char *) data, size);
+    crypto_hash_sha256 (hash, (const unsigned char *)data, size);
 }
 
 //  --------------------------------------------------------------------------
@@ -197,10 +192,9 @@ s_load_journal_head (gc_store_t *self, MDB_txn *txn)
     MDB_val key, value;
     rc = mdb_cursor_get (cursor, &key, &value, MDB_LAST);
     if (rc == 0 && key.mv_size == 8) {
-        self->journal_seq = gc_be64 ((const uint8_t *) key.mv_data);
+        self->journal_seq = gc_be64 ((const uint8_t *)key.mv_data);
         gc_hash (value.mv_data, value.mv_size, self->journal_hash);
-    }
-    else {
+    } else {
         self->journal_seq = 0;
         memset (self->journal_hash, 0, GC_HASH_SIZE);
     }
@@ -215,10 +209,10 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
         zsys_error ("store %s: cannot create directory: %s", dir, strerror (errno));
         return NULL;
     }
-    gc_store_t *self = (gc_store_t *) zmalloc (sizeof (gc_store_t));
+    gc_store_t *self = (gc_store_t *)zmalloc (sizeof (gc_store_t));
     self->dir = strdup (dir);
-    self->map_size = options && options->map_size ? options->map_size : (size_t) 64 << 20;
-    self->map_max = options && options->map_max ? options->map_max : (size_t) 64 << 30;
+    self->map_size = options && options->map_size ? options->map_size : (size_t)64 << 20;
+    self->map_max = options && options->map_max ? options->map_max : (size_t)64 << 30;
     if (self->map_max < self->map_size)
         self->map_max = self->map_size;
     MDB_txn *txn = NULL;
@@ -251,7 +245,7 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
             goto fail;
     }
     step = "check schema version";
-    MDB_val key = {6, (void *) "schema"}, value;
+    MDB_val key = {6, (void *)"schema"}, value;
     rc = mdb_get (txn, self->dbi[GC_DB_META], &key, &value);
     if (rc == MDB_NOTFOUND) {
         uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
@@ -259,13 +253,11 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
         value.mv_data = version;
         if ((rc = mdb_put (txn, self->dbi[GC_DB_META], &key, &value, 0)))
             goto fail;
-    }
-    else if (rc)
+    } else if (rc)
         goto fail;
-    else if (value.mv_size != 4 || gc_be32 ((const uint8_t *) value.mv_data) > GC_SCHEMA_VERSION) {
+    else if (value.mv_size != 4 || gc_be32 ((const uint8_t *)value.mv_data) > GC_SCHEMA_VERSION) {
         zsys_error ("store %s: written by a newer gridcased (schema version %u); refusing to open",
-                    dir,
-                    value.mv_size == 4 ? gc_be32 ((const uint8_t *) value.mv_data) : 0);
+                    dir, value.mv_size == 4 ? gc_be32 ((const uint8_t *)value.mv_data) : 0);
         mdb_txn_abort (txn);
         mdb_env_close (self->env);
         free (self->dir);
@@ -359,7 +351,7 @@ gc_store_backup (gc_store_t *self, const char *path)
 gc_txn_t *
 gc_txn_begin (gc_store_t *store, bool write)
 {
-    gc_txn_t *self = (gc_txn_t *) zmalloc (sizeof (gc_txn_t));
+    gc_txn_t *self = (gc_txn_t *)zmalloc (sizeof (gc_txn_t));
     self->store = store;
     self->write = write;
     int rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &self->txn);
@@ -446,8 +438,8 @@ s_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_
     if (self->error)
         return self->error;
     assert (self->write);
-    MDB_val k = {key->size, (void *) key->data};
-    MDB_val v = {size, (void *) value};
+    MDB_val k = {key->size, (void *)key->data};
+    MDB_val v = {size, (void *)value};
     int rc = mdb_put (self->txn, self->store->dbi[db], &k, &v, flags);
     return rc ? s_fail (self, rc, s_databases[db].name) : GC_OK;
 }
@@ -469,7 +461,7 @@ gc_txn_get (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void **value,
 {
     if (self->error)
         return self->error;
-    MDB_val k = {key->size, (void *) key->data};
+    MDB_val k = {key->size, (void *)key->data};
     MDB_val v;
     int rc = mdb_get (self->txn, self->store->dbi[db], &k, &v);
     if (rc)
@@ -484,7 +476,7 @@ gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key)
 {
     if (self->error)
         return self->error;
-    MDB_val k = {key->size, (void *) key->data};
+    MDB_val k = {key->size, (void *)key->data};
     int rc = mdb_del (self->txn, self->store->dbi[db], &k, NULL);
     if (rc)
         return rc == MDB_NOTFOUND ? GC_NOTFOUND : s_fail (self, rc, s_databases[db].name);
@@ -502,7 +494,7 @@ gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
         return GC_CORRUPT;
     size_t size = gridcase__case__get_packed_size (kase);
     uint8_t stack[2048];
-    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *) malloc (size);
+    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
     if (!buffer)
         return s_fail (self, ENOMEM, "cases");
     gridcase__case__pack (kase, buffer);
@@ -523,7 +515,7 @@ gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p)
     int rc = gc_txn_get (self, GC_DB_CASES, &key, &value, &size);
     if (rc)
         return rc;
-    *case_p = gridcase__case__unpack (NULL, size, (const uint8_t *) value);
+    *case_p = gridcase__case__unpack (NULL, size, (const uint8_t *)value);
     if (!*case_p) {
         zsys_error ("store %s: case %s does not decode", self->store->dir, id);
         return GC_CORRUPT;
@@ -551,8 +543,8 @@ gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
     else if (rc == MDB_NOTFOUND)
         rc = mdb_cursor_get (cursor->cursor, &k, &v, MDB_LAST);
     uint32_t number = 1;
-    if (rc == 0 && k.mv_size == 8 && gc_be32 ((const uint8_t *) k.mv_data) == day)
-        number = gc_be32 ((const uint8_t *) k.mv_data + 4) + 1;
+    if (rc == 0 && k.mv_size == 8 && gc_be32 ((const uint8_t *)k.mv_data) == day)
+        number = gc_be32 ((const uint8_t *)k.mv_data + 4) + 1;
     else if (rc && rc != MDB_NOTFOUND) {
         s_fail (self, rc, "cases");
         number = 0;
@@ -578,7 +570,7 @@ gc_txn_journal_append (gc_txn_t *self, Gridcase__JournalEntry *entry)
     memcpy (entry->prev_hash.data, self->journal_hash, GC_HASH_SIZE);
     size_t size = gridcase__journal_entry__get_packed_size (entry);
     uint8_t stack[4096];
-    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *) malloc (size);
+    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
     if (!buffer)
         return s_fail (self, ENOMEM, "journal");
     gridcase__journal_entry__pack (entry, buffer);
@@ -623,8 +615,8 @@ s_request_key (gc_key_t *key, const uint8_t *client_id, uint64_t sequence)
 }
 
 int
-gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
-                    const void **reply, size_t *size)
+gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, const void **reply,
+                    size_t *size)
 {
     gc_key_t key;
     s_request_key (&key, client_id, sequence);
@@ -635,7 +627,7 @@ gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
         return rc;
     if (vsize < 8)
         return GC_CORRUPT;
-    *reply = (const uint8_t *) value + 8;
+    *reply = (const uint8_t *)value + 8;
     *size = vsize - 8;
     return GC_OK;
 }
@@ -647,12 +639,12 @@ gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
     gc_key_t key;
     s_request_key (&key, client_id, sequence);
     uint8_t stack[1024];
-    uint8_t *buffer = size + 8 <= sizeof (stack) ? stack : (uint8_t *) malloc (size + 8);
+    uint8_t *buffer = size + 8 <= sizeof (stack) ? stack : (uint8_t *)malloc (size + 8);
     if (!buffer)
         return s_fail (self, ENOMEM, "requests");
     gc_key_t stamp;
     gc_key_reset (&stamp);
-    gc_key_u64 (&stamp, (uint64_t) now);
+    gc_key_u64 (&stamp, (uint64_t)now);
     memcpy (buffer, stamp.data, 8);
     memcpy (buffer + 8, reply, size);
     int rc = gc_txn_put (self, GC_DB_REQUESTS, &key, buffer, size + 8);
@@ -667,7 +659,7 @@ gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
 gc_cursor_t *
 gc_cursor_new (gc_txn_t *txn, gc_db_t db)
 {
-    gc_cursor_t *self = (gc_cursor_t *) zmalloc (sizeof (gc_cursor_t));
+    gc_cursor_t *self = (gc_cursor_t *)zmalloc (sizeof (gc_cursor_t));
     int rc = mdb_cursor_open (txn->txn, txn->store->dbi[db], &self->cursor);
     if (rc) {
         s_fail (txn, rc, s_databases[db].name);
@@ -715,22 +707,20 @@ gc_cursor_seek (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *
     MDB_val mk = {0, NULL};
     if (key) {
         mk.mv_size = key->size;
-        mk.mv_data = (void *) key->data;
+        mk.mv_data = (void *)key->data;
     }
     return s_cursor_get (self, &mk, key ? MDB_SET_RANGE : MDB_FIRST, k, ksize, value, vsize);
 }
 
 int
-gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
-                size_t *vsize)
+gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **value, size_t *vsize)
 {
     MDB_val mk;
     return s_cursor_get (self, &mk, MDB_NEXT, k, ksize, value, vsize);
 }
 
 int
-gc_cursor_last (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
-                size_t *vsize)
+gc_cursor_last (gc_cursor_t *self, const void **k, size_t *ksize, const void **value, size_t *vsize)
 {
     MDB_val mk;
     return s_cursor_get (self, &mk, MDB_LAST, k, ksize, value, vsize);

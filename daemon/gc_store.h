@@ -82,11 +82,9 @@ int gc_txn_error (gc_txn_t *self);
 
 int gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);
 //  Appends a key greater than every key in DB (sequential writes)
-int gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value,
-                   size_t size);
+int gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);
 //  VALUE points into the map and is valid until the transaction ends
-int gc_txn_get (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void **value,
-                size_t *size);
+int gc_txn_get (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void **value, size_t *size);
 int gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key);
 
 //  Cases are stored as packed Case messages, keyed by their id
@@ -105,8 +103,8 @@ uint64_t gc_txn_journal_last (gc_txn_t *self);
 //  Idempotency window: the reply first given to (client id, sequence)
 int gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
                         const void **reply, size_t *size);
-int gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
-                        int64_t now, const void *reply, size_t size);
+int gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
+                        const void *reply, size_t size);
 
 //  Cursors walk a database in key order from a starting key
 gc_cursor_t *gc_cursor_new (gc_txn_t *txn, gc_db_t db);
@@ -123,6 +121,5 @@ int gc_cursor_last (gc_cursor_t *self, const void **k, size_t *ksize, const void
 //  SHA-256 of DATA, the journal chain's hash
 #define GC_HASH_SIZE 32
 void gc_hash (const void *data, size_t size, uint8_t *hash);
-
 
 #endif

@@ -42,7 +42,7 @@ gc_mkdir_p (const char *dir, mode_t mode)
 bool
 gc_utf8_valid (const char *data, size_t size)
 {
-    const unsigned char *s = (const unsigned char *) data;
+    const unsigned char *s = (const unsigned char *)data;
     size_t i = 0;
     while (i < size) {
         unsigned char c = s[i];
@@ -53,20 +53,16 @@ gc_utf8_valid (const char *data, size_t size)
         if (c < 0x80) {
             i++;
             continue;
-        }
-        else if ((c & 0xE0) == 0xC0) {
+        } else if ((c & 0xE0) == 0xC0) {
             n = 1;
             cp = c & 0x1F;
-        }
-        else if ((c & 0xF0) == 0xE0) {
+        } else if ((c & 0xF0) == 0xE0) {
             n = 2;
             cp = c & 0x0F;
-        }
-        else if ((c & 0xF8) == 0xF0) {
+        } else if ((c & 0xF8) == 0xF0) {
             n = 3;
             cp = c & 0x07;
-        }
-        else
+        } else
             return false;
         if (i + n >= size)
             return false;
@@ -76,8 +72,8 @@ gc_utf8_valid (const char *data, size_t size)
             cp = cp << 6 | (s[i + k] & 0x3F);
         }
         //  Overlong forms, surrogates and values past U+10FFFF
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
-            || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
             return false;
         i += n + 1;
     }
@@ -96,7 +92,7 @@ gc_endpoint_is_local (const char *endpoint)
         //  127.a.b.c:port, digits and dots only before the colon
         const char *p = host + 4;
         while (*p && *p != ':') {
-            if (!isdigit ((unsigned char) *p) && *p != '.')
+            if (!isdigit ((unsigned char)*p) && *p != '.')
                 return false;
             p++;
         }
@@ -108,7 +104,7 @@ gc_endpoint_is_local (const char *endpoint)
 size_t
 gc_parse_size (const char *text)
 {
-    if (!text || !isdigit ((unsigned char) *text))
+    if (!text || !isdigit ((unsigned char)*text))
         return 0;
     char *end;
     errno = 0;
@@ -142,7 +138,7 @@ gc_parse_size (const char *text)
         return 0;
     if (value > (SIZE_MAX >> shift))
         return 0;
-    return (size_t) (value << shift);
+    return (size_t)(value << shift);
 }
 
 //  --------------------------------------------------------------------------
@@ -156,7 +152,7 @@ s_wall_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
@@ -172,14 +168,14 @@ gc_clock_now (void)
     int64_t wall = s_wall_ms ();
     if (s_scale == 1.0)
         return wall;
-    return s_scale_origin + (int64_t) ((double) (wall - s_scale_origin) * s_scale);
+    return s_scale_origin + (int64_t)((double)(wall - s_scale_origin) * s_scale);
 }
 
 uint32_t
 gc_local_day (int64_t ms)
 {
-    time_t seconds = (time_t) (ms / 1000);
+    time_t seconds = (time_t)(ms / 1000);
     struct tm tm;
     localtime_r (&seconds, &tm);
-    return (uint32_t) ((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+    return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 }

@@ -16,8 +16,6 @@ bool gc_endpoint_is_local (const char *endpoint);
 //  Parses "64M", "1G", "4096": bytes, or 0 when not a size
 size_t gc_parse_size (const char *text);
 
-
-
 //  The daemon's clock, UTC milliseconds. With a time scale N > 1 it runs N
 //  times faster than the wall clock from the moment the scale is set.
 void gc_clock_set_scale (double scale);

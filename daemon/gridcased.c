@@ -46,16 +46,16 @@ main (int argc, char *argv[])
 {
     enum { OPT_COMMAND = 256, OPT_EVENTS, OPT_TIME_SCALE, OPT_SYSLOG, OPT_VERSION };
     static const struct option options[] = {
-      {"config", required_argument, NULL, 'c'},
-      {"datadir", required_argument, NULL, 'd'},
-      {"command", required_argument, NULL, OPT_COMMAND},
-      {"events", required_argument, NULL, OPT_EVENTS},
-      {"time-scale", required_argument, NULL, OPT_TIME_SCALE},
-      {"syslog", no_argument, NULL, OPT_SYSLOG},
-      {"verbose", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, OPT_VERSION},
-      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"datadir", required_argument, NULL, 'd'},
+        {"command", required_argument, NULL, OPT_COMMAND},
+        {"events", required_argument, NULL, OPT_EVENTS},
+        {"time-scale", required_argument, NULL, OPT_TIME_SCALE},
+        {"syslog", no_argument, NULL, OPT_SYSLOG},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
     };
     char *config_file = NULL;
     const char *datadir = NULL, *command = NULL, *events = NULL;
@@ -160,8 +160,7 @@ main (int argc, char *argv[])
     if (!status || strncmp (status, "READY", 5) != 0) {
         zsys_error ("cannot start: %s", status ? status + 7 : "server thread failed");
         rc = 1;
-    }
-    else {
+    } else {
         //  Wait for SIGINT or SIGTERM (czmq's handler sets zsys_interrupted)
         while (!zsys_interrupted)
             zclock_sleep (100);

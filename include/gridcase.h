@@ -26,8 +26,7 @@ typedef struct _gridcase_t gridcase_t;
 
 //  Connects a DEALER to ENDPOINT ("tcp://127.0.0.1:7570") as the client with
 //  id CLIENT_ID (16 bytes), whose next request gets sequence FIRST_SEQUENCE.
-gridcase_t *gridcase_new (const char *endpoint, const uint8_t *client_id,
-                          uint64_t first_sequence);
+gridcase_t *gridcase_new (const char *endpoint, const uint8_t *client_id, uint64_t first_sequence);
 void gridcase_destroy (gridcase_t **self_p);
 
 //  In local mode the daemon takes the actor from the request

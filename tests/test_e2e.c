@@ -29,8 +29,8 @@ s_free_port (void)
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     socklen_t len = sizeof (addr);
     int port = -1;
-    if (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0
-        && getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
+    if (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) == 0 &&
+        getsockname (fd, (struct sockaddr *)&addr, &len) == 0)
         port = ntohs (addr.sin_port);
     close (fd);
     return port;
@@ -41,7 +41,7 @@ s_client (daemon_t *d, uint8_t fill)
 {
     uint8_t id[16];
     memset (id, fill, 16);
-    id[0] = (uint8_t) getpid ();
+    id[0] = (uint8_t)getpid ();
     gridcase_t *client = gridcase_new (d->command, id, 1);
     gridcase_set_actor (client, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01");
     return client;
@@ -66,7 +66,7 @@ s_daemon_start (daemon_t *d, const char *extra_command)
     if (d->pid == 0) {
         freopen (log, "a", stderr);
         execl (binary, binary, "-c", "deploy/sample-city.cfg", "-d", datadir, "--command",
-               extra_command ? extra_command : d->command, "--events", d->events, (char *) NULL);
+               extra_command ? extra_command : d->command, "--events", d->events, (char *)NULL);
         _exit (127);
     }
     if (extra_command)
@@ -135,9 +135,9 @@ s_report_request (Gridcase__Request *request, Gridcase__ReportRequest *report, c
                   const char *title)
 {
     gridcase__report_request__init (report);
-    report->grid = (char *) grid;
+    report->grid = (char *)grid;
     report->category = "gas-leak";
-    report->title = (char *) title;
+    report->title = (char *)title;
     gridcase__request__init (request);
     request->op_case = GRIDCASE__REQUEST__OP_REPORT;
     request->report = report;
@@ -152,8 +152,7 @@ test_cli_report_then_show (void)
     char out[8192], args[512];
     CHECK (s_cli (&d, out, sizeof (out),
                   "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
-                  "--title 'gas smell, stairwell 3' --address 'building 3'")
-           == 0);
+                  "--title 'gas smell, stairwell 3' --address 'building 3'") == 0);
     char id[32];
     CHECK (sscanf (out, "%31s", id) == 1);
     CHECK (strlen (id) == 15 && id[8] == '-'); //  YYYYMMDD-NNNNNN
@@ -173,8 +172,7 @@ test_cli_report_then_show (void)
     CHECK (strstr (out, "\"to\":\"grid/haihong-01\""));
     //  Refusals: exit 1 with the code on stderr; usage: exit 2
     CHECK (s_cli (&d, out, sizeof (out),
-                  "report --grid nowhere --category gas-leak --title x 2>/dev/null")
-           == 1);
+                  "report --grid nowhere --category gas-leak --title x 2>/dev/null") == 1);
     CHECK (s_cli (&d, out, sizeof (out), "show 20991231-000001 2>/dev/null") == 1);
     CHECK (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>/dev/null") == 2);
     //  Nobody listening: exit 3
@@ -220,7 +218,7 @@ test_repeated_request_id_gives_one_case (void)
     CHECK (replies[0] && replies[1] && replies[2]);
     CHECK (zframe_eq (replies[0], replies[1]) && zframe_eq (replies[0], replies[2]));
     Gridcase__Reply *reply =
-      gridcase__reply__unpack (NULL, zframe_size (replies[0]), zframe_data (replies[0]));
+        gridcase__reply__unpack (NULL, zframe_size (replies[0]), zframe_data (replies[0]));
     CHECK (reply && reply->result_case == GRIDCASE__REPLY__RESULT_CASE);
     CHECK (reply->sequence == 7);
     char case_id[32];
@@ -250,11 +248,11 @@ s_raw_error (zsock_t *dealer, zframe_t **frames, int count)
     zframe_t *frame = zframe_recv (dealer);
     if (!frame)
         return -1;
-    Gridcase__Reply *reply = gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    Gridcase__Reply *reply =
+        gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
     zframe_destroy (&frame);
-    int code = reply && reply->result_case == GRIDCASE__REPLY__RESULT_ERROR
-                 ? (int) reply->error->code
-                 : 0;
+    int code =
+        reply && reply->result_case == GRIDCASE__REPLY__RESULT_ERROR ? (int)reply->error->code : 0;
     if (reply)
         gridcase__reply__free_unpacked (reply, NULL);
     return code;
@@ -340,8 +338,7 @@ test_bad_input_gets_errors_and_daemon_keeps_serving (void)
     CHECK (s_counter (&d, "journal_last") == 0);
     char out[256];
     CHECK (s_cli (&d, out, sizeof (out),
-                  "report --grid haihong-01 --category garbage --title 'still serving'")
-           == 0);
+                  "report --grid haihong-01 --category garbage --title 'still serving'") == 0);
     CHECK (s_counter (&d, "journal_last") == 1);
     CHECK (waitpid (d.pid, NULL, WNOHANG) == 0); //  alive
     s_daemon_remove (&d);
@@ -362,14 +359,14 @@ test_kill9_after_1000_acknowledged_reports (void)
         char title[64];
         snprintf (title, sizeof (title), "report %d", i);
         s_report_request (&request, &report, i % 2 ? "haihong-01" : "qianpu-02", title);
-        CHECK (gridcase_send (client, &request) == (uint64_t) i + 1);
+        CHECK (gridcase_send (client, &request) == (uint64_t)i + 1);
     }
-    char (*ids)[32] = calloc ((size_t) total, 32);
+    char (*ids)[32] = calloc ((size_t)total, 32);
     int acked = 0;
     while (acked < total) {
         Gridcase__Reply *reply = NULL;
         CHECK (gridcase_recv (client, &reply, 20000) == GRIDCASE_OK);
-        CHECK (reply->sequence >= 1 && reply->sequence <= (uint64_t) total);
+        CHECK (reply->sequence >= 1 && reply->sequence <= (uint64_t)total);
         snprintf (ids[reply->sequence - 1], 32, "%s", reply->case_->case_->id);
         gridcase__reply__free_unpacked (reply, NULL);
         acked++;
@@ -401,10 +398,10 @@ test_kill9_after_1000_acknowledged_reports (void)
         request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
         request.journal = &journal;
         reply = NULL;
-        if (gridcase_call (client, &request, &reply) == GRIDCASE_OK
-            && reply->journal->n_entries == 1
-            && reply->journal->entries[0]->type == GRIDCASE__EVENT_TYPE__EVENT_REPORTED
-            && streq (reply->journal->entries[0]->case_id, ids[i]))
+        if (gridcase_call (client, &request, &reply) == GRIDCASE_OK &&
+            reply->journal->n_entries == 1 &&
+            reply->journal->entries[0]->type == GRIDCASE__EVENT_TYPE__EVENT_REPORTED &&
+            streq (reply->journal->entries[0]->case_id, ids[i]))
             journaled++;
         if (reply)
             gridcase__reply__free_unpacked (reply, NULL);
@@ -413,7 +410,7 @@ test_kill9_after_1000_acknowledged_reports (void)
     free (ids);
     CHECK (found == total);
     CHECK (journaled == total);
-    CHECK (s_counter (&d, "journal_last") == (uint64_t) total);
+    CHECK (s_counter (&d, "journal_last") == (uint64_t)total);
     s_daemon_remove (&d);
     return true;
 }

@@ -28,7 +28,7 @@ s_case (Gridcase__Case *kase, char *id, const char *title)
 {
     gridcase__case__init (kase);
     kase->id = id;
-    kase->title = (char *) title;
+    kase->title = (char *)title;
     kase->state = GRIDCASE__STATE__STATE_AT_GRID;
     kase->holder = "grid/haihong-01";
 }
@@ -70,8 +70,8 @@ s_append (gc_store_t *store, const char *case_id, const char *reason)
 {
     gc_txn_t *txn = gc_txn_begin (store, true);
     Gridcase__JournalEntry entry = GRIDCASE__JOURNAL_ENTRY__INIT;
-    entry.case_id = (char *) case_id;
-    entry.reason = (char *) reason;
+    entry.case_id = (char *)case_id;
+    entry.reason = (char *)reason;
     entry.type = GRIDCASE__EVENT_TYPE__EVENT_NOTE;
     int rc = gc_txn_journal_append (txn, &entry);
     return rc == GC_OK && gc_txn_commit (&txn) == GC_OK;
@@ -90,9 +90,9 @@ s_verify_chain (gc_store_t *store, const char **reasons)
     int rc = gc_cursor_seek (cursor, NULL, &k, &ks, &v, &vs);
     while (rc == GC_OK) {
         Gridcase__JournalEntry *e = gridcase__journal_entry__unpack (NULL, vs, v);
-        if (!e || e->seq != (uint64_t) count + 1 || gc_be64 (k) != e->seq
-            || e->prev_hash.len != GC_HASH_SIZE || memcmp (e->prev_hash.data, prev, GC_HASH_SIZE)
-            || (reasons && !streq (e->reason, reasons[count]))) {
+        if (!e || e->seq != (uint64_t)count + 1 || gc_be64 (k) != e->seq ||
+            e->prev_hash.len != GC_HASH_SIZE || memcmp (e->prev_hash.data, prev, GC_HASH_SIZE) ||
+            (reasons && !streq (e->reason, reasons[count]))) {
             count = -1;
             gridcase__journal_entry__free_unpacked (e, NULL);
             break;
@@ -126,9 +126,9 @@ test_journal_order_and_chain (void)
     const void *k;
     size_t ks;
     CHECK (gc_cursor_seek (cursor, &key, &k, &ks, NULL, NULL) == GC_OK);
-    CHECK (ks == 16 && memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *) k + 8) == 1);
+    CHECK (ks == 16 && memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *)k + 8) == 1);
     CHECK (gc_cursor_next (cursor, &k, &ks, NULL, NULL) == GC_OK);
-    CHECK (memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *) k + 8) == 3);
+    CHECK (memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *)k + 8) == 3);
     gc_cursor_destroy (&cursor);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);

@@ -42,8 +42,8 @@ test_request_decode_and_limits (void)
     size_t size = s_pack (&request, buffer);
     CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     //  Garbage and a truncated message
-    CHECK (s_decode (arena, (const uint8_t *) "\xff\xff\xff\xff garbage", 12)
-           == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK (s_decode (arena, (const uint8_t *)"\xff\xff\xff\xff garbage", 12) ==
+           GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     CHECK (s_decode (arena, buffer, size - 3) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     //  Over the size limit, before any unpacking
     CHECK (s_decode (arena, buffer, GC_REQUEST_MAX + 1) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
@@ -62,7 +62,7 @@ test_request_decode_and_limits (void)
     size = s_pack (&request, buffer);
     CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     //  An unknown enum value
-    report.severity = (Gridcase__Severity) 9;
+    report.severity = (Gridcase__Severity)9;
     size = s_pack (&request, buffer);
     CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
     report.severity = GRIDCASE__SEVERITY__SEVERITY_RED;
@@ -100,11 +100,11 @@ test_utf8 (void)
 {
     CHECK (gc_utf8_valid ("plain", 5));
     CHECK (gc_utf8_valid ("网格员", strlen ("网格员")));
-    CHECK (gc_utf8_valid ("\xf0\x9f\x94\xa5", 4));     //  U+1F525
-    CHECK (!gc_utf8_valid ("\xe7\xbd", 2));            //  truncated
-    CHECK (!gc_utf8_valid ("\xed\xa0\x80", 3));        //  a surrogate
-    CHECK (!gc_utf8_valid ("\xf4\x90\x80\x80", 4));    //  past U+10FFFF
-    CHECK (!gc_utf8_valid ("a\0b", 3));                //  NUL
+    CHECK (gc_utf8_valid ("\xf0\x9f\x94\xa5", 4));  //  U+1F525
+    CHECK (!gc_utf8_valid ("\xe7\xbd", 2));         //  truncated
+    CHECK (!gc_utf8_valid ("\xed\xa0\x80", 3));     //  a surrogate
+    CHECK (!gc_utf8_valid ("\xf4\x90\x80\x80", 4)); //  past U+10FFFF
+    CHECK (!gc_utf8_valid ("a\0b", 3));             //  NUL
     CHECK (!gc_utf8_valid ("\x80", 1));
     return true;
 }
@@ -121,10 +121,10 @@ test_endpoints_and_sizes (void)
     CHECK (!gc_endpoint_is_local ("tcp://10.0.0.5:7570"));
     CHECK (!gc_endpoint_is_local ("tcp://127.0.0.1.evil.example:7570"));
     CHECK (!gc_endpoint_is_local ("tcp://eth0:7570"));
-    CHECK (gc_parse_size ("64M") == (size_t) 64 << 20);
-    CHECK (gc_parse_size ("1G") == (size_t) 1 << 30);
+    CHECK (gc_parse_size ("64M") == (size_t)64 << 20);
+    CHECK (gc_parse_size ("1G") == (size_t)1 << 30);
     CHECK (gc_parse_size ("4096") == 4096);
-    CHECK (gc_parse_size ("12MB") == (size_t) 12 << 20);
+    CHECK (gc_parse_size ("12MB") == (size_t)12 << 20);
     CHECK (gc_parse_size ("lots") == 0);
     CHECK (gc_parse_size ("5X") == 0);
     return true;
@@ -150,8 +150,8 @@ test_sample_city_config (void)
     CHECK (garbage->severity == GRIDCASE__SEVERITY__SEVERITY_GREEN);
     gc_category_t *other = gc_config_category (config, "other");
     CHECK (other && other->department == NULL); //  the district is its fallback owner
-    const char *departments[] = {"gas", "sanitation", "city-management", "police",
-                                 "civil-affairs", "water"};
+    const char *departments[] = {"gas",    "sanitation",    "city-management",
+                                 "police", "civil-affairs", "water"};
     for (int i = 0; i < 6; i++)
         CHECK (gc_config_department (config, departments[i]));
     CHECK (streq (config->timezone, "Asia/Shanghai"));
@@ -166,7 +166,7 @@ s_config_refused (const char *text)
 {
     char path[] = "/tmp/gc-test-config-XXXXXX";
     int fd = mkstemp (path);
-    if (fd < 0 || write (fd, text, strlen (text)) != (ssize_t) strlen (text))
+    if (fd < 0 || write (fd, text, strlen (text)) != (ssize_t)strlen (text))
         return false;
     close (fd);
     gc_config_t *config = gc_config_load (path);

@@ -8,23 +8,23 @@
 
 static int s_tests_passed, s_tests_failed;
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);         \
-            return false;                                                                      \
-        }                                                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
+            return false;                                                                          \
+        }                                                                                          \
     } while (0)
 
-#define RUN(test)                                                                              \
-    do {                                                                                       \
-        bool ok_ = test ();                                                                    \
-        printf ("%s %s\n", ok_ ? "PASS" : "FAIL", #test);                                     \
-        fflush (stdout);                                                                       \
-        if (ok_)                                                                               \
-            s_tests_passed++;                                                                  \
-        else                                                                                   \
-            s_tests_failed++;                                                                  \
+#define RUN(test)                                                                                  \
+    do {                                                                                           \
+        bool ok_ = test ();                                                                        \
+        printf ("%s %s\n", ok_ ? "PASS" : "FAIL", #test);                                          \
+        fflush (stdout);                                                                           \
+        if (ok_)                                                                                   \
+            s_tests_passed++;                                                                      \
+        else                                                                                       \
+            s_tests_failed++;                                                                      \
     } while (0)
 
 #define TESTS_DONE() (s_tests_failed ? 1 : 0)

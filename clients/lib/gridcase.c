@@ -34,7 +34,7 @@ s_connect (const char *endpoint)
 gridcase_t *
 gridcase_new (const char *endpoint, const uint8_t *client_id, uint64_t first_sequence)
 {
-    gridcase_t *self = (gridcase_t *) zmalloc (sizeof (gridcase_t));
+    gridcase_t *self = (gridcase_t *)zmalloc (sizeof (gridcase_t));
     self->endpoint = strdup (endpoint);
     self->dealer = s_connect (endpoint);
     if (!self->dealer) {
@@ -112,7 +112,7 @@ gridcase_recv (gridcase_t *self, Gridcase__Reply **reply_p, int timeout)
     if (!frame)
         return GRIDCASE_EUNREACHABLE;
     Gridcase__Reply *reply =
-      gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+        gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
     zframe_destroy (&frame);
     if (!reply)
         return GRIDCASE_ELOCAL;
@@ -133,7 +133,7 @@ gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **r
         int64_t left = deadline - zclock_mono ();
         if (left <= 0)
             return GRIDCASE_EUNREACHABLE;
-        int wait = attempt_timeout < left ? attempt_timeout : (int) left;
+        int wait = attempt_timeout < left ? attempt_timeout : (int)left;
         Gridcase__Reply *reply = NULL;
         int rc = gridcase_recv (self, &reply, wait);
         if (rc == GRIDCASE_OK || rc == GRIDCASE_EREPLY) {
@@ -184,7 +184,7 @@ gridcase_identity_reserve (const char *dir, uint8_t *client_id, uint64_t *first_
     for (int i = 0; valid && i < 16; i++) {
         unsigned byte;
         valid = sscanf (hex + 2 * i, "%2x", &byte) == 1;
-        client_id[i] = (uint8_t) byte;
+        client_id[i] = (uint8_t)byte;
     }
     if (!valid) {
         //  A new client: 16 random bytes
@@ -199,10 +199,10 @@ gridcase_identity_reserve (const char *dir, uint8_t *client_id, uint64_t *first_
         *first_sequence = next;
         for (int i = 0; i < 16; i++)
             snprintf (hex + 2 * i, 3, "%02x", client_id[i]);
-        int len = snprintf (text, sizeof (text), "%s %llu\n", hex,
-                            (unsigned long long) (next + count));
-        if (lseek (fd, 0, SEEK_SET) == 0 && ftruncate (fd, 0) == 0
-            && write (fd, text, (size_t) len) == len && fsync (fd) == 0)
+        int len =
+            snprintf (text, sizeof (text), "%s %llu\n", hex, (unsigned long long)(next + count));
+        if (lseek (fd, 0, SEEK_SET) == 0 && ftruncate (fd, 0) == 0 &&
+            write (fd, text, (size_t)len) == len && fsync (fd) == 0)
             rc = 0;
     }
     flock (fd, LOCK_UN);
@@ -222,23 +222,22 @@ s_enum_name (const ProtobufCEnumDescriptor *desc, int value, size_t prefix, char
         return "unspecified";
     size_t i;
     for (i = 0; i + 1 < size && v->name[prefix + i]; i++)
-        buffer[i] = (char) tolower ((unsigned char) v->name[prefix + i]);
+        buffer[i] = (char)tolower ((unsigned char)v->name[prefix + i]);
     buffer[i] = 0;
     return buffer;
 }
 
 //  Names are kept in small per-value caches so callers need not free them
-#define S_NAME_FN(fn, type, desc, prefix)                                                      \
-    const char *fn (type value)                                                                \
-    {                                                                                          \
-        static char names[64][40];                                                             \
-        int slot = (int) value >= 0 && (int) value < 64 ? (int) value : 0;                     \
-        return s_enum_name (&desc, (int) value, strlen (prefix), names[slot], 40);             \
+#define S_NAME_FN(fn, type, desc, prefix)                                                          \
+    const char *fn (type value)                                                                    \
+    {                                                                                              \
+        static char names[64][40];                                                                 \
+        int slot = (int)value >= 0 && (int)value < 64 ? (int)value : 0;                            \
+        return s_enum_name (&desc, (int)value, strlen (prefix), names[slot], 40);                  \
     }
 
 S_NAME_FN (gridcase_error_name, Gridcase__ErrorCode, gridcase__error_code__descriptor, "ERROR_")
-S_NAME_FN (gridcase_severity_name, Gridcase__Severity, gridcase__severity__descriptor,
-           "SEVERITY_")
+S_NAME_FN (gridcase_severity_name, Gridcase__Severity, gridcase__severity__descriptor, "SEVERITY_")
 S_NAME_FN (gridcase_state_name, Gridcase__State, gridcase__state__descriptor, "STATE_")
 S_NAME_FN (gridcase_level_name, Gridcase__Level, gridcase__level__descriptor, "LEVEL_")
 S_NAME_FN (gridcase_role_name, Gridcase__Role, gridcase__role__descriptor, "ROLE_")
@@ -253,7 +252,7 @@ s_enum_parse (const ProtobufCEnumDescriptor *desc, const char *prefix, const cha
         return 0;
     memcpy (full, prefix, len);
     for (size_t i = 0; name[i]; i++)
-        full[len + i] = name[i] == '-' ? '_' : (char) toupper ((unsigned char) name[i]);
+        full[len + i] = name[i] == '-' ? '_' : (char)toupper ((unsigned char)name[i]);
     full[len + strlen (name)] = 0;
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name (desc, full);
     return v ? v->value : 0;
@@ -262,11 +261,11 @@ s_enum_parse (const ProtobufCEnumDescriptor *desc, const char *prefix, const cha
 Gridcase__Severity
 gridcase_severity_parse (const char *name)
 {
-    return (Gridcase__Severity) s_enum_parse (&gridcase__severity__descriptor, "SEVERITY_", name);
+    return (Gridcase__Severity)s_enum_parse (&gridcase__severity__descriptor, "SEVERITY_", name);
 }
 
 Gridcase__Role
 gridcase_role_parse (const char *name)
 {
-    return (Gridcase__Role) s_enum_parse (&gridcase__role__descriptor, "ROLE_", name);
+    return (Gridcase__Role)s_enum_parse (&gridcase__role__descriptor, "ROLE_", name);
 }
