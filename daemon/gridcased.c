@@ -133,7 +133,15 @@ main (int argc, char *argv[])
         free (config->events);
         config->events = strdup (events);
     }
-    if (!config->curve) {
+    if (config->curve) {
+        //  Never bind a public address without the security it asks for
+        zsys_error ("config %s: curve = on, but this gridcased has no CURVE support yet; "
+                    "set curve = off (loopback only)",
+                    config->file);
+        gc_config_destroy (&config);
+        return 1;
+    }
+    {
         const char *endpoints[] = {config->command, config->events};
         for (int i = 0; i < 2; i++) {
             if (!gc_endpoint_is_local (endpoints[i])) {

@@ -435,6 +435,21 @@ test_refuses_non_loopback_without_curve (void)
     fclose (file);
     CHECK (strstr (text, "refusing to bind tcp://0.0.0.0"));
     s_daemon_remove (&d);
+    //  Asking for CURVE, which this version cannot give, is refused too
+    char config[] = "/tmp/gc-test-curve-XXXXXX";
+    int fd = mkstemp (config);
+    CHECK (fd >= 0);
+    const char *text2 = "gridcase\n    curve = on\n    command = \"tcp://0.0.0.0:7999\"\n"
+                        "city\n    district = d\n        street = s\n            community = c\n"
+                        "                grid = g\ncategories\n    category = x\n";
+    CHECK (write (fd, text2, strlen (text2)) == (ssize_t)strlen (text2));
+    close (fd);
+    char command[512];
+    snprintf (command, sizeof (command),
+              "%s/bin/gridcased -c %s -d /tmp/gc-test-curve-data 2>/dev/null", s_build, config);
+    int status2 = system (command);
+    unlink (config);
+    CHECK (WIFEXITED (status2) && WEXITSTATUS (status2) == 1);
     return true;
 }
 
