@@ -51,7 +51,6 @@ typedef struct {
     gc_config_t *config;
     bool verbose;
     gc_store_t *store;
-    zsock_t *pipe;
     zsock_t *command;
     zsock_t *events;
     zloop_t *loop;
@@ -341,7 +340,6 @@ gc_server_actor (zsock_t *pipe, void *args)
     server_t *self = (server_t *)zmalloc (sizeof (server_t));
     self->config = options->config;
     self->verbose = options->verbose;
-    self->pipe = pipe;
     char why[512] = "";
     gc_store_options_t store_options = {self->config->map_size, self->config->map_max};
     self->store = gc_store_new (self->config->datadir, &store_options);

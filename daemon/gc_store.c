@@ -330,21 +330,6 @@ gc_store_dir (gc_store_t *self)
     return self->dir;
 }
 
-int
-gc_store_backup (gc_store_t *self, const char *path)
-{
-    if (gc_mkdir_p (path, 0700)) {
-        zsys_error ("backup to %s: cannot create directory: %s", path, strerror (errno));
-        return GC_EIO;
-    }
-    int rc = mdb_env_copy2 (self->env, path, MDB_CP_COMPACT);
-    if (rc) {
-        zsys_error ("backup to %s: %s", path, mdb_strerror (rc));
-        return rc == ENOSPC ? GC_NOSPACE : GC_EIO;
-    }
-    return GC_OK;
-}
-
 //  --------------------------------------------------------------------------
 //  Transactions
 
@@ -717,11 +702,4 @@ gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **v
 {
     MDB_val mk;
     return s_cursor_get (self, &mk, MDB_NEXT, k, ksize, value, vsize);
-}
-
-int
-gc_cursor_last (gc_cursor_t *self, const void **k, size_t *ksize, const void **value, size_t *vsize)
-{
-    MDB_val mk;
-    return s_cursor_get (self, &mk, MDB_LAST, k, ksize, value, vsize);
 }

@@ -70,8 +70,6 @@ int gc_store_grow (gc_store_t *self);
 size_t gc_store_map_size (gc_store_t *self);
 const char *gc_store_dir (gc_store_t *self);
 const char *gc_store_strerror (int rc);
-//  Compacting copy of the environment into directory PATH (must be empty)
-int gc_store_backup (gc_store_t *self, const char *path);
 
 gc_txn_t *gc_txn_begin (gc_store_t *store, bool write);
 //  Commits; on failure nothing was written and the error code is returned
@@ -114,8 +112,6 @@ void gc_cursor_destroy (gc_cursor_t **self_p);
 int gc_cursor_seek (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *ksize,
                     const void **value, size_t *vsize);
 int gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
-                    size_t *vsize);
-int gc_cursor_last (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
                     size_t *vsize);
 
 //  SHA-256 of DATA, the journal chain's hash
