@@ -8,6 +8,7 @@
 typedef struct {
     char *id;
     char *name;
+    gc_calendar_t *calendar;
 } s_named_t;
 
 //  Every kind of place shares a leading id and name, so one destructor frees any
@@ -43,9 +44,11 @@ s_id_valid (const char *id)
     return true;
 }
 
-//  Allocates an item of SIZE for node NODE (value = id) and files it in TABLE
+//  Allocates an item of SIZE for node NODE (value = id) and files it in
+//  TABLE. Its calendar is the one NODE names, else INHERIT.
 static void *
-s_add (gc_config_t *self, zhashx_t *table, zconfig_t *node, size_t size, const char *kind)
+s_add (gc_config_t *self, zhashx_t *table, zconfig_t *node, size_t size, const char *kind,
+       gc_calendar_t *inherit)
 {
     const char *id = zconfig_value (node);
     if (!s_id_valid (id)) {
@@ -57,9 +60,17 @@ s_add (gc_config_t *self, zhashx_t *table, zconfig_t *node, size_t size, const c
         zsys_error ("config %s: %s '%s' is defined twice", self->file, kind, id);
         return NULL;
     }
+    const char *calendar = zconfig_get (node, "calendar", NULL);
+    if (calendar && !zhashx_lookup (self->calendars, calendar)) {
+        zsys_error ("config %s: %s '%s' names unknown calendar '%s'", self->file, kind, id,
+                    calendar);
+        return NULL;
+    }
     s_named_t *item = (s_named_t *)zmalloc (size);
     item->id = strdup (id);
     item->name = strdup (zconfig_get (node, "name", id));
+    item->calendar =
+        calendar ? (gc_calendar_t *)zhashx_lookup (self->calendars, calendar) : inherit;
     zhashx_insert (table, id, item);
     return item;
 }
@@ -83,14 +94,16 @@ s_load_city (gc_config_t *self, zconfig_t *city)
         if (!streq (zconfig_name (d), "district"))
             continue;
         gc_district_t *district =
-            (gc_district_t *)s_add (self, self->districts, d, sizeof (gc_district_t), "district");
+            (gc_district_t *)s_add (self, self->districts, d, sizeof (gc_district_t),
+                                                      "district", self->policy.calendar);
         if (!district)
             return -1;
         for (zconfig_t *s = zconfig_child (d); s; s = zconfig_next (s)) {
             if (!streq (zconfig_name (s), "street"))
                 continue;
             gc_street_t *street =
-                (gc_street_t *)s_add (self, self->streets, s, sizeof (gc_street_t), "street");
+                (gc_street_t *)s_add (self, self->streets, s, sizeof (gc_street_t), "street",
+                                                  district->calendar);
             if (!street)
                 return -1;
             street->district = district;
@@ -98,7 +111,8 @@ s_load_city (gc_config_t *self, zconfig_t *city)
                 if (!streq (zconfig_name (c), "community"))
                     continue;
                 gc_community_t *community = (gc_community_t *)s_add (
-                    self, self->communities, c, sizeof (gc_community_t), "community");
+                    self, self->communities, c, sizeof (gc_community_t), "community",
+                    street->calendar);
                 if (!community)
                     return -1;
                 community->street = street;
@@ -106,7 +120,8 @@ s_load_city (gc_config_t *self, zconfig_t *city)
                     if (!streq (zconfig_name (g), "grid"))
                         continue;
                     gc_grid_t *grid =
-                        (gc_grid_t *)s_add (self, self->grids, g, sizeof (gc_grid_t), "grid");
+                        (gc_grid_t *)s_add (self, self->grids, g, sizeof (gc_grid_t), "grid",
+                                                community->calendar);
                     if (!grid)
                         return -1;
                     grid->community = community;
@@ -133,7 +148,8 @@ s_load_departments (gc_config_t *self, zconfig_t *root)
     zconfig_t *list = zconfig_locate (root, "departments");
     for (zconfig_t *d = list ? zconfig_child (list) : NULL; d; d = zconfig_next (d)) {
         if (streq (zconfig_name (d), "department") &&
-            !s_add (self, self->departments, d, sizeof (gc_department_t), "department"))
+            !s_add (self, self->departments, d, sizeof (gc_department_t), "department",
+                    self->policy.calendar))
             return -1;
     }
     list = zconfig_locate (root, "categories");
@@ -141,7 +157,8 @@ s_load_departments (gc_config_t *self, zconfig_t *root)
         if (!streq (zconfig_name (c), "category"))
             continue;
         gc_category_t *category =
-            (gc_category_t *)s_add (self, self->categories, c, sizeof (gc_category_t), "category");
+            (gc_category_t *)s_add (self, self->categories, c, sizeof (gc_category_t),
+                                                      "category", NULL);
         if (!category)
             return -1;
         const char *department = zconfig_get (c, "department", "");
@@ -160,12 +177,224 @@ s_load_departments (gc_config_t *self, zconfig_t *root)
                         self->file, category->id, severity);
             return -1;
         }
+        category->windows = self->policy.windows;
+    }
+    //  Rules for one category: rules/category = ID/(severity | level)
+    zconfig_t *rules = zconfig_locate (root, "rules");
+    for (zconfig_t *r = rules ? zconfig_child (rules) : NULL; r; r = zconfig_next (r)) {
+        if (!streq (zconfig_name (r), "category"))
+            continue;
+        gc_category_t *category = gc_config_category (self, zconfig_value (r));
+        char why[256];
+        if (!category) {
+            zsys_error ("config %s: rules name unknown category '%s'", self->file,
+                        zconfig_value (r));
+            return -1;
+        }
+        if (gc_windows_apply (&category->windows, r, why, sizeof (why))) {
+            zsys_error ("config %s: rules for category '%s': %s", self->file, category->id, why);
+            return -1;
+        }
     }
     if (zhashx_size (self->categories) == 0) {
         zsys_error ("config %s: no categories (categories/category)", self->file);
         return -1;
     }
     return 0;
+}
+
+static void
+s_calendar_destroy (void **item_p)
+{
+    gc_calendar_destroy ((gc_calendar_t **)item_p);
+}
+
+static int
+s_load_calendars (gc_config_t *self, zconfig_t *root)
+{
+    self->calendars = zhashx_new ();
+    zhashx_set_destructor (self->calendars, s_calendar_destroy);
+    zhashx_insert (self->calendars, "always", gc_calendar_always ());
+    zconfig_t *list = zconfig_locate (root, "calendars");
+    for (zconfig_t *c = list ? zconfig_child (list) : NULL; c; c = zconfig_next (c)) {
+        if (!streq (zconfig_name (c), "calendar"))
+            continue;
+        char why[256];
+        gc_calendar_t *calendar = gc_calendar_new (c, why, sizeof (why));
+        if (!calendar) {
+            zsys_error ("config %s: %s", self->file, why);
+            return -1;
+        }
+        if (zhashx_insert (self->calendars, calendar->id, calendar)) {
+            zsys_error ("config %s: calendar '%s' is defined twice (\"always\" is built in)",
+                        self->file, calendar->id);
+            gc_calendar_destroy (&calendar);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  A rule that is a duration; DEFAULT_MS when absent
+static int
+s_rule_duration (gc_config_t *self, zconfig_t *rules, const char *name, int64_t default_ms,
+                 int64_t *value)
+{
+    const char *text = rules ? zconfig_get (rules, name, NULL) : NULL;
+    *value = text ? gc_parse_duration (text) : default_ms;
+    if (*value <= 0) {
+        zsys_error ("config %s: rules/%s '%s' is not a duration like 30m, 4h or 3d", self->file,
+                    name, text);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_load_rules (gc_config_t *self, zconfig_t *root)
+{
+    gc_policy_t *policy = &self->policy;
+    zconfig_t *rules = zconfig_locate (root, "rules");
+    if (s_rule_duration (self, rules, "lease", 30 * 60 * 1000LL, &policy->lease) ||
+        s_rule_duration (self, rules, "verification", 24 * 3600 * 1000LL, &policy->verification) ||
+        s_rule_duration (self, rules, "evaluation", 3 * 24 * 3600 * 1000LL, &policy->evaluation) ||
+        s_rule_duration (self, rules, "pause_max", 30 * 24 * 3600 * 1000LL, &policy->pause_max))
+        return -1;
+    const char *deliveries = rules ? zconfig_get (rules, "max_deliveries", "3") : "3";
+    policy->max_deliveries = (uint32_t)atoi (deliveries);
+    if (policy->max_deliveries < 1 || policy->max_deliveries > 100) {
+        zsys_error ("config %s: rules/max_deliveries '%s' is not a number from 1 to 100",
+                    self->file, deliveries);
+        return -1;
+    }
+    const char *calendar = rules ? zconfig_get (rules, "calendar", "always") : "always";
+    policy->calendar = (gc_calendar_t *)zhashx_lookup (self->calendars, calendar);
+    if (!policy->calendar) {
+        zsys_error ("config %s: rules/calendar names unknown calendar '%s'", self->file, calendar);
+        return -1;
+    }
+    gc_windows_default (&policy->windows);
+    char why[256];
+    if (rules && gc_windows_apply (&policy->windows, rules, why, sizeof (why))) {
+        zsys_error ("config %s: rules: %s", self->file, why);
+        return -1;
+    }
+    //  A severity may run on its own calendar: red round the clock
+    for (zconfig_t *r = rules ? zconfig_child (rules) : NULL; r; r = zconfig_next (r)) {
+        const char *name = zconfig_get (r, "calendar", NULL);
+        if (!streq (zconfig_name (r), "severity") || !name)
+            continue;
+        gc_calendar_t *found = (gc_calendar_t *)zhashx_lookup (self->calendars, name);
+        if (!found) {
+            zsys_error ("config %s: rules/severity '%s' names unknown calendar '%s'", self->file,
+                        zconfig_value (r), name);
+            return -1;
+        }
+        policy->severity_calendar[gc_severity_from_name (zconfig_value (r))] = found;
+    }
+    return 0;
+}
+
+//  Reads the roster: actors with a role and the scope that role needs
+static int
+s_load_roster (gc_config_t *self, zconfig_t *roster)
+{
+    for (zconfig_t *a = roster ? zconfig_child (roster) : NULL; a; a = zconfig_next (a)) {
+        if (!streq (zconfig_name (a), "actor"))
+            continue;
+        gc_actor_t *actor =
+            (gc_actor_t *)s_add (self, self->actors, a, sizeof (gc_actor_t), "actor", NULL);
+        if (!actor)
+            return -1;
+        const char *role = zconfig_get (a, "role", "");
+        static const char *roles[] = {"", "officer", "committee", "street", "worker", "supervisor",
+                                      "admin"};
+        for (int i = 1; i < 7; i++)
+            if (streq (role, roles[i]))
+                actor->role = (Gridcase__Role)i;
+        const char *why = NULL;
+        const char *community = zconfig_get (a, "community", NULL);
+        const char *street = zconfig_get (a, "street", NULL);
+        const char *district = zconfig_get (a, "district", NULL);
+        const char *department = zconfig_get (a, "department", NULL);
+        if (community && !(actor->community = gc_config_community (self, community)))
+            why = "names an unknown community";
+        else if (street && !(actor->street = gc_config_street (self, street)))
+            why = "names an unknown street";
+        else if (district && !(actor->district = gc_config_district (self, district)))
+            why = "names an unknown district";
+        else if (department && !(actor->department = gc_config_department (self, department)))
+            why = "names an unknown department";
+        for (zconfig_t *g = zconfig_child (a); g && !why; g = zconfig_next (g)) {
+            if (!streq (zconfig_name (g), "grid"))
+                continue;
+            gc_grid_t *grid = gc_config_grid (self, zconfig_value (g));
+            if (!grid)
+                why = "names an unknown grid";
+            else if (actor->grids == GC_ACTOR_GRIDS_MAX ||
+                     grid->officers == GC_GRID_OFFICERS_MAX)
+                why = "has too many grids, or its grid too many officers";
+            else {
+                actor->grid[actor->grids++] = grid;
+                grid->officer[grid->officers++] = actor;
+            }
+        }
+        if (!why) {
+            switch (actor->role) {
+                case GRIDCASE__ROLE__ROLE_OFFICER:
+                    why = actor->grids ? NULL : "is an officer without a grid";
+                    break;
+                case GRIDCASE__ROLE__ROLE_COMMITTEE:
+                    why = actor->community ? NULL : "is a committee member without a community";
+                    break;
+                case GRIDCASE__ROLE__ROLE_STREET:
+                    why = actor->street ? NULL : "is a street coordinator without a street";
+                    break;
+                case GRIDCASE__ROLE__ROLE_WORKER:
+                    why = actor->department ? NULL : "is a worker without a department";
+                    break;
+                case GRIDCASE__ROLE__ROLE_SUPERVISOR:
+                    why = actor->street || actor->district ? NULL
+                                                           : "is a supervisor without a street "
+                                                             "or district";
+                    break;
+                case GRIDCASE__ROLE__ROLE_ADMIN:
+                    break;
+                default:
+                    why = "has no role (officer, committee, street, worker, supervisor, admin)";
+            }
+        }
+        if (why) {
+            zsys_error ("config %s: roster: actor '%s' %s", self->file, actor->id, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  The roster is the config's own "roster" section, or the file that
+//  gridcase/roster names (relative to the config file's directory)
+static int
+s_load_roster_file (gc_config_t *self, zconfig_t *root)
+{
+    self->actors = s_table_new ();
+    const char *name = zconfig_get (root, "gridcase/roster", NULL);
+    if (!name)
+        return s_load_roster (self, zconfig_locate (root, "roster"));
+    char path[1024];
+    const char *slash = strrchr (self->file, '/');
+    if (*name == '/' || !slash)
+        snprintf (path, sizeof (path), "%s", name);
+    else
+        snprintf (path, sizeof (path), "%.*s/%s", (int)(slash - self->file), self->file, name);
+    zconfig_t *roster = zconfig_load (path);
+    if (!roster) {
+        zsys_error ("config %s: cannot read the roster %s (ZPL)", self->file, path);
+        return -1;
+    }
+    int rc = s_load_roster (self, zconfig_locate (roster, "roster"));
+    zconfig_destroy (&roster);
+    return rc;
 }
 
 gc_config_t *
@@ -207,9 +436,15 @@ gc_config_load (const char *file)
         rc = -1;
     }
     if (rc == 0)
+        rc = s_load_calendars (self, root);
+    if (rc == 0)
+        rc = s_load_rules (self, root);
+    if (rc == 0)
         rc = s_load_city (self, city);
     if (rc == 0)
         rc = s_load_departments (self, root);
+    if (rc == 0)
+        rc = s_load_roster_file (self, root);
     zconfig_destroy (&root);
     if (rc) {
         gc_config_destroy (&self);
@@ -224,12 +459,14 @@ gc_config_destroy (gc_config_t **self_p)
     gc_config_t *self = *self_p;
     if (self) {
         //  Children first: their tables point into their parents
+        zhashx_destroy (&self->actors);
         zhashx_destroy (&self->categories);
         zhashx_destroy (&self->departments);
         zhashx_destroy (&self->grids);
         zhashx_destroy (&self->communities);
         zhashx_destroy (&self->streets);
         zhashx_destroy (&self->districts);
+        zhashx_destroy (&self->calendars);
         free (self->file);
         free (self->timezone);
         free (self->command);
@@ -256,4 +493,28 @@ gc_department_t *
 gc_config_department (gc_config_t *self, const char *id)
 {
     return (gc_department_t *)zhashx_lookup (self->departments, id);
+}
+
+gc_actor_t *
+gc_config_actor (gc_config_t *self, const char *id)
+{
+    return (gc_actor_t *)zhashx_lookup (self->actors, id);
+}
+
+gc_district_t *
+gc_config_district (gc_config_t *self, const char *id)
+{
+    return (gc_district_t *)zhashx_lookup (self->districts, id);
+}
+
+gc_street_t *
+gc_config_street (gc_config_t *self, const char *id)
+{
+    return (gc_street_t *)zhashx_lookup (self->streets, id);
+}
+
+gc_community_t *
+gc_config_community (gc_config_t *self, const char *id)
+{
+    return (gc_community_t *)zhashx_lookup (self->communities, id);
 }

@@ -1,47 +1,89 @@
 /*  gc_config - the city and the daemon's settings, read from a ZPL file with
     czmq's zconfig: topology (district > street > community > grid),
-    departments and categories. */
+    departments, categories, rules, calendars and the roster of actors. */
 #ifndef GC_CONFIG_H_INCLUDED
 #define GC_CONFIG_H_INCLUDED
 
+#include "gc_rules.h"
 #include "gridcase.pb-c.h"
 #include <czmq.h>
 #include <stdbool.h>
 
+#define GC_GRID_OFFICERS_MAX 16
+#define GC_ACTOR_GRIDS_MAX 64
+
+//  Every place and department has a calendar: its queue's service hours
 typedef struct {
     char *id;
     char *name;
+    gc_calendar_t *calendar;
 } gc_district_t;
 
 typedef struct {
     char *id;
     char *name;
+    gc_calendar_t *calendar;
     gc_district_t *district;
 } gc_street_t;
 
 typedef struct {
     char *id;
     char *name;
+    gc_calendar_t *calendar;
     gc_street_t *street;
 } gc_community_t;
+
+typedef struct _gc_actor_t gc_actor_t;
 
 typedef struct {
     char *id;
     char *name;
+    gc_calendar_t *calendar; //  the community's: the officer keeps its hours
     gc_community_t *community;
+    size_t officers;
+    gc_actor_t *officer[GC_GRID_OFFICERS_MAX];
 } gc_grid_t;
 
 typedef struct {
     char *id;
     char *name;
+    gc_calendar_t *calendar;
 } gc_department_t;
 
 typedef struct {
     char *id;
     char *name;
+    gc_calendar_t *calendar; //  unused; keeps the common layout
     gc_department_t *department; //  NULL: the district command centre (fallback owner)
     Gridcase__Severity severity;
+    gc_windows_t windows; //  the rules with this category's overrides applied
 } gc_category_t;
+
+//  A person allowed to act, from the roster: a role and its scope
+struct _gc_actor_t {
+    char *id;
+    char *name;
+    gc_calendar_t *calendar; //  unused; keeps the common layout
+    Gridcase__Role role;
+    size_t grids; //  officer: the grids they look after
+    gc_grid_t *grid[GC_ACTOR_GRIDS_MAX];
+    gc_community_t *community;   //  committee
+    gc_street_t *street;         //  street, or a street supervisor
+    gc_district_t *district;     //  a district supervisor
+    gc_department_t *department; //  worker
+};
+
+//  Rules that are not deadline windows
+typedef struct {
+    int64_t lease;          //  a claim not accepted within this goes back to its queue
+    int64_t verification;   //  the officer verifies a resolution within this
+    int64_t evaluation;     //  without a rating the case closes after this
+    int64_t pause_max;      //  the longest extension or parking a supervisor may approve
+    uint32_t max_deliveries; //  returned to its queue this often: it escalates
+    gc_calendar_t *calendar; //  queues without a calendar of their own
+    gc_calendar_t *severity_calendar[GC_SEVERITIES]; //  NULL: the queue's calendar
+    gc_windows_t windows;    //  deadline windows before any category's overrides
+} gc_policy_t;
 
 typedef struct {
     char *file;
@@ -58,6 +100,9 @@ typedef struct {
     zhashx_t *grids;
     zhashx_t *departments;
     zhashx_t *categories;
+    zhashx_t *calendars;
+    zhashx_t *actors;
+    gc_policy_t policy;
 } gc_config_t;
 
 //  Loads FILE; on error logs what is wrong and where, and returns NULL
@@ -67,6 +112,10 @@ void gc_config_destroy (gc_config_t **self_p);
 gc_grid_t *gc_config_grid (gc_config_t *self, const char *id);
 gc_category_t *gc_config_category (gc_config_t *self, const char *id);
 gc_department_t *gc_config_department (gc_config_t *self, const char *id);
+gc_actor_t *gc_config_actor (gc_config_t *self, const char *id);
+gc_district_t *gc_config_district (gc_config_t *self, const char *id);
+gc_street_t *gc_config_street (gc_config_t *self, const char *id);
+gc_community_t *gc_config_community (gc_config_t *self, const char *id);
 
 //  "red" -> SEVERITY_RED; SEVERITY_UNSPECIFIED when unknown
 Gridcase__Severity gc_severity_from_name (const char *name);

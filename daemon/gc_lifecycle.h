@@ -1,12 +1,24 @@
-/*  gc_lifecycle - what each changing request does to a case, inside the
-    writer's transaction: validate, authorise, move the case, journal it,
-    prepare its notices. Nothing here touches a socket. */
+/*  gc_lifecycle - the case state machine: what each changing request and
+    each missed deadline does to a case, inside the writer's transaction:
+    authorise, check the transition in the table, move the case, journal it,
+    keep its queue and deadline index entries, prepare its notices. Nothing
+    here touches a socket. */
 #ifndef GC_LIFECYCLE_H_INCLUDED
 #define GC_LIFECYCLE_H_INCLUDED
 
 #include "gc_config.h"
 #include "gc_request.h"
 #include "gc_store.h"
+
+//  Kinds of deadline in the deadline index
+typedef enum {
+    GC_DEADLINE_RESPONSE = 1,     //  the holder must take the case
+    GC_DEADLINE_RESOLUTION = 2,   //  the holder must settle it
+    GC_DEADLINE_LEASE = 3,        //  a claim not accepted returns to its queue
+    GC_DEADLINE_VERIFICATION = 4, //  the officer verifies on site
+    GC_DEADLINE_EVALUATION = 5,   //  without a rating the case closes
+    GC_DEADLINE_RESUME = 6,       //  an approved pause ends
+} gc_deadline_kind_t;
 
 //  Applies REQUEST (a changing operation) in TXN at time NOW. Writes the
 //  reply into OUT; appends each notice to publish after the commit to NOTICES
@@ -15,8 +27,11 @@
 void gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                          int64_t now, gc_reply_t *out, zlistx_t *notices);
 
-//  Answers a reading operation (get, journal) from the read transaction TXN
-void gc_lifecycle_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
-                        gc_reply_t *out);
+//  Acts on the deadline of KIND due at DUE for case CASE_ID, at time NOW: a
+//  missed response or resolution climbs the ladder, an expired lease returns
+//  the case to its queue, and so on. A stale index entry is removed. Returns
+//  the store's error code (GC_OK also when there was nothing to do).
+int gc_lifecycle_deadline (gc_config_t *config, gc_txn_t *txn, const char *case_id,
+                           gc_deadline_kind_t kind, int64_t due, int64_t now, zlistx_t *notices);
 
 #endif

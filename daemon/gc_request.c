@@ -314,3 +314,17 @@ gc_reply_free (gc_reply_t *out)
     out->data = NULL;
     out->size = 0;
 }
+
+void
+gc_reply_case (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
+               Gridcase__JournalEntry **history, size_t count)
+{
+    Gridcase__CaseReply result = GRIDCASE__CASE_REPLY__INIT;
+    result.case_ = kase;
+    result.history = history;
+    result.n_history = count;
+    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+    reply.result_case = GRIDCASE__REPLY__RESULT_CASE;
+    reply.case_ = &result;
+    gc_reply_pack (out, request, &reply);
+}

@@ -42,5 +42,8 @@ void gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase_
 void gc_reply_error (gc_reply_t *out, const Gridcase__Request *request, Gridcase__ErrorCode code,
                      const char *format, ...) __attribute__ ((format (printf, 4, 5)));
 void gc_reply_free (gc_reply_t *out);
+//  A CaseReply holding KASE (and HISTORY entries, may be 0)
+void gc_reply_case (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
+                    Gridcase__JournalEntry **history, size_t count);
 
 #endif

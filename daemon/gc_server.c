@@ -3,13 +3,19 @@
     Data flows one way: socket -> decode and validate -> apply inside one
     write transaction for the whole batch -> commit -> replies -> notices. */
 #include "gc_server.h"
+#include "gc_escalation.h"
 #include "gc_lifecycle.h"
+#include "gc_query.h"
 #include "gc_request.h"
 #include "gc_store.h"
 #include "gc_util.h"
 
 //  Requests taken off the socket for one commit at most
 #define GC_BATCH_MAX 512
+//  Deadlines handled in one escalation tick at most (the next tick follows at once)
+#define GC_TICK_MAX 1000
+//  The timer never sleeps longer than this, so a changed wall clock is noticed
+#define GC_TIMER_MAX_MS 60000
 
 //  Counters reported by the stats request
 #define GC_COUNTERS(X)                                                                             \
@@ -25,7 +31,10 @@
     X (errors, "error replies")                                                                    \
     X (storage_failures, "batches refused because the store failed or was full")                   \
     X (map_grown, "times the map grew")                                                            \
-    X (notices, "notices published")
+    X (notices, "notices published")                                                              \
+    X (ticks, "escalation ticks run")                                                              \
+    X (deadlines, "deadlines acted on")                                                            \
+    X (tick_failures, "escalation ticks the store refused")
 
 typedef enum {
 #define X(name, text) C_##name,
@@ -58,6 +67,8 @@ typedef struct {
     zlistx_t *notices;
     item_t items[GC_BATCH_MAX];
     uint64_t counters[C_COUNT];
+    int timer_id;     //  the escalation timer, -1 when none is armed
+    int64_t armed_at; //  the deadline (daemon clock) it is armed for
 } server_t;
 
 static void
@@ -89,6 +100,18 @@ s_reply_stats (server_t *self, item_t *item)
     reply.stats = &stats;
     gc_reply_pack (&item->reply, item->request, &reply);
 }
+
+static void
+s_publish (server_t *self)
+{
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *)zlistx_detach (self->notices, NULL))) {
+        zmsg_send (&msg, self->events);
+        self->counters[C_notices]++;
+    }
+}
+
+static void s_arm (server_t *self);
 
 static void
 s_discard_notices (server_t *self)
@@ -199,7 +222,7 @@ s_process_batch (server_t *self, size_t count)
         if (!txn)
             txn = gc_txn_begin (self->store, false);
         if (txn)
-            gc_lifecycle_read (self->config, txn, item->request, &item->reply);
+            gc_query_read (self->config, txn, item->request, now, &item->reply);
         else
             gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
                             "cannot read the store; see the daemon's log");
@@ -225,12 +248,115 @@ s_process_batch (server_t *self, size_t count)
         zmq_msg_close (&item->identity);
         zmq_msg_close (&item->payload);
     }
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (self->notices, NULL))) {
-        zmsg_send (&msg, self->events);
-        self->counters[C_notices]++;
-    }
+    s_publish (self);
     gc_arena_reset (self->arena);
+    if (writes)
+        s_arm (self);
+}
+
+//  --------------------------------------------------------------------------
+//  The escalation timer: one zloop timer, armed for the earliest deadline
+
+static int s_tick (zloop_t *loop, int timer_id, void *arg);
+
+//  (Re)arms the timer for the earliest deadline in the index
+static void
+s_arm (server_t *self)
+{
+    gc_txn_t *txn = gc_txn_begin (self->store, false);
+    int64_t next = txn ? gc_escalation_next (txn) : 0;
+    gc_txn_abort (&txn);
+    if (self->timer_id >= 0 && next == self->armed_at)
+        return;
+    if (self->timer_id >= 0)
+        zloop_timer_end (self->loop, self->timer_id);
+    self->timer_id = -1;
+    self->armed_at = next;
+    if (!next)
+        return;
+    //  Daemon time to wall time: the clock may run faster than the wall
+    double delay = (double)(next - gc_clock_now ()) / gc_clock_scale ();
+    size_t msecs = delay <= 1 ? 1 : delay >= GC_TIMER_MAX_MS ? GC_TIMER_MAX_MS : (size_t)delay + 1;
+    self->timer_id = zloop_timer (self->loop, msecs, 1, s_tick, self);
+}
+
+//  Runs the deadlines that are due, in one transaction, then re-arms
+static int
+s_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    server_t *self = (server_t *)arg;
+    self->timer_id = -1;
+    int64_t now = gc_clock_now ();
+    size_t done = 0;
+    int rc;
+    while (true) {
+        gc_txn_t *txn = gc_txn_begin (self->store, true);
+        if (!txn) {
+            rc = GC_EIO;
+            break;
+        }
+        rc = gc_escalation_run (self->config, txn, now, GC_TICK_MAX, self->notices, &done);
+        if (rc == GC_OK)
+            rc = gc_txn_commit (&txn);
+        else
+            gc_txn_abort (&txn);
+        if (rc != GC_MAPFULL)
+            break;
+        s_discard_notices (self);
+        if (gc_store_grow (self->store) != GC_OK)
+            break;
+        self->counters[C_map_grown]++;
+    }
+    self->counters[C_ticks]++;
+    if (rc == GC_OK) {
+        self->counters[C_commits]++;
+        self->counters[C_deadlines] += done;
+        if (done)
+            zsys_info ("escalation: %zu deadline%s acted on", done, done == 1 ? "" : "s");
+        s_publish (self);
+        s_arm (self);
+    } else {
+        s_discard_notices (self);
+        self->counters[C_tick_failures]++;
+        zsys_warning ("escalation: store %s refused the tick (%s); trying again in 1 s",
+                      gc_store_dir (self->store), gc_store_strerror (rc));
+        self->armed_at = 0;
+        self->timer_id = zloop_timer (self->loop, 1000, 1, s_tick, self);
+    }
+    return 0;
+}
+
+//  A scaled clock (--time-scale) keeps one timeline across restarts, so a
+//  deadline that passed while the daemon was down fires right after start
+static void
+s_clock_resume (server_t *self)
+{
+    if (gc_clock_scale () == 1.0)
+        return;
+    gc_key_t key;
+    gc_key_reset (&key);
+    gc_key_str (&key, "scaled-clock");
+    gc_txn_t *txn = gc_txn_begin (self->store, true);
+    if (!txn)
+        return;
+    const void *value;
+    size_t size;
+    uint64_t scale = (uint64_t)(gc_clock_scale () * 1000);
+    if (gc_txn_get (txn, GC_DB_META, &key, &value, &size) == GC_OK && size == 16 &&
+        gc_be64 ((const uint8_t *)value + 8) == scale) {
+        gc_clock_set_origin ((int64_t)gc_be64 ((const uint8_t *)value));
+        gc_txn_abort (&txn);
+        zsys_info ("scaled clock: continuing the timeline of the previous run");
+        return;
+    }
+    gc_key_t stored;
+    gc_key_reset (&stored);
+    gc_key_u64 (&stored, (uint64_t)gc_clock_origin ());
+    gc_key_u64 (&stored, scale);
+    gc_txn_put (txn, GC_DB_META, &key, stored.data, stored.size);
+    gc_txn_commit (&txn);
 }
 
 //  Takes every message waiting on the command socket, up to a batch
@@ -360,6 +486,10 @@ gc_server_actor (zsock_t *pipe, void *args)
     self->arena = gc_arena_new ();
     self->notices = zlistx_new ();
     self->loop = zloop_new ();
+    self->timer_id = -1;
+    s_clock_resume (self);
+    //  Deadlines that passed while the daemon was down fire right away
+    s_arm (self);
     zloop_reader (self->loop, pipe, s_pipe_ready, self);
     zloop_reader (self->loop, self->command, s_command_ready, self);
     //  Signals are the main thread's business: it sends $TERM

@@ -135,6 +135,12 @@ gc_case_id_format (uint32_t day, uint32_t number, char *id, size_t size)
 }
 
 void
+gc_case_id_from_key (const uint8_t *key8, char *case_id, size_t size)
+{
+    gc_case_id_format (gc_be32 (key8), gc_be32 (key8 + 4), case_id, size);
+}
+
+void
 gc_hash (const void *data, size_t size, uint8_t *hash)
 {
     crypto_hash_sha256 (hash, (const unsigned char *)data, size);
@@ -702,4 +708,84 @@ gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **v
 {
     MDB_val mk;
     return s_cursor_get (self, &mk, MDB_NEXT, k, ksize, value, vsize);
+}
+
+//  --------------------------------------------------------------------------
+//  Deadline and queue indexes
+
+static bool
+s_deadline_key (gc_key_t *key, int64_t due, const char *case_id, uint8_t kind)
+{
+    gc_key_t id;
+    if (!gc_case_id_parse (case_id, &id))
+        return false;
+    gc_key_reset (key);
+    gc_key_u64 (key, (uint64_t)due);
+    gc_key_bytes (key, id.data, id.size);
+    gc_key_u8 (key, kind);
+    return true;
+}
+
+int
+gc_txn_deadline_put (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind)
+{
+    gc_key_t key;
+    if (!s_deadline_key (&key, due, case_id, kind))
+        return GC_CORRUPT;
+    return gc_txn_put (self, GC_DB_DEADLINES, &key, "", 0);
+}
+
+int
+gc_txn_deadline_del (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind)
+{
+    gc_key_t key;
+    if (!s_deadline_key (&key, due, case_id, kind))
+        return GC_CORRUPT;
+    return gc_txn_del (self, GC_DB_DEADLINES, &key);
+}
+
+bool
+gc_deadline_key_parse (const void *key, size_t size, int64_t *due, char *case_id, uint8_t *kind)
+{
+    if (size != 17)
+        return false;
+    const uint8_t *data = (const uint8_t *)key;
+    *due = (int64_t)gc_be64 (data);
+    gc_case_id_from_key (data + 8, case_id, GC_CASE_ID_MAX);
+    *kind = data[16];
+    return true;
+}
+
+static bool
+s_queue_key (gc_key_t *key, const char *queue, uint8_t severity, int64_t due, const char *case_id)
+{
+    gc_key_t id;
+    if (!gc_case_id_parse (case_id, &id) || strlen (queue) > 128)
+        return false;
+    gc_key_reset (key);
+    gc_key_str (key, queue);
+    gc_key_u8 (key, severity);
+    gc_key_u64 (key, (uint64_t)due);
+    gc_key_bytes (key, id.data, id.size);
+    return true;
+}
+
+int
+gc_txn_queue_put (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
+                  const char *case_id)
+{
+    gc_key_t key;
+    if (!s_queue_key (&key, queue, severity, due, case_id))
+        return GC_CORRUPT;
+    return gc_txn_put (self, GC_DB_QUEUES, &key, "", 0);
+}
+
+int
+gc_txn_queue_del (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
+                  const char *case_id)
+{
+    gc_key_t key;
+    if (!s_queue_key (&key, queue, severity, due, case_id))
+        return GC_CORRUPT;
+    return gc_txn_del (self, GC_DB_QUEUES, &key);
 }

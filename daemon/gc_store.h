@@ -98,6 +98,22 @@ uint32_t gc_txn_case_next_number (gc_txn_t *self, uint32_t day);
 int gc_txn_journal_append (gc_txn_t *self, Gridcase__JournalEntry *entry);
 uint64_t gc_txn_journal_last (gc_txn_t *self);
 
+//  The deadline index: be64 due + case key (8) + kind (1), ordered by due time
+int gc_txn_deadline_put (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind);
+int gc_txn_deadline_del (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind);
+//  Decodes a deadline key found by a cursor; false if it is not one
+bool gc_deadline_key_parse (const void *key, size_t size, int64_t *due, char *case_id,
+                            uint8_t *kind);
+
+//  Queue indexes: queue name + NUL + severity (1) + be64 due + case key (8),
+//  so a queue reads red first, then by deadline
+int gc_txn_queue_put (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
+                      const char *case_id);
+int gc_txn_queue_del (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
+                      const char *case_id);
+//  The case id at the end of a queue or deadline key
+void gc_case_id_from_key (const uint8_t *key8, char *case_id, size_t size);
+
 //  Idempotency window: the reply first given to (client id, sequence)
 int gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
                         const void **reply, size_t *size);

@@ -162,6 +162,24 @@ gc_clock_set_scale (double scale)
     s_scale_origin = s_wall_ms ();
 }
 
+void
+gc_clock_set_origin (int64_t origin)
+{
+    s_scale_origin = origin;
+}
+
+int64_t
+gc_clock_origin (void)
+{
+    return s_scale_origin;
+}
+
+double
+gc_clock_scale (void)
+{
+    return s_scale;
+}
+
 int64_t
 gc_clock_now (void)
 {

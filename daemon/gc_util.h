@@ -19,6 +19,11 @@ size_t gc_parse_size (const char *text);
 //  The daemon's clock, UTC milliseconds. With a time scale N > 1 it runs N
 //  times faster than the wall clock from the moment the scale is set.
 void gc_clock_set_scale (double scale);
+double gc_clock_scale (void);
+//  The wall-clock moment the scaled clock started from; setting an earlier
+//  origin continues a scaled timeline across a restart
+int64_t gc_clock_origin (void);
+void gc_clock_set_origin (int64_t origin);
 int64_t gc_clock_now (void);
 //  The local date (process time zone, TZ) of a UTC millisecond time: YYYYMMDD
 uint32_t gc_local_day (int64_t ms);

@@ -1,0 +1,20 @@
+/*  gc_escalation - the deadline side of the daemon: walks the deadline
+    index from its earliest entry and hands each due deadline to the
+    lifecycle. Work is in proportion to what is due, never to the number of
+    open cases: a tick with nothing due is one cursor seek. */
+#ifndef GC_ESCALATION_H_INCLUDED
+#define GC_ESCALATION_H_INCLUDED
+
+#include "gc_config.h"
+#include "gc_store.h"
+
+//  Acts, inside write transaction TXN, on the deadlines due at NOW, at most
+//  MAX of them, earliest first. *DONE is how many were handled. Returns the
+//  store's error code.
+int gc_escalation_run (gc_config_t *config, gc_txn_t *txn, int64_t now, size_t max,
+                       zlistx_t *notices, size_t *done);
+
+//  The due time of the earliest armed deadline, or 0 when none is armed
+int64_t gc_escalation_next (gc_txn_t *txn);
+
+#endif
