@@ -62,6 +62,8 @@ const char *gridcase_event_name (Gridcase__EventType type);
 //  The reverse, for parsing user input: 0 (unspecified) when unknown
 Gridcase__Severity gridcase_severity_parse (const char *name);
 Gridcase__Role gridcase_role_parse (const char *name);
+Gridcase__State gridcase_state_parse (const char *name);
+Gridcase__Level gridcase_level_parse (const char *name);
 
 #ifdef __cplusplus
 }

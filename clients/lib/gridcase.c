@@ -269,3 +269,15 @@ gridcase_role_parse (const char *name)
 {
     return (Gridcase__Role)s_enum_parse (&gridcase__role__descriptor, "ROLE_", name);
 }
+
+Gridcase__State
+gridcase_state_parse (const char *name)
+{
+    return (Gridcase__State)s_enum_parse (&gridcase__state__descriptor, "STATE_", name);
+}
+
+Gridcase__Level
+gridcase_level_parse (const char *name)
+{
+    return (Gridcase__Level)s_enum_parse (&gridcase__level__descriptor, "LEVEL_", name);
+}
