@@ -204,6 +204,10 @@ test_repeated_request_id_gives_one_case (void)
     request.client_id.data = id;
     request.client_id.len = 16;
     request.sequence = 7;
+    Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
+    actor.role = GRIDCASE__ROLE__ROLE_OFFICER;
+    actor.id = "o-haihong-02";
+    request.actor = &actor;
     uint8_t packed[1024];
     size_t size = gridcase__request__pack (&request, packed);
     zframe_t *replies[3];
@@ -338,7 +342,8 @@ test_bad_input_gets_errors_and_daemon_keeps_serving (void)
     CHECK (s_counter (&d, "journal_last") == 0);
     char out[256];
     CHECK (s_cli (&d, out, sizeof (out),
-                  "report --grid haihong-01 --category garbage --title 'still serving'") == 0);
+                  "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
+                  "--title 'still serving'") == 0);
     CHECK (s_counter (&d, "journal_last") == 1);
     CHECK (waitpid (d.pid, NULL, WNOHANG) == 0); //  alive
     s_daemon_remove (&d);
@@ -351,6 +356,8 @@ test_kill9_after_1000_acknowledged_reports (void)
     daemon_t d = {0};
     CHECK (s_daemon_start (&d, NULL));
     gridcase_t *client = s_client (&d, 0x42);
+    //  Reports from two communities: the district supervisor's hotline desk
+    gridcase_set_actor (client, GRIDCASE__ROLE__ROLE_SUPERVISOR, "sup-siming");
     const int total = 1000;
     //  Pipeline every report, then collect the acknowledgements
     for (int i = 0; i < total; i++) {
