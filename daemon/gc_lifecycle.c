@@ -88,9 +88,9 @@ s_refuse (op_t *op, Gridcase__ErrorCode code, const char *format, ...)
 static const char *
 s_state_name (Gridcase__State state)
 {
-    const ProtobufCEnumValue *value =
-        protobuf_c_enum_descriptor_get_value (&gridcase__state__descriptor, state);
-    return value ? value->name + 6 : "?";
+    static const char *names[] = {"unspecified", "at_grid",  "queued", "claimed",
+                                  "in_progress", "resolved", "closed", "verified"};
+    return state < 8 ? names[state] : "?";
 }
 
 static const char *
@@ -811,12 +811,14 @@ s_on_bounce (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const char *reason = op->request->bounce->reason;
-    const char *department;
-    if (!s_prefixed (kase->queue, "dept/", &department)) {
+    const char *rest;
+    char department[GC_HOLDER_MAX];
+    if (!s_prefixed (kase->queue, "dept/", &rest)) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
                   "case %s is not with a department; only a department bounces a case", kase->id);
         return;
     }
+    snprintf (department, sizeof (department), "%s", rest);
     if (!*reason) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
                   "a bounce needs a reason: why is case %s not the department's", kase->id);
@@ -1466,16 +1468,16 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
             }
             if (!op.refused && s_load (&op, id)) {
                 char states[200];
-                if (!s_scope_ok (&op, transition->scope))
-                    s_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
-                              "%s may not %s case %s (held by %s in grid %s)", op.who_text,
-                              transition->name, op.kase->id, op.kase->holder, op.kase->grid);
-                else if (!(transition->states & (1u << op.kase->state))) {
+                if (!(transition->states & (1u << op.kase->state))) {
                     s_states_text (transition->states, states, sizeof (states));
                     s_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
                               "case %s is %s; %s needs it %s", op.kase->id,
                               s_state_name (op.kase->state), transition->name, states);
-                } else if (request->op_case == GRIDCASE__REQUEST__OP_CLAIM &&
+                } else if (!s_scope_ok (&op, transition->scope))
+                    s_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                              "%s may not %s case %s (held by %s in grid %s)", op.who_text,
+                              transition->name, op.kase->id, op.kase->holder, op.kase->grid);
+                else if (request->op_case == GRIDCASE__REQUEST__OP_CLAIM &&
                            *request->claim->queue &&
                            !streq (request->claim->queue, op.kase->queue))
                     s_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
@@ -1580,7 +1582,8 @@ static void
 s_resume (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
-    int64_t paused = op->now - kase->paused_at;
+    //  The clock stood still from approval to the end asked for
+    int64_t paused = kase->pending_until - kase->paused_at;
     if (kase->response_due)
         kase->response_due += paused;
     if (kase->resolution_due)
