@@ -18,6 +18,7 @@ typedef struct {
     char dir[128];
     char command[64];
     char events[64];
+    const char *time_scale; //  --time-scale, or NULL
 } daemon_t;
 
 static int
@@ -65,8 +66,12 @@ s_daemon_start (daemon_t *d, const char *extra_command)
     d->pid = fork ();
     if (d->pid == 0) {
         freopen (log, "a", stderr);
-        execl (binary, binary, "-c", "deploy/sample-city.cfg", "-d", datadir, "--command",
-               extra_command ? extra_command : d->command, "--events", d->events, (char *)NULL);
+        const char *args[] = {binary,       "-c",     "deploy/sample-city.cfg",
+                              "-d",         datadir,  "--command",
+                              extra_command ? extra_command : d->command,
+                              "--events",   d->events, d->time_scale ? "--time-scale" : NULL,
+                              d->time_scale, NULL};
+        execv (binary, (char *const *)args);
         _exit (127);
     }
     if (extra_command)
@@ -460,6 +465,187 @@ test_refuses_non_loopback_without_curve (void)
     return true;
 }
 
+//  Counts the lines of OUT that contain TEXT
+static int
+s_lines_with (const char *out, const char *text)
+{
+    int count = 0;
+    for (const char *line = out; line && *line;) {
+        const char *end = strchr (line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen (line);
+        char buffer[4096];
+        snprintf (buffer, sizeof (buffer), "%.*s", (int)len, line);
+        if (strstr (buffer, text))
+            count++;
+        line = end ? end + 1 : NULL;
+    }
+    return count;
+}
+
+//  The README's story, pasted as a newcomer would, against --time-scale 600
+static bool
+test_story_end_to_end (void)
+{
+    daemon_t d = {0};
+    d.time_scale = "600";
+    CHECK (s_daemon_start (&d, NULL));
+    static char out[65536];
+    char id[32], args[512];
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                  "--title 'gas smell, stairwell 3'") == 0);
+    CHECK (sscanf (out, "%31s", id) == 1);
+    snprintf (args, sizeof (args),
+              "--as officer:o-haihong-01 escalate %s --reason 'needs the gas company'", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (strstr (out, "committee/haihong"));
+    //  15 minutes at x600 is 1.5 s: nobody at committee haihong claims it
+    zclock_sleep (4000);
+    snprintf (args, sizeof (args), "show %s --json", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (strstr (out, "\"holder\":\"street/lianqian\""));
+    const char *steps[][2] = {
+        {"--as street:s-lianqian dispatch %s --lead gas", "dept/gas"},
+        {"--as worker:w-gas-1 claim --queue dept/gas", NULL},
+        {"--as worker:w-gas-1 accept %s", "in_progress"},
+        {"--as worker:w-gas-1 resolve %s --note 'valve replaced'", "resolved"},
+        {"--as officer:o-haihong-01 verify %s --ok", "verified"},
+        {"--as officer:o-haihong-01 evaluate %s --rating 5", "closed"},
+    };
+    for (size_t i = 0; i < sizeof (steps) / sizeof (steps[0]); i++) {
+        snprintf (args, sizeof (args), steps[i][0], id);
+        CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+        if (steps[i][1])
+            CHECK (strstr (out, steps[i][1]));
+        else {
+            //  claim prints the case id alone
+            char expect[40];
+            snprintf (expect, sizeof (expect), "%s\n", id);
+            CHECK (streq (out, expect));
+        }
+    }
+    snprintf (args, sizeof (args), "show %s --json", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (strstr (out, "\"state\":\"closed\"") && strstr (out, "\"rating\":5"));
+    snprintf (args, sizeof (args), "journal --case %s --json", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    //  Every step, in order, the escalation with its reason
+    const char *types[] = {"reported", "escalated", "escalated", "dispatched", "claimed",
+                           "accepted", "resolved",  "verified",  "evaluated"};
+    const char *line = out;
+    for (size_t i = 0; i < sizeof (types) / sizeof (types[0]); i++) {
+        char want[64];
+        snprintf (want, sizeof (want), "\"type\":\"%s\"", types[i]);
+        CHECK (line && strstr (line, want) && strstr (line, want) < strchr (line, '\n'));
+        line = strchr (line, '\n') + 1;
+    }
+    CHECK (*line == 0);
+    CHECK (s_lines_with (out, "\"actor\":\"gridcased\"") == 1);
+    CHECK (s_lines_with (out, "committee/haihong did not take it within 15 min") == 1);
+    CHECK (s_lines_with (out, "\"from\":\"committee/haihong\",\"to\":\"street/lianqian\"") == 1);
+    CHECK (s_lines_with (out, "needs the gas company") == 1);
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  kill -9 while a deadline runs; a restart fires it at once
+static bool
+test_restart_fires_deadlines_missed_while_down (void)
+{
+    daemon_t d = {0};
+    d.time_scale = "600";
+    CHECK (s_daemon_start (&d, NULL));
+    static char out[16384];
+    char id[32], args[256];
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                  "--title 'gas smell'") == 0);
+    CHECK (sscanf (out, "%31s", id) == 1);
+    snprintf (args, sizeof (args), "--as officer:o-haihong-01 escalate %s", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (s_daemon_stop (&d, SIGKILL) != -1);
+    //  Down for 2 s = 20 minutes of the daemon's clock: the committee's
+    //  15 minutes pass while nobody runs
+    zclock_sleep (2000);
+    CHECK (s_daemon_start (&d, NULL));
+    bool moved = false;
+    snprintf (args, sizeof (args), "show %s --json", id);
+    for (int attempt = 0; attempt < 20 && !moved; attempt++) {
+        CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+        moved = strstr (out, "\"holder\":\"street/lianqian\"") != NULL;
+        if (!moved)
+            zclock_sleep (50);
+    }
+    CHECK (moved);
+    snprintf (args, sizeof (args), "journal --case %s", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (s_lines_with (out, "deadline missed: committee/haihong did not take it") == 1);
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  watch: what it missed comes from the journal, then it follows live
+static bool
+test_watch_fetches_what_it_missed (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    static char out[65536];
+    char ids[3][32], args[512];
+    for (int i = 0; i < 2; i++) {
+        CHECK (s_cli (&d, out, sizeof (out),
+                      "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                      "--title leak") == 0);
+        CHECK (sscanf (out, "%31s", ids[i]) == 1);
+    }
+    //  An unrelated topic that shares the prefix must not show
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "--as officer:o-haihong-02 report --grid haihong-02 --category gas-leak "
+                  "--title other") == 0);
+    //  The watcher starts late: it has seen up to the first report (seq 1)
+    char file[200], command[1024];
+    snprintf (file, sizeof (file), "%s/watch.out", d.dir);
+    snprintf (command, sizeof (command),
+              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s exec %s/bin/gridcase watch "
+              "officer/o-haihong-01 --since 1 --json --events %s > %s 2>&1",
+              d.dir, d.command, s_build, d.events, file);
+    pid_t watcher = fork ();
+    if (watcher == 0) {
+        execl ("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit (127);
+    }
+    zclock_sleep (700);
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
+                  "--title live") == 0);
+    CHECK (sscanf (out, "%31s", ids[2]) == 1);
+    snprintf (args, sizeof (args), "--as officer:o-haihong-01 note %s --text 'still there'",
+              ids[0]);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    zclock_sleep (500);
+    kill (watcher, SIGTERM);
+    waitpid (watcher, NULL, 0);
+    FILE *f = fopen (file, "r");
+    CHECK (f);
+    size_t got = fread (out, 1, sizeof (out) - 1, f);
+    out[got] = 0;
+    fclose (f);
+    //  Seq 2 from the journal, then 4 and 5 live: each once, in order; not
+    //  seq 1 (seen), not seq 3 (another officer's grid)
+    const char *want[] = {"\"seq\":2,", "\"seq\":4,", "\"seq\":5,"};
+    const char *at = out;
+    for (size_t i = 0; i < 3; i++) {
+        const char *found = strstr (at, want[i]);
+        CHECK (found);
+        CHECK (s_lines_with (out, want[i]) == 1);
+        at = found;
+    }
+    CHECK (s_lines_with (out, "\"seq\":1,") == 0 && s_lines_with (out, "\"seq\":3,") == 0);
+    CHECK (s_lines_with (out, "still there") == 1);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -472,5 +658,8 @@ main (int argc, char *argv[])
     RUN (test_bad_input_gets_errors_and_daemon_keeps_serving);
     RUN (test_kill9_after_1000_acknowledged_reports);
     RUN (test_refuses_non_loopback_without_curve);
+    RUN (test_story_end_to_end);
+    RUN (test_restart_fires_deadlines_missed_while_down);
+    RUN (test_watch_fetches_what_it_missed);
     return TESTS_DONE ();
 }
