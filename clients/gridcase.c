@@ -261,8 +261,7 @@ s_print_case_line (const Gridcase__Case *c)
     char t[64];
     int64_t due = c->response_due ? c->response_due : c->resolution_due;
     printf ("%-16s %-6s %-11s %-22s due %-25s %s\n", c->id, gridcase_severity_name (c->severity),
-            gridcase_state_name (c->state), c->holder, s_time_local (due, t, sizeof (t)),
-            c->title);
+            gridcase_state_name (c->state), c->holder, s_time_local (due, t, sizeof (t)), c->title);
 }
 
 static void
@@ -427,9 +426,9 @@ s_case_call (context_t *ctx, Gridcase__Request *request, bool json)
 static int
 s_cmd_report (context_t *ctx, int argc, char **argv)
 {
-    const char *names[] = {"grid=", "category=", "severity=", "title=",   "description=",
-                           "address=", "lat=", "lon=",      "link-to=", "json",
-                           NULL};
+    const char *names[] = {
+        "grid=", "category=", "severity=", "title=", "description=", "address=", "lat=",
+        "lon=",  "link-to=",  "json",      NULL};
     const char *v[10] = {0};
     int positional;
     const char *first = NULL;
@@ -529,8 +528,8 @@ s_journal_pages (context_t *ctx, Gridcase__JournalRequest *query, uint64_t limit
         }
         size_t got = page->n_entries;
         //  A filtered read may stop early: carry on from where it looked
-        bool more = got == query->limit || (page->scanned_to > query->since &&
-                                             page->scanned_to < page->last_seq);
+        bool more = got == query->limit ||
+                    (page->scanned_to > query->since && page->scanned_to < page->last_seq);
         if (page->scanned_to > query->since && got < query->limit)
             query->since = page->scanned_to;
         gridcase__reply__free_unpacked (reply, NULL);
@@ -661,8 +660,8 @@ s_cmd_queue (context_t *ctx, int argc, char **argv)
 static int
 s_cmd_list (context_t *ctx, int argc, char **argv)
 {
-    const char *names[] = {"state=", "level=", "area=", "severity=", "overdue", "limit=", "json",
-                           NULL};
+    const char *names[] = {
+        "state=", "level=", "area=", "severity=", "overdue", "limit=", "json", NULL};
     const char *v[7] = {0};
     int positional;
     const char *first = NULL;
@@ -703,9 +702,11 @@ s_duration (const char *text)
         long long number = strtoll (p, &end, 10);
         if (end == p || number < 0 || number > 100000)
             return -1;
-        int64_t unit = *end == 's' ? 1000 : *end == 'm' ? 60000 : *end == 'h' ? 3600000
-                                                    : *end == 'd'   ? 86400000
-                                                                    : 0;
+        int64_t unit = *end == 's'   ? 1000
+                       : *end == 'm' ? 60000
+                       : *end == 'h' ? 3600000
+                       : *end == 'd' ? 86400000
+                                     : 0;
         if (!unit)
             return -1;
         total += number * unit;
@@ -957,8 +958,7 @@ s_cmd_evaluate (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     double rating;
-    if (!a.v[0] || !s_number (a.v[0], &rating) || rating < 1 || rating > 5 ||
-        rating != (int)rating)
+    if (!a.v[0] || !s_number (a.v[0], &rating) || rating < 1 || rating > 5 || rating != (int)rating)
         return s_usage ("evaluate needs --rating 1 to 5");
     Gridcase__EvaluateRequest evaluate = GRIDCASE__EVALUATE_REQUEST__INIT;
     evaluate.case_id = (char *)a.id;
@@ -1200,13 +1200,13 @@ main (int argc, char *argv[])
         const char *name;
         int (*run) (context_t *ctx, int argc, char **argv);
     } commands[] = {
-        {"report", s_cmd_report},     {"show", s_cmd_show},         {"journal", s_cmd_journal},
-        {"stats", s_cmd_stats},       {"note", s_cmd_note},         {"resolve", s_cmd_resolve},
-        {"escalate", s_cmd_escalate}, {"queue", s_cmd_queue},       {"list", s_cmd_list},
-        {"claim", s_cmd_claim},       {"accept", s_cmd_lease},      {"renew", s_cmd_lease},
-        {"release", s_cmd_lease},     {"dispatch", s_cmd_dispatch}, {"bounce", s_cmd_bounce},
-        {"verify", s_cmd_verify},     {"evaluate", s_cmd_evaluate}, {"regrade", s_cmd_regrade},
-        {"extend", s_cmd_extend},     {"park", s_cmd_extend},       {"approve", s_cmd_approve},
+        {"report", s_cmd_report},     {"show", s_cmd_show},           {"journal", s_cmd_journal},
+        {"stats", s_cmd_stats},       {"note", s_cmd_note},           {"resolve", s_cmd_resolve},
+        {"escalate", s_cmd_escalate}, {"queue", s_cmd_queue},         {"list", s_cmd_list},
+        {"claim", s_cmd_claim},       {"accept", s_cmd_lease},        {"renew", s_cmd_lease},
+        {"release", s_cmd_lease},     {"dispatch", s_cmd_dispatch},   {"bounce", s_cmd_bounce},
+        {"verify", s_cmd_verify},     {"evaluate", s_cmd_evaluate},   {"regrade", s_cmd_regrade},
+        {"extend", s_cmd_extend},     {"park", s_cmd_extend},         {"approve", s_cmd_approve},
         {"reject", s_cmd_approve},    {"arbitrate", s_cmd_arbitrate}, {"link", s_cmd_link},
         {"watch", s_cmd_watch},
     };

@@ -93,35 +93,32 @@ s_load_city (gc_config_t *self, zconfig_t *city)
     for (zconfig_t *d = zconfig_locate (city, "district"); d; d = zconfig_next (d)) {
         if (!streq (zconfig_name (d), "district"))
             continue;
-        gc_district_t *district =
-            (gc_district_t *)s_add (self, self->districts, d, sizeof (gc_district_t),
-                                                      "district", self->policy.calendar);
+        gc_district_t *district = (gc_district_t *)s_add (
+            self, self->districts, d, sizeof (gc_district_t), "district", self->policy.calendar);
         if (!district)
             return -1;
         for (zconfig_t *s = zconfig_child (d); s; s = zconfig_next (s)) {
             if (!streq (zconfig_name (s), "street"))
                 continue;
-            gc_street_t *street =
-                (gc_street_t *)s_add (self, self->streets, s, sizeof (gc_street_t), "street",
-                                                  district->calendar);
+            gc_street_t *street = (gc_street_t *)s_add (
+                self, self->streets, s, sizeof (gc_street_t), "street", district->calendar);
             if (!street)
                 return -1;
             street->district = district;
             for (zconfig_t *c = zconfig_child (s); c; c = zconfig_next (c)) {
                 if (!streq (zconfig_name (c), "community"))
                     continue;
-                gc_community_t *community = (gc_community_t *)s_add (
-                    self, self->communities, c, sizeof (gc_community_t), "community",
-                    street->calendar);
+                gc_community_t *community =
+                    (gc_community_t *)s_add (self, self->communities, c, sizeof (gc_community_t),
+                                             "community", street->calendar);
                 if (!community)
                     return -1;
                 community->street = street;
                 for (zconfig_t *g = zconfig_child (c); g; g = zconfig_next (g)) {
                     if (!streq (zconfig_name (g), "grid"))
                         continue;
-                    gc_grid_t *grid =
-                        (gc_grid_t *)s_add (self, self->grids, g, sizeof (gc_grid_t), "grid",
-                                                community->calendar);
+                    gc_grid_t *grid = (gc_grid_t *)s_add (self, self->grids, g, sizeof (gc_grid_t),
+                                                          "grid", community->calendar);
                     if (!grid)
                         return -1;
                     grid->community = community;
@@ -156,9 +153,8 @@ s_load_departments (gc_config_t *self, zconfig_t *root)
     for (zconfig_t *c = list ? zconfig_child (list) : NULL; c; c = zconfig_next (c)) {
         if (!streq (zconfig_name (c), "category"))
             continue;
-        gc_category_t *category =
-            (gc_category_t *)s_add (self, self->categories, c, sizeof (gc_category_t),
-                                                      "category", NULL);
+        gc_category_t *category = (gc_category_t *)s_add (self, self->categories, c,
+                                                          sizeof (gc_category_t), "category", NULL);
         if (!category)
             return -1;
         const char *department = zconfig_get (c, "department", "");
@@ -307,8 +303,8 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
         if (!actor)
             return -1;
         const char *role = zconfig_get (a, "role", "");
-        static const char *roles[] = {"", "officer", "committee", "street", "worker", "supervisor",
-                                      "admin"};
+        static const char *roles[] = {"",       "officer",    "committee", "street",
+                                      "worker", "supervisor", "admin"};
         for (int i = 1; i < 7; i++)
             if (streq (role, roles[i]))
                 actor->role = (Gridcase__Role)i;
@@ -331,8 +327,7 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
             gc_grid_t *grid = gc_config_grid (self, zconfig_value (g));
             if (!grid)
                 why = "names an unknown grid";
-            else if (actor->grids == GC_ACTOR_GRIDS_MAX ||
-                     grid->officers == GC_GRID_OFFICERS_MAX)
+            else if (actor->grids == GC_ACTOR_GRIDS_MAX || grid->officers == GC_GRID_OFFICERS_MAX)
                 why = "has too many grids, or its grid too many officers";
             else {
                 actor->grid[actor->grids++] = grid;

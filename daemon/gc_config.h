@@ -53,7 +53,7 @@ typedef struct {
 typedef struct {
     char *id;
     char *name;
-    gc_calendar_t *calendar; //  unused; keeps the common layout
+    gc_calendar_t *calendar;     //  unused; keeps the common layout
     gc_department_t *department; //  NULL: the district command centre (fallback owner)
     Gridcase__Severity severity;
     gc_windows_t windows; //  the rules with this category's overrides applied
@@ -75,14 +75,14 @@ struct _gc_actor_t {
 
 //  Rules that are not deadline windows
 typedef struct {
-    int64_t lease;          //  a claim not accepted within this goes back to its queue
-    int64_t verification;   //  the officer verifies a resolution within this
-    int64_t evaluation;     //  without a rating the case closes after this
-    int64_t pause_max;      //  the longest extension or parking a supervisor may approve
+    int64_t lease;           //  a claim not accepted within this goes back to its queue
+    int64_t verification;    //  the officer verifies a resolution within this
+    int64_t evaluation;      //  without a rating the case closes after this
+    int64_t pause_max;       //  the longest extension or parking a supervisor may approve
     uint32_t max_deliveries; //  returned to its queue this often: it escalates
     gc_calendar_t *calendar; //  queues without a calendar of their own
     gc_calendar_t *severity_calendar[GC_SEVERITIES]; //  NULL: the queue's calendar
-    gc_windows_t windows;    //  deadline windows before any category's overrides
+    gc_windows_t windows; //  deadline windows before any category's overrides
 } gc_policy_t;
 
 typedef struct {

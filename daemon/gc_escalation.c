@@ -9,8 +9,8 @@ typedef struct {
 } due_t;
 
 int
-gc_escalation_run (gc_config_t *config, gc_txn_t *txn, int64_t now, size_t max,
-                   zlistx_t *notices, size_t *done)
+gc_escalation_run (gc_config_t *config, gc_txn_t *txn, int64_t now, size_t max, zlistx_t *notices,
+                   size_t *done)
 {
     *done = 0;
     due_t *due = (due_t *)calloc (max ? max : 1, sizeof (due_t));
@@ -39,8 +39,8 @@ gc_escalation_run (gc_config_t *config, gc_txn_t *txn, int64_t now, size_t max,
         return rc;
     }
     for (size_t i = 0; i < count; i++) {
-        rc = gc_lifecycle_deadline (config, txn, due[i].case_id,
-                                    (gc_deadline_kind_t)due[i].kind, due[i].due, now, notices);
+        rc = gc_lifecycle_deadline (config, txn, due[i].case_id, (gc_deadline_kind_t)due[i].kind,
+                                    due[i].due, now, notices);
         if (rc)
             break;
         (*done)++;

@@ -17,7 +17,8 @@
 
 #define STATE_BIT(s) (1u << GRIDCASE__STATE__STATE_##s)
 #define ROLE_BIT(r) (1u << GRIDCASE__ROLE__ROLE_##r)
-#define OPEN_STATES (STATE_BIT (AT_GRID) | STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS))
+#define OPEN_STATES                                                                                \
+    (STATE_BIT (AT_GRID) | STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS))
 #define ALL_STATES (OPEN_STATES | STATE_BIT (RESOLVED) | STATE_BIT (VERIFIED) | STATE_BIT (CLOSED))
 #define ALL_ROLES 0x7eu
 
@@ -54,8 +55,8 @@ typedef struct {
     bool refused;             //  a reply with an error is set
 } op_t;
 
-static const char *s_role_names[] = {"", "officer", "committee", "street", "worker", "supervisor",
-                                     "admin"};
+static const char *s_role_names[] = {"",       "officer",    "committee", "street",
+                                     "worker", "supervisor", "admin"};
 
 //  --------------------------------------------------------------------------
 //  Small helpers
@@ -69,8 +70,7 @@ s_set (char **field, const char *value)
     *field = strdup (value ? value : "");
 }
 
-static void
-s_refuse (op_t *op, Gridcase__ErrorCode code, const char *format, ...)
+static void s_refuse (op_t *op, Gridcase__ErrorCode code, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 static void
@@ -198,7 +198,8 @@ s_next_level (const Gridcase__Case *kase, char *queue)
             s_holder_queue (queue, "district", kase->district);
             return GRIDCASE__LEVEL__LEVEL_DISTRICT;
         default:
-            return GRIDCASE__LEVEL__LEVEL_UNSPECIFIED; //  district: the top; department: supervision
+            return GRIDCASE__LEVEL__LEVEL_UNSPECIFIED; //  district: the top; department:
+                                                       //  supervision
     }
 }
 
@@ -206,8 +207,8 @@ s_next_level (const Gridcase__Case *kase, char *queue)
 //  Scope: who may act on what
 
 static bool
-s_covers_grid (const gc_actor_t *actor, const char *grid, const char *community,
-               const char *street, const char *district)
+s_covers_grid (const gc_actor_t *actor, const char *grid, const char *community, const char *street,
+               const char *district)
 {
     switch (actor->role) {
         case GRIDCASE__ROLE__ROLE_OFFICER:
@@ -264,7 +265,8 @@ s_serves (const gc_actor_t *actor, const char *queue, const Gridcase__Case *kase
             //  may step in for a committee or street queue in their area
             if (s_prefixed (queue, "district/", &id) || s_prefixed (queue, "supervision/", &id))
                 return actor->district && streq (id, actor->district->id);
-            return (s_prefixed (queue, "committee/", NULL) || s_prefixed (queue, "street/", NULL)) &&
+            return (s_prefixed (queue, "committee/", NULL) ||
+                    s_prefixed (queue, "street/", NULL)) &&
                    (!kase || s_in_area (actor, kase));
         default:
             return false;
@@ -370,9 +372,9 @@ s_has_deadline (const index_t *index, int64_t due, uint8_t kind)
 static bool
 s_same_queue_entry (const index_t *a, const index_t *b)
 {
-    return a->queued == b->queued && (!a->queued || (streq (a->queue, b->queue) &&
-                                                     a->severity == b->severity &&
-                                                     a->queue_due == b->queue_due));
+    return a->queued == b->queued &&
+           (!a->queued || (streq (a->queue, b->queue) && a->severity == b->severity &&
+                           a->queue_due == b->queue_due));
 }
 
 //  Stores CASE and moves its index entries from BEFORE to what it is now
@@ -718,7 +720,8 @@ s_on_dispatch (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__DispatchRequest *dispatch = op->request->dispatch;
-    if (!s_prefixed (kase->queue, "committee/", NULL) && !s_prefixed (kase->queue, "street/", NULL) &&
+    if (!s_prefixed (kase->queue, "committee/", NULL) &&
+        !s_prefixed (kase->queue, "street/", NULL) &&
         !s_prefixed (kase->queue, "district/", NULL) &&
         !s_prefixed (kase->queue, "supervision/", NULL)) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
@@ -728,7 +731,7 @@ s_on_dispatch (op_t *op)
         return;
     }
     gc_category_t *category = gc_config_category (op->config, kase->category);
-    const char *lead = *dispatch->lead ? dispatch->lead
+    const char *lead = *dispatch->lead                    ? dispatch->lead
                        : category && category->department ? category->department->id
                                                           : "";
     if (*lead && !gc_config_department (op->config, lead)) {
@@ -879,8 +882,8 @@ s_on_evaluate (op_t *op)
     Gridcase__Case *kase = op->kase;
     const Gridcase__EvaluateRequest *evaluate = op->request->evaluate;
     if (evaluate->rating < 1 || evaluate->rating > 5) {
-        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                  "a rating is 1 to 5, not %u", evaluate->rating);
+        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a rating is 1 to 5, not %u",
+                  evaluate->rating);
         return;
     }
     kase->rating = evaluate->rating;
@@ -947,12 +950,13 @@ s_on_extend (op_t *op)
     Gridcase__Case *kase = op->kase;
     const Gridcase__ExtendRequest *extend = op->request->extend;
     if (kase->paused || *kase->pending_request) {
-        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                  "case %s already has %s %s", kase->id,
-                  kase->paused ? "an approved" : "a pending", kase->pending_request);
+        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION, "case %s already has %s %s",
+                  kase->id, kase->paused ? "an approved" : "a pending", kase->pending_request);
         return;
     }
-    int64_t until = extend->until ? extend->until : extend->duration ? op->now + extend->duration : 0;
+    int64_t until = extend->until      ? extend->until
+                    : extend->duration ? op->now + extend->duration
+                                       : 0;
     if (until <= op->now || until > op->now + op->config->policy.pause_max) {
         char span[40];
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
@@ -1005,8 +1009,7 @@ s_on_approve (op_t *op)
     kase->paused = true;
     kase->paused_at = op->now;
     char span[40];
-    snprintf (why, sizeof (why), "%s approved: the clock stops for %s: %s",
-              kase->pending_request,
+    snprintf (why, sizeof (why), "%s approved: the clock stops for %s: %s", kase->pending_request,
               gc_duration_text (kase->pending_until - op->now, span, sizeof (span)),
               s_text_or (approve->reason, kase->pending_reason));
     s_record (op, GRIDCASE__EVENT_TYPE__EVENT_APPROVED, why, NULL);
@@ -1061,8 +1064,7 @@ static const transition_t s_transitions[] = {
      ALL_ROLES, SCOPE_LEASE, s_on_release},
     {GRIDCASE__REQUEST__OP_DISPATCH, "dispatch",
      STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS),
-     ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (SUPERVISOR), SCOPE_HOLDER,
-     s_on_dispatch},
+     ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (SUPERVISOR), SCOPE_HOLDER, s_on_dispatch},
     {GRIDCASE__REQUEST__OP_RESOLVE, "resolve",
      STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS),
      ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (WORKER) | ROLE_BIT (SUPERVISOR),
@@ -1158,8 +1160,7 @@ s_identify (op_t *op)
     }
     if (actor->role != op->actor->role) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR,
-                  "'%s' is a %s in the roster, not a %s", actor->id,
-                  s_role_names[op->actor->role],
+                  "'%s' is a %s in the roster, not a %s", actor->id, s_role_names[op->actor->role],
                   actor->role < 7 ? s_role_names[actor->role] : "?");
         return false;
     }
@@ -1328,8 +1329,8 @@ s_report (op_t *op)
     gc_community_t *community = grid->community;
     if (!s_covers_grid (op->actor, grid->id, community->id, community->street->id,
                         community->street->district->id)) {
-        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
-                  "%s does not look after grid %s", op->who_text, grid->id);
+        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "%s does not look after grid %s",
+                  op->who_text, grid->id);
         return;
     }
     if (*report->link_to) {
@@ -1389,8 +1390,8 @@ s_link (op_t *op)
     if (!s_identify (op) || !s_load (op, link->case_id))
         return;
     if (op->actor->role == GRIDCASE__ROLE__ROLE_WORKER || !s_in_area (op->actor, op->kase)) {
-        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
-                  "%s may not link cases in grid %s", op->who_text, op->kase->grid);
+        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "%s may not link cases in grid %s",
+                  op->who_text, op->kase->grid);
         return;
     }
     if (streq (link->case_id, link->duplicate_of)) {
@@ -1478,8 +1479,7 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
                               "%s may not %s case %s (held by %s in grid %s)", op.who_text,
                               transition->name, op.kase->id, op.kase->holder, op.kase->grid);
                 else if (request->op_case == GRIDCASE__REQUEST__OP_CLAIM &&
-                           *request->claim->queue &&
-                           !streq (request->claim->queue, op.kase->queue))
+                         *request->claim->queue && !streq (request->claim->queue, op.kase->queue))
                     s_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
                               "case %s is in queue %s, not %s", op.kase->id, op.kase->queue,
                               request->claim->queue);

@@ -158,9 +158,8 @@ s_parse_holidays (gc_calendar_t *self, const char *text)
         if (!*p)
             break;
         int y, m, d, n = 0;
-        if (self->holidays == GC_HOLIDAYS_MAX ||
-            sscanf (p, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || m < 1 || m > 12 ||
-            d < 1 || d > 31)
+        if (self->holidays == GC_HOLIDAYS_MAX || sscanf (p, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+            n != 10 || m < 1 || m > 12 || d < 1 || d > 31)
             return -1;
         self->holiday[self->holidays++] = (uint32_t)(y * 10000 + m * 100 + d);
         p += 10;
@@ -275,7 +274,7 @@ gc_calendar_due (const gc_calendar_t *self, int64_t start, int64_t duration)
 Gridcase__Level
 gc_level_from_name (const char *name)
 {
-    static const char *names[GC_LEVELS] = {"",         "grid",       "community", "street",
+    static const char *names[GC_LEVELS] = {"",         "grid",       "community",  "street",
                                            "district", "department", "supervision"};
     for (int i = 1; i < GC_LEVELS; i++)
         if (streq (name, names[i]))

@@ -31,7 +31,7 @@
     X (errors, "error replies")                                                                    \
     X (storage_failures, "batches refused because the store failed or was full")                   \
     X (map_grown, "times the map grew")                                                            \
-    X (notices, "notices published")                                                              \
+    X (notices, "notices published")                                                               \
     X (ticks, "escalation ticks run")                                                              \
     X (deadlines, "deadlines acted on")                                                            \
     X (tick_failures, "escalation ticks the store refused")

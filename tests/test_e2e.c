@@ -66,11 +66,18 @@ s_daemon_start (daemon_t *d, const char *extra_command)
     d->pid = fork ();
     if (d->pid == 0) {
         freopen (log, "a", stderr);
-        const char *args[] = {binary,       "-c",     "deploy/sample-city.cfg",
-                              "-d",         datadir,  "--command",
+        const char *args[] = {binary,
+                              "-c",
+                              "deploy/sample-city.cfg",
+                              "-d",
+                              datadir,
+                              "--command",
                               extra_command ? extra_command : d->command,
-                              "--events",   d->events, d->time_scale ? "--time-scale" : NULL,
-                              d->time_scale, NULL};
+                              "--events",
+                              d->events,
+                              d->time_scale ? "--time-scale" : NULL,
+                              d->time_scale,
+                              NULL};
         execv (binary, (char *const *)args);
         _exit (127);
     }

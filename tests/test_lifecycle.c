@@ -90,8 +90,8 @@ s_apply (world_t *w, int64_t now, const char *actor, Gridcase__Request *request)
     Gridcase__Actor who = GRIDCASE__ACTOR__INIT;
     char role[32] = "", id[64] = "";
     if (actor && sscanf (actor, "%31[^:]:%63s", role, id) == 2) {
-        static const char *roles[] = {"", "officer", "committee", "street", "worker", "supervisor",
-                                      "admin"};
+        static const char *roles[] = {"",       "officer",    "committee", "street",
+                                      "worker", "supervisor", "admin"};
         for (int i = 1; i < 7; i++)
             if (streq (role, roles[i]))
                 who.role = (Gridcase__Role)i;
@@ -128,8 +128,7 @@ s_apply (world_t *w, int64_t now, const char *actor, Gridcase__Request *request)
 
 //  One verb for every operation: ARG is the operation's main argument
 static Gridcase__ErrorCode
-s_do (world_t *w, int64_t now, const char *actor, const char *verb, const char *id,
-      const char *arg)
+s_do (world_t *w, int64_t now, const char *actor, const char *verb, const char *id, const char *arg)
 {
     Gridcase__Request r = GRIDCASE__REQUEST__INIT;
     char *cid = (char *)id, *a = (char *)(arg ? arg : "");
@@ -319,7 +318,8 @@ test_refused_transitions_change_nothing (void)
     //  Wrong role: a worker does not escalate, a committee member does not verify
     CHECK (s_do (&w, t, GAS, "escalate", id, "x") == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
     CHECK (strstr (w.message, "worker may not escalate"));
-    CHECK (s_do (&w, t, COMMITTEE, "verify", id, "ok") == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    CHECK (s_do (&w, t, COMMITTEE, "verify", id, "ok") ==
+           GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
     //  Wrong scope: another grid's officer, another community's committee
     CHECK (s_do (&w, t, "officer:o-haihong-02", "resolve-on-site", id, NULL) ==
            GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
@@ -417,8 +417,8 @@ test_story_committee_misses_and_street_dispatches (void)
             officer_seen = notice->seq;
         }
         if (streq (topic, "dept/gas")) {
-            CHECK (notice->prev_seq == 0 && notice->entry->type ==
-                                                GRIDCASE__EVENT_TYPE__EVENT_DISPATCHED);
+            CHECK (notice->prev_seq == 0 &&
+                   notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_DISPATCHED);
             dept_seen = true;
         }
         gridcase__notice__free_unpacked (notice, NULL);
@@ -539,8 +539,7 @@ test_second_bounce_goes_to_arbitration (void)
     CHECK (s_do (&w, t + 3 * MINUTE, "worker:w-housing-1", "bounce", id, "pipes are water's") == 0);
     CHECK (streq (w.kase->holder, "supervision/siming"));
     CHECK (w.kase->level == GRIDCASE__LEVEL__LEVEL_SUPERVISION && w.kase->bounce_count == 2);
-    CHECK (s_journal_says (&w, id, GRIDCASE__EVENT_TYPE__EVENT_BOUNCED,
-                           "a supervisor arbitrates"));
+    CHECK (s_journal_says (&w, id, GRIDCASE__EVENT_TYPE__EVENT_BOUNCED, "a supervisor arbitrates"));
     //  Only a supervisor rules; after the ruling the department keeps it
     CHECK (s_do (&w, t + 4 * MINUTE, COMMITTEE, "arbitrate", id, "water") ==
            GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
@@ -593,36 +592,35 @@ test_rework_reopen_and_evaluation_window (void)
 
 //  A city whose committee keeps office hours 08:00-18:00 on weekdays and
 //  answers green cases within one hour of them
-static const char *s_office_city =
-    "gridcase\n"
-    "    timezone = \"Asia/Shanghai\"\n"
-    "calendars\n"
-    "    calendar = office\n"
-    "        days = \"mon-fri\"\n"
-    "        hours = \"08:00-18:00\"\n"
-    "        holidays = \"2026-11-25\"\n"
-    "rules\n"
-    "    calendar = office\n"
-    "    severity = green\n"
-    "        response = 1h\n"
-    "        resolution = 2d\n"
-    "city\n"
-    "    district = d\n"
-    "        street = s\n"
-    "            community = c\n"
-    "                grid = g\n"
-    "departments\n"
-    "    department = gas\n"
-    "categories\n"
-    "    category = garbage\n"
-    "        severity = green\n"
-    "roster\n"
-    "    actor = o\n"
-    "        role = officer\n"
-    "        grid = g\n"
-    "    actor = m\n"
-    "        role = committee\n"
-    "        community = c\n";
+static const char *s_office_city = "gridcase\n"
+                                   "    timezone = \"Asia/Shanghai\"\n"
+                                   "calendars\n"
+                                   "    calendar = office\n"
+                                   "        days = \"mon-fri\"\n"
+                                   "        hours = \"08:00-18:00\"\n"
+                                   "        holidays = \"2026-11-25\"\n"
+                                   "rules\n"
+                                   "    calendar = office\n"
+                                   "    severity = green\n"
+                                   "        response = 1h\n"
+                                   "        resolution = 2d\n"
+                                   "city\n"
+                                   "    district = d\n"
+                                   "        street = s\n"
+                                   "            community = c\n"
+                                   "                grid = g\n"
+                                   "departments\n"
+                                   "    department = gas\n"
+                                   "categories\n"
+                                   "    category = garbage\n"
+                                   "        severity = green\n"
+                                   "roster\n"
+                                   "    actor = o\n"
+                                   "        role = officer\n"
+                                   "        grid = g\n"
+                                   "    actor = m\n"
+                                   "        role = committee\n"
+                                   "        community = c\n";
 
 static bool
 test_service_hours_count_only_open_time (void)
