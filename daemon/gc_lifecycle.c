@@ -1514,12 +1514,7 @@ s_missed (op_t *op, gc_deadline_kind_t kind, const char *why)
         //  new deadline
         kase->level = GRIDCASE__LEVEL__LEVEL_SUPERVISION;
         kase->level_since = op->now;
-        gc_window_t next = s_window (op, GRIDCASE__LEVEL__LEVEL_SUPERVISION);
-        if (kase->response_due)
-            kase->response_due = s_due (op, kase->queue, op->now, next.response);
-        if (kase->resolution_due)
-            kase->resolution_due = s_due (op, kase->queue, op->now, next.resolution);
-        kase->missed = 0;
+        s_recompute (op);
         kase->escalation_count++;
         snprintf (text, sizeof (text), "%s: flagged for supervision", why);
         s_record (op, GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION, text, NULL);
