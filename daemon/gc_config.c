@@ -392,6 +392,25 @@ s_load_roster_file (gc_config_t *self, zconfig_t *root)
     return rc;
 }
 
+static int
+s_by_id (const void *a, const void *b)
+{
+    //  Every listed struct starts with its id
+    return strcmp (**(char *const *const *)a, **(char *const *const *)b);
+}
+
+//  The items of TABLE sorted by id, for reports that walk every place
+static void
+s_list_build (gc_list_t *list, zhashx_t *table)
+{
+    list->count = zhashx_size (table);
+    list->items = (void **)calloc (list->count ? list->count : 1, sizeof (void *));
+    size_t i = 0;
+    for (void *item = zhashx_first (table); item; item = zhashx_next (table))
+        list->items[i++] = item;
+    qsort (list->items, list->count, sizeof (void *), s_by_id);
+}
+
 gc_config_t *
 gc_config_load (const char *file)
 {
@@ -401,6 +420,7 @@ gc_config_load (const char *file)
         return NULL;
     }
     gc_config_t *self = (gc_config_t *)zmalloc (sizeof (gc_config_t));
+    pthread_mutex_init (&self->lock, NULL);
     self->file = strdup (file);
     self->timezone = strdup (zconfig_get (root, "gridcase/timezone", "Asia/Shanghai"));
     self->command = strdup (zconfig_get (root, "gridcase/command", GC_DEFAULT_COMMAND));
@@ -445,6 +465,11 @@ gc_config_load (const char *file)
         gc_config_destroy (&self);
         return NULL;
     }
+    s_list_build (&self->lists[GC_KIND_DISTRICT], self->districts);
+    s_list_build (&self->lists[GC_KIND_STREET], self->streets);
+    s_list_build (&self->lists[GC_KIND_COMMUNITY], self->communities);
+    s_list_build (&self->lists[GC_KIND_GRID], self->grids);
+    s_list_build (&self->lists[GC_KIND_DEPARTMENT], self->departments);
     return self;
 }
 
@@ -462,6 +487,9 @@ gc_config_destroy (gc_config_t **self_p)
         zhashx_destroy (&self->streets);
         zhashx_destroy (&self->districts);
         zhashx_destroy (&self->calendars);
+        for (size_t i = 0; i < GC_KIND_COUNT; i++)
+            free (self->lists[i].items);
+        pthread_mutex_destroy (&self->lock);
         free (self->file);
         free (self->timezone);
         free (self->command);
@@ -472,44 +500,194 @@ gc_config_destroy (gc_config_t **self_p)
     }
 }
 
+//  Lookups may come from the writer and the reader threads at once, and a
+//  zhashx lookup writes the table's cache: one lock for every lookup
+static void *
+s_lookup (gc_config_t *self, zhashx_t *table, const char *id)
+{
+    pthread_mutex_lock (&self->lock);
+    void *item = zhashx_lookup (table, id);
+    pthread_mutex_unlock (&self->lock);
+    return item;
+}
+
 gc_grid_t *
 gc_config_grid (gc_config_t *self, const char *id)
 {
-    return (gc_grid_t *)zhashx_lookup (self->grids, id);
+    return (gc_grid_t *)s_lookup (self, self->grids, id);
 }
 
 gc_category_t *
 gc_config_category (gc_config_t *self, const char *id)
 {
-    return (gc_category_t *)zhashx_lookup (self->categories, id);
+    return (gc_category_t *)s_lookup (self, self->categories, id);
 }
 
 gc_department_t *
 gc_config_department (gc_config_t *self, const char *id)
 {
-    return (gc_department_t *)zhashx_lookup (self->departments, id);
+    return (gc_department_t *)s_lookup (self, self->departments, id);
 }
 
 gc_actor_t *
 gc_config_actor (gc_config_t *self, const char *id)
 {
-    return (gc_actor_t *)zhashx_lookup (self->actors, id);
+    return (gc_actor_t *)s_lookup (self, self->actors, id);
 }
 
 gc_district_t *
 gc_config_district (gc_config_t *self, const char *id)
 {
-    return (gc_district_t *)zhashx_lookup (self->districts, id);
+    return (gc_district_t *)s_lookup (self, self->districts, id);
 }
 
 gc_street_t *
 gc_config_street (gc_config_t *self, const char *id)
 {
-    return (gc_street_t *)zhashx_lookup (self->streets, id);
+    return (gc_street_t *)s_lookup (self, self->streets, id);
 }
 
 gc_community_t *
 gc_config_community (gc_config_t *self, const char *id)
 {
-    return (gc_community_t *)zhashx_lookup (self->communities, id);
+    return (gc_community_t *)s_lookup (self, self->communities, id);
+}
+
+const gc_list_t *
+gc_config_list (gc_config_t *self, gc_kind_t kind)
+{
+    return &self->lists[kind];
+}
+
+
+//  --------------------------------------------------------------------------
+//  Actors and their scope
+
+static const char *s_role_names[] = {"",       "officer",    "committee", "street",
+                                     "worker", "supervisor", "admin"};
+
+const char *
+gc_role_name (Gridcase__Role role)
+{
+    return role >= 0 && role < 7 ? s_role_names[role] : "?";
+}
+
+gc_actor_t *
+gc_config_identify (gc_config_t *self, const Gridcase__Actor *actor, char *why, size_t why_size)
+{
+    if (!actor || !*actor->id) {
+        snprintf (why, why_size, "a request needs an actor (gridcase --as ROLE:ID in local mode)");
+        return NULL;
+    }
+    gc_actor_t *found = gc_config_actor (self, actor->id);
+    if (!found) {
+        snprintf (why, why_size, "'%s' is not in the roster", actor->id);
+        return NULL;
+    }
+    if (actor->role != found->role) {
+        snprintf (why, why_size, "'%s' is a %s in the roster, not a %s", actor->id,
+                  gc_role_name (found->role), gc_role_name (actor->role));
+        return NULL;
+    }
+    return found;
+}
+
+bool
+gc_actor_covers (const gc_actor_t *actor, const char *grid, const char *community,
+                 const char *street, const char *district)
+{
+    switch (actor->role) {
+        case GRIDCASE__ROLE__ROLE_OFFICER:
+            for (size_t i = 0; i < actor->grids; i++)
+                if (streq (actor->grid[i]->id, grid))
+                    return true;
+            return false;
+        case GRIDCASE__ROLE__ROLE_COMMITTEE:
+            return streq (actor->community->id, community);
+        case GRIDCASE__ROLE__ROLE_STREET:
+            return streq (actor->street->id, street);
+        case GRIDCASE__ROLE__ROLE_SUPERVISOR:
+            return actor->district ? streq (actor->district->id, district)
+                                   : streq (actor->street->id, street);
+        case GRIDCASE__ROLE__ROLE_ADMIN:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool
+gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase)
+{
+    if (actor->role != GRIDCASE__ROLE__ROLE_WORKER)
+        return gc_actor_covers (actor, kase->grid, kase->community, kase->street, kase->district);
+    const char *id = actor->department->id;
+    if (streq (kase->lead_department, id) ||
+        (strncmp (kase->queue, "dept/", 5) == 0 && streq (kase->queue + 5, id)))
+        return true;
+    for (size_t i = 0; i < kase->n_helper_departments; i++)
+        if (streq (kase->helper_departments[i], id))
+            return true;
+    return false;
+}
+
+bool
+gc_actor_sees_entry (const gc_actor_t *actor, const Gridcase__JournalEntry *entry)
+{
+    if (actor->role != GRIDCASE__ROLE__ROLE_WORKER)
+        return gc_actor_covers (actor, entry->grid, entry->community, entry->street,
+                                entry->district);
+    for (size_t i = 0; i < entry->n_departments; i++)
+        if (streq (entry->departments[i], actor->department->id))
+            return true;
+    return false;
+}
+
+bool
+gc_config_area (gc_config_t *self, const char *name, gc_area_t *area)
+{
+    memset (area, 0, sizeof (*area));
+    area->grid = area->community = area->street = area->district = "";
+    const char *slash = strchr (name, '/');
+    const char *kinds[] = {"district", "street", "community", "grid"};
+    int wanted = -1;
+    if (slash) {
+        for (int k = 0; k < 4; k++)
+            if (strlen (kinds[k]) == (size_t)(slash - name) &&
+                strncmp (name, kinds[k], (size_t)(slash - name)) == 0)
+                wanted = k;
+        if (wanted < 0)
+            return false;
+        name = slash + 1;
+    }
+    //  A plain id: the finest kind that has it
+    gc_grid_t *grid = wanted < 0 || wanted == GC_KIND_GRID ? gc_config_grid (self, name) : NULL;
+    gc_community_t *community = grid ? grid->community
+                                : wanted < 0 || wanted == GC_KIND_COMMUNITY
+                                    ? gc_config_community (self, name)
+                                    : NULL;
+    gc_street_t *street = community                          ? community->street
+                          : wanted < 0 || wanted == GC_KIND_STREET ? gc_config_street (self, name)
+                                                                   : NULL;
+    gc_district_t *district = street ? street->district
+                              : wanted < 0 || wanted == GC_KIND_DISTRICT
+                                  ? gc_config_district (self, name)
+                                  : NULL;
+    if (!district)
+        return false;
+    area->kind = grid ? GC_KIND_GRID
+                 : community ? GC_KIND_COMMUNITY
+                 : street    ? GC_KIND_STREET
+                             : GC_KIND_DISTRICT;
+    area->grid = grid ? grid->id : "";
+    area->community = community ? community->id : "";
+    area->street = street ? street->id : "";
+    area->district = district->id;
+    area->id = grid ? grid->id : community ? community->id : street ? street->id : district->id;
+    area->name = grid ? grid->name
+                 : community ? community->name
+                 : street    ? street->name
+                             : district->name;
+    snprintf (area->key, sizeof (area->key), "%s/%s", kinds[area->kind], area->id);
+    return true;
 }

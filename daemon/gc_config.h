@@ -7,6 +7,7 @@
 #include "gc_rules.h"
 #include "gridcase.pb-c.h"
 #include <czmq.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #define GC_GRID_OFFICERS_MAX 16
@@ -85,6 +86,21 @@ typedef struct {
     gc_windows_t windows; //  deadline windows before any category's overrides
 } gc_policy_t;
 
+//  The kinds of place and the departments, for walking them all
+typedef enum {
+    GC_KIND_DISTRICT,
+    GC_KIND_STREET,
+    GC_KIND_COMMUNITY,
+    GC_KIND_GRID,
+    GC_KIND_DEPARTMENT,
+    GC_KIND_COUNT
+} gc_kind_t;
+
+typedef struct {
+    size_t count;
+    void **items; //  gc_district_t *, ... sorted by id
+} gc_list_t;
+
 typedef struct {
     char *file;
     char *timezone;
@@ -103,6 +119,8 @@ typedef struct {
     zhashx_t *calendars;
     zhashx_t *actors;
     gc_policy_t policy;
+    gc_list_t lists[GC_KIND_COUNT];
+    pthread_mutex_t lock; //  lookups come from several threads
 } gc_config_t;
 
 //  Loads FILE; on error logs what is wrong and where, and returns NULL
@@ -116,6 +134,37 @@ gc_actor_t *gc_config_actor (gc_config_t *self, const char *id);
 gc_district_t *gc_config_district (gc_config_t *self, const char *id);
 gc_street_t *gc_config_street (gc_config_t *self, const char *id);
 gc_community_t *gc_config_community (gc_config_t *self, const char *id);
+
+//  Who asks: the roster entry of ACTOR, or NULL with WHY set
+gc_actor_t *gc_config_identify (gc_config_t *self, const Gridcase__Actor *actor, char *why,
+                                size_t why_size);
+//  "officer", "committee", ... for messages
+const char *gc_role_name (Gridcase__Role role);
+
+//  The actor's area holds this place; finer levels may be "" (a community:
+//  grid ""). A worker's area is its department, so this is false for it.
+bool gc_actor_covers (const gc_actor_t *actor, const char *grid, const char *community,
+                      const char *street, const char *district);
+//  The actor may see the case: it is in the actor's area, or for a worker it
+//  concerns the worker's department (lead, helper or queue)
+bool gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase);
+//  The actor may see the journal entry (by the place and departments it names)
+bool gc_actor_sees_entry (const gc_actor_t *actor, const Gridcase__JournalEntry *entry);
+
+//  An area named by a person: "haihong", or "community/haihong". Fills the
+//  ids of the place and those above it (finer ones ""), its KIND and its
+//  figures KEY ("community/haihong"). False when there is no such place.
+typedef struct {
+    gc_kind_t kind;
+    const char *id;
+    const char *name;
+    const char *grid, *community, *street, *district;
+    char key[96];
+} gc_area_t;
+bool gc_config_area (gc_config_t *self, const char *name, gc_area_t *area);
+
+//  Every district, street, community, grid or department, sorted by id
+const gc_list_t *gc_config_list (gc_config_t *self, gc_kind_t kind);
 
 //  "red" -> SEVERITY_RED; SEVERITY_UNSPECIFIED when unknown
 Gridcase__Severity gc_severity_from_name (const char *name);

@@ -8,6 +8,7 @@
     scope it needs; the handlers below it say what it does. Missed deadlines
     are the daemon's own events, handled at the end of this file. */
 #include "gc_lifecycle.h"
+#include "gc_figures.h"
 #include "gc_util.h"
 
 #include <math.h>
@@ -51,12 +52,11 @@ typedef struct {
     zlistx_t *notices;
     Gridcase__Case *kase; //  owned, as if unpacked with the system allocator
     index_t before;
-    char from[GC_HOLDER_MAX]; //  the holder before the change
+    gc_figures_snap_t figures; //  the case as the figures knew it before the change
+    char from[GC_HOLDER_MAX];  //  the holder before the change
     bool refused;             //  a reply with an error is set
 } op_t;
 
-static const char *s_role_names[] = {"",       "officer",    "committee", "street",
-                                     "worker", "supervisor", "admin"};
 
 //  --------------------------------------------------------------------------
 //  Small helpers
@@ -206,46 +206,11 @@ s_next_level (const Gridcase__Case *kase, char *queue)
 //  --------------------------------------------------------------------------
 //  Scope: who may act on what
 
-static bool
-s_covers_grid (const gc_actor_t *actor, const char *grid, const char *community, const char *street,
-               const char *district)
-{
-    switch (actor->role) {
-        case GRIDCASE__ROLE__ROLE_OFFICER:
-            for (size_t i = 0; i < actor->grids; i++)
-                if (streq (actor->grid[i]->id, grid))
-                    return true;
-            return false;
-        case GRIDCASE__ROLE__ROLE_COMMITTEE:
-            return streq (actor->community->id, community);
-        case GRIDCASE__ROLE__ROLE_STREET:
-            return streq (actor->street->id, street);
-        case GRIDCASE__ROLE__ROLE_SUPERVISOR:
-            return actor->district ? streq (actor->district->id, district)
-                                   : streq (actor->street->id, street);
-        case GRIDCASE__ROLE__ROLE_ADMIN:
-            return true;
-        default:
-            return false;
-    }
-}
-
 //  The actor's area holds the case (a worker: the case concerns its department)
 static bool
 s_in_area (const gc_actor_t *actor, const Gridcase__Case *kase)
 {
-    if (actor->role == GRIDCASE__ROLE__ROLE_WORKER) {
-        const char *id = actor->department->id;
-        const char *queue;
-        if (streq (kase->lead_department, id) ||
-            (s_prefixed (kase->queue, "dept/", &queue) && streq (queue, id)))
-            return true;
-        for (size_t i = 0; i < kase->n_helper_departments; i++)
-            if (streq (kase->helper_departments[i], id))
-                return true;
-        return false;
-    }
-    return s_covers_grid (actor, kase->grid, kase->community, kase->street, kase->district);
+    return gc_actor_sees_case (actor, kase);
 }
 
 //  The actor works queue QUEUE of this case
@@ -423,25 +388,20 @@ s_topic_add (char **topics, size_t *count, char *storage, size_t *used, const ch
     *used += len;
 }
 
-//  Events a supervisor follows on "supervision/<district>"
-static bool
-s_supervisor_event (Gridcase__EventType type)
+//  Indexes a log entry under each area and department it concerns
+static void
+s_log_index (gc_txn_t *txn, const Gridcase__JournalEntry *entry)
 {
-    switch (type) {
-        case GRIDCASE__EVENT_TYPE__EVENT_ESCALATED:
-        case GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION:
-        case GRIDCASE__EVENT_TYPE__EVENT_OVERDUE:
-        case GRIDCASE__EVENT_TYPE__EVENT_BOUNCED:
-        case GRIDCASE__EVENT_TYPE__EVENT_EXTENSION_REQUESTED:
-        case GRIDCASE__EVENT_TYPE__EVENT_PARKING_REQUESTED:
-        case GRIDCASE__EVENT_TYPE__EVENT_APPROVED:
-        case GRIDCASE__EVENT_TYPE__EVENT_REJECTED:
-        case GRIDCASE__EVENT_TYPE__EVENT_ARBITRATED:
-        case GRIDCASE__EVENT_TYPE__EVENT_REWORK:
-        case GRIDCASE__EVENT_TYPE__EVENT_REOPENED:
-            return true;
-        default:
-            return false;
+    char key[GC_FIGURES_KEY_MAX];
+    const char *kinds[] = {"grid", "community", "street", "district"};
+    const char *ids[] = {entry->grid, entry->community, entry->street, entry->district};
+    for (size_t i = 0; i < 4; i++) {
+        gc_figures_key (key, sizeof (key), kinds[i], ids[i]);
+        gc_txn_log_put (txn, key, entry->seq);
+    }
+    for (size_t i = 0; i < entry->n_departments; i++) {
+        gc_figures_key (key, sizeof (key), "dept", entry->departments[i]);
+        gc_txn_log_put (txn, key, entry->seq);
     }
 }
 
@@ -466,7 +426,7 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
         s_holder_queue (extra, "dept", kase->helper_departments[i]);
         s_topic_add (topics, &count, storage, &used, extra);
     }
-    if (s_supervisor_event (entry->type)) {
+    if (gc_log_event (entry->type)) {
         s_holder_queue (extra, "supervision", kase->district);
         s_topic_add (topics, &count, storage, &used, extra);
     }
@@ -477,6 +437,8 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
     uint8_t prev_hash[GC_HASH_SIZE];
     entry->prev_hash.data = prev_hash;
     if (gc_txn_journal_append (op->txn, entry) == GC_OK) {
+        if (gc_log_event (entry->type))
+            s_log_index (op->txn, entry);
         for (size_t i = 0; i < count; i++) {
             gc_key_t key;
             gc_key_reset (&key);
@@ -511,6 +473,15 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
     entry->n_topics = 0;
 }
 
+//  From here on, changes to the case are measured against what it is now
+static void
+s_begin (op_t *op)
+{
+    s_index_of (op->kase, &op->before);
+    gc_figures_snap (op->kase, &op->figures);
+    snprintf (op->from, sizeof (op->from), "%s", op->kase->holder);
+}
+
 //  Journals the change made to the case as event TYPE and stores the case
 static void
 s_record (op_t *op, Gridcase__EventType type, const char *reason, const char *detail)
@@ -529,12 +500,23 @@ s_record (op_t *op, Gridcase__EventType type, const char *reason, const char *de
     entry.level = kase->level;
     entry.severity = kase->severity;
     entry.detail = (char *)(detail ? detail : "");
+    entry.grid = kase->grid;
+    entry.community = kase->community;
+    entry.street = kase->street;
+    entry.district = kase->district;
+    gc_figures_snap_t now;
+    gc_figures_snap (kase, &now);
+    char *departments[2];
+    if (*op->figures.dept)
+        departments[entry.n_departments++] = op->figures.dept;
+    if (*now.dept && !streq (now.dept, op->figures.dept))
+        departments[entry.n_departments++] = now.dept;
+    entry.departments = departments;
     s_journal (op, &entry);
     kase->journal_seq = entry.seq;
+    gc_figures_count (op->txn, kase, &op->figures, type, op->actor == NULL, op->now);
     s_save (op->txn, kase, &op->before);
-    //  From here on the case's index entries are those just written
-    s_index_of (kase, &op->before);
-    snprintf (op->from, sizeof (op->from), "%s", kase->holder);
+    s_begin (op);
 }
 
 //  Ends any pause or pending request: the case moves on
@@ -1137,8 +1119,7 @@ s_load (op_t *op, const char *id)
         op->refused = true;
         return false;
     }
-    s_index_of (op->kase, &op->before);
-    snprintf (op->from, sizeof (op->from), "%s", op->kase->holder);
+    s_begin (op);
     return true;
 }
 
@@ -1146,27 +1127,15 @@ s_load (op_t *op, const char *id)
 static bool
 s_identify (op_t *op)
 {
-    const Gridcase__Actor *actor = op->request->actor;
-    if (!actor || !*actor->id) {
-        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR,
-                  "a changing request needs an actor (gridcase --as ROLE:ID in local mode)");
-        return false;
-    }
-    op->actor = gc_config_actor (op->config, actor->id);
+    char why[200];
+    op->actor = gc_config_identify (op->config, op->request->actor, why, sizeof (why));
     if (!op->actor) {
-        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "'%s' is not in the roster",
-                  actor->id);
-        return false;
-    }
-    if (actor->role != op->actor->role) {
-        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR,
-                  "'%s' is a %s in the roster, not a %s", actor->id, s_role_names[op->actor->role],
-                  actor->role < 7 ? s_role_names[actor->role] : "?");
+        s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
         return false;
     }
     op->who.role = op->actor->role;
     op->who.id = op->actor->id;
-    snprintf (op->who_text, sizeof (op->who_text), "%s:%s", s_role_names[op->actor->role],
+    snprintf (op->who_text, sizeof (op->who_text), "%s:%s", gc_role_name (op->actor->role),
               op->actor->id);
     return true;
 }
@@ -1327,7 +1296,7 @@ s_report (op_t *op)
         return;
     }
     gc_community_t *community = grid->community;
-    if (!s_covers_grid (op->actor, grid->id, community->id, community->street->id,
+    if (!gc_actor_covers (op->actor, grid->id, community->id, community->street->id,
                         community->street->district->id)) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "%s does not look after grid %s",
                   op->who_text, grid->id);
@@ -1427,8 +1396,7 @@ s_link (op_t *op)
     snprintf (duplicate, sizeof (duplicate), "%s", kase->id);
     gridcase__case__free_unpacked (kase, NULL);
     op->kase = target;
-    s_index_of (target, &op->before);
-    snprintf (op->from, sizeof (op->from), "%s", target->holder);
+    s_begin (op);
     s_link_into (op, duplicate, NULL);
 }
 
@@ -1456,7 +1424,7 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
     else if (s_identify (&op)) {
         if (!(transition->roles & (1u << op.actor->role)))
             s_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "a %s may not %s a case",
-                      s_role_names[op.actor->role], transition->name);
+                      gc_role_name (op.actor->role), transition->name);
         else {
             const char *id = s_case_id (request);
             char head[GC_CASE_ID_MAX];

@@ -467,7 +467,7 @@ gc_server_actor (zsock_t *pipe, void *args)
     self->config = options->config;
     self->verbose = options->verbose;
     char why[512] = "";
-    gc_store_options_t store_options = {self->config->map_size, self->config->map_max};
+    gc_store_options_t store_options = {self->config->map_size, self->config->map_max, false};
     self->store = gc_store_new (self->config->datadir, &store_options);
     if (!self->store)
         snprintf (why, sizeof (why), "cannot open the store in %s", self->config->datadir);

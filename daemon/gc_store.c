@@ -5,6 +5,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <sodium.h>
 
 #define GC_SCHEMA_VERSION 1
@@ -18,6 +19,7 @@ static const struct {
     [GC_DB_JOURNAL] = {"journal", 0},   [GC_DB_CASE_JOURNAL] = {"case-journal", 0},
     [GC_DB_REQUESTS] = {"requests", 0}, [GC_DB_DEADLINES] = {"deadlines", 0},
     [GC_DB_QUEUES] = {"queues", 0},     [GC_DB_TOPICS] = {"topics", 0},
+    [GC_DB_FIGURES] = {"figures", 0},   [GC_DB_LOG] = {"log", 0},
 };
 
 struct _gc_store_t {
@@ -26,9 +28,13 @@ struct _gc_store_t {
     char *dir;
     size_t map_size;
     size_t map_max;
+    bool readonly;
     //  Head of the journal as last committed
     uint64_t journal_seq;
     uint8_t journal_hash[GC_HASH_SIZE];
+    //  Growing the map needs every transaction of the process closed: each
+    //  transaction holds this shared, gc_store_grow holds it exclusive
+    pthread_rwlock_t grow;
 };
 
 struct _gc_txn_t {
@@ -211,12 +217,19 @@ s_load_journal_head (gc_store_t *self, MDB_txn *txn)
 gc_store_t *
 gc_store_new (const char *dir, const gc_store_options_t *options)
 {
-    if (gc_mkdir_p (dir, 0700)) {
+    if (!(options && options->readonly) && gc_mkdir_p (dir, 0700)) {
         zsys_error ("store %s: cannot create directory: %s", dir, strerror (errno));
         return NULL;
     }
     gc_store_t *self = (gc_store_t *)zmalloc (sizeof (gc_store_t));
     self->dir = strdup (dir);
+    self->readonly = options && options->readonly;
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init (&attr);
+    //  A waiting grow goes before new transactions, so it is never starved
+    pthread_rwlockattr_setkind_np (&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init (&self->grow, &attr);
+    pthread_rwlockattr_destroy (&attr);
     self->map_size = options && options->map_size ? options->map_size : (size_t)64 << 20;
     self->map_max = options && options->map_max ? options->map_max : (size_t)64 << 30;
     if (self->map_max < self->map_size)
@@ -234,7 +247,8 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
         goto fail;
     step = "open";
     //  MDB_NOTLS: read transactions may move between threads (long reads)
-    if ((rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0600)))
+    if ((rc = mdb_env_open (self->env, dir, MDB_NOTLS | (self->readonly ? MDB_RDONLY : 0),
+                            0600)))
         goto fail;
     MDB_envinfo info;
     mdb_env_info (self->env, &info);
@@ -243,17 +257,18 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
         self->map_max = self->map_size;
 
     step = "open databases";
-    if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)))
+    if ((rc = mdb_txn_begin (self->env, NULL, self->readonly ? MDB_RDONLY : 0, &txn)))
         goto fail;
     for (int db = 0; db < GC_DB_COUNT; db++) {
-        if ((rc = mdb_dbi_open (txn, s_databases[db].name, s_databases[db].flags | MDB_CREATE,
+        if ((rc = mdb_dbi_open (txn, s_databases[db].name,
+                                s_databases[db].flags | (self->readonly ? 0 : MDB_CREATE),
                                 &self->dbi[db])))
             goto fail;
     }
     step = "check schema version";
     MDB_val key = {6, (void *)"schema"}, value;
     rc = mdb_get (txn, self->dbi[GC_DB_META], &key, &value);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND && !self->readonly) {
         uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
         value.mv_size = 4;
         value.mv_data = version;
@@ -286,6 +301,7 @@ fail:
         mdb_txn_abort (txn);
     if (self->env)
         mdb_env_close (self->env);
+    pthread_rwlock_destroy (&self->grow);
     free (self->dir);
     free (self);
     return NULL;
@@ -298,6 +314,7 @@ gc_store_destroy (gc_store_t **self_p)
     gc_store_t *self = *self_p;
     if (self) {
         mdb_env_close (self->env);
+        pthread_rwlock_destroy (&self->grow);
         free (self->dir);
         free (self);
         *self_p = NULL;
@@ -315,7 +332,10 @@ gc_store_grow (gc_store_t *self)
     size_t size = self->map_size * 2;
     if (size > self->map_max)
         size = self->map_max;
+    //  Waits for the readers' transactions to end; new ones wait for this
+    pthread_rwlock_wrlock (&self->grow);
     int rc = mdb_env_set_mapsize (self->env, size);
+    pthread_rwlock_unlock (&self->grow);
     if (rc)
         return s_map_error (self, rc, "grow map");
     zsys_info ("store %s: map grown from %zu KiB to %zu KiB", self->dir, self->map_size >> 10,
@@ -345,6 +365,7 @@ gc_txn_begin (gc_store_t *store, bool write)
     gc_txn_t *self = (gc_txn_t *)zmalloc (sizeof (gc_txn_t));
     self->store = store;
     self->write = write;
+    pthread_rwlock_rdlock (&store->grow);
     int rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &self->txn);
     if (rc == MDB_MAP_RESIZED) {
         //  Another process grew the map: adopt its size
@@ -352,12 +373,17 @@ gc_txn_begin (gc_store_t *store, bool write)
         rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &self->txn);
     }
     if (rc) {
+        pthread_rwlock_unlock (&store->grow);
         s_map_error (store, rc, "begin transaction");
         free (self);
         return NULL;
     }
-    self->journal_seq = store->journal_seq;
-    memcpy (self->journal_hash, store->journal_hash, GC_HASH_SIZE);
+    if (write) {
+        //  Only the writer's thread changes the store's head
+        self->journal_seq = store->journal_seq;
+        memcpy (self->journal_hash, store->journal_hash, GC_HASH_SIZE);
+    } else if (gc_txn_journal_head (self, &self->journal_seq, self->journal_hash) != GC_OK)
+        self->journal_seq = 0; //  what this snapshot holds, whichever thread reads it
     return self;
 }
 
@@ -398,10 +424,12 @@ gc_txn_commit (gc_txn_t **self_p)
     }
     if (rc != GC_OK) {
         mdb_txn_abort (self->txn);
+        pthread_rwlock_unlock (&self->store->grow);
         free (self);
         return rc;
     }
     int mrc = mdb_txn_commit (self->txn);
+    pthread_rwlock_unlock (&self->store->grow);
     if (mrc == 0 && self->write) {
         self->store->journal_seq = self->journal_seq;
         memcpy (self->store->journal_hash, self->journal_hash, GC_HASH_SIZE);
@@ -417,6 +445,7 @@ gc_txn_abort (gc_txn_t **self_p)
     gc_txn_t *self = *self_p;
     if (self) {
         mdb_txn_abort (self->txn);
+        pthread_rwlock_unlock (&self->store->grow);
         free (self);
         *self_p = NULL;
     }
@@ -592,6 +621,43 @@ uint64_t
 gc_txn_journal_last (gc_txn_t *self)
 {
     return self->journal_seq;
+}
+
+int
+gc_txn_journal_head (gc_txn_t *self, uint64_t *seq, uint8_t *hash)
+{
+    gc_key_t key;
+    gc_key_reset (&key);
+    gc_key_bytes (&key, "journal-head", 12);
+    const void *value;
+    size_t size;
+    int rc = gc_txn_get (self, GC_DB_META, &key, &value, &size);
+    if (rc != GC_OK)
+        return rc;
+    if (size != 8 + GC_HASH_SIZE)
+        return GC_CORRUPT;
+    *seq = gc_be64 ((const uint8_t *)value);
+    memcpy (hash, (const uint8_t *)value + 8, GC_HASH_SIZE);
+    return GC_OK;
+}
+
+int
+gc_txn_journal_get (gc_txn_t *self, uint64_t seq, const void **value, size_t *size)
+{
+    gc_key_t key;
+    gc_key_reset (&key);
+    gc_key_u64 (&key, seq);
+    return gc_txn_get (self, GC_DB_JOURNAL, &key, value, size);
+}
+
+int
+gc_txn_log_put (gc_txn_t *self, const char *key, uint64_t seq)
+{
+    gc_key_t k;
+    gc_key_reset (&k);
+    gc_key_str (&k, key);
+    gc_key_u64 (&k, seq);
+    return gc_txn_put (self, GC_DB_LOG, &k, "", 0);
 }
 
 //  --------------------------------------------------------------------------

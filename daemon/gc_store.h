@@ -26,6 +26,8 @@ typedef enum {
     GC_DB_DEADLINES,    //  be64 due + case key (8) + kind (1) -> empty
     GC_DB_QUEUES,       //  queue name + NUL + severity (1) + be64 due + case key -> empty
     GC_DB_TOPICS,       //  topic -> be64 seq of its last notice
+    GC_DB_FIGURES,      //  figures key + NUL + be32 local day (0: now) -> packed Figures
+    GC_DB_LOG,          //  area or department key + NUL + be64 seq -> empty: the escalation log
     GC_DB_COUNT
 } gc_db_t;
 
@@ -60,6 +62,7 @@ typedef struct _gc_cursor_t gc_cursor_t;
 typedef struct {
     size_t map_size; //  initial map size, bytes
     size_t map_max;  //  the map never grows beyond this; then: storage full
+    bool readonly;   //  open an existing store (or a copy) for reading only
 } gc_store_options_t;
 
 //  Opens (creating if needed) the environment in directory DIR
@@ -96,7 +99,16 @@ uint32_t gc_txn_case_next_number (gc_txn_t *self, uint32_t day);
 //  writes the previous entry's hash into entry->prev_hash.data if the caller
 //  lent a GC_HASH_SIZE buffer there (else prev_hash is left empty).
 int gc_txn_journal_append (gc_txn_t *self, Gridcase__JournalEntry *entry);
+//  The newest seq this transaction sees
 uint64_t gc_txn_journal_last (gc_txn_t *self);
+//  The head as recorded beside the journal at the last commit: seq and the
+//  hash of that entry; GC_NOTFOUND for an empty journal
+int gc_txn_journal_head (gc_txn_t *self, uint64_t *seq, uint8_t *hash);
+//  Journal entry SEQ as stored (the bytes its hash is taken of)
+int gc_txn_journal_get (gc_txn_t *self, uint64_t seq, const void **value, size_t *size);
+
+//  The escalation log index: entry SEQ concerns area or department KEY
+int gc_txn_log_put (gc_txn_t *self, const char *key, uint64_t seq);
 
 //  The deadline index: be64 due + case key (8) + kind (1), ordered by due time
 int gc_txn_deadline_put (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind);

@@ -197,3 +197,32 @@ gc_local_day (int64_t ms)
     localtime_r (&seconds, &tm);
     return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 }
+
+bool
+gc_day_valid (uint32_t day)
+{
+    int year = (int)(day / 10000), month = (int)(day / 100 % 100), mday = (int)(day % 100);
+    if (year < 1970 || year > 9999 || month < 1 || month > 12 || mday < 1)
+        return false;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return mday <= days[month - 1] + (month == 2 && leap);
+}
+
+int64_t
+gc_day_start (uint32_t day)
+{
+    struct tm tm = {0};
+    tm.tm_year = (int)(day / 10000) - 1900;
+    tm.tm_mon = (int)(day / 100 % 100) - 1;
+    tm.tm_mday = (int)(day % 100);
+    tm.tm_isdst = -1;
+    return (int64_t)mktime (&tm) * 1000;
+}
+
+uint32_t
+gc_day_next (uint32_t day)
+{
+    //  Noon avoids any daylight-saving edge
+    return gc_local_day (gc_day_start (day) + 36 * 3600 * 1000LL);
+}

@@ -27,4 +27,10 @@ void gc_clock_set_origin (int64_t origin);
 int64_t gc_clock_now (void);
 //  The local date (process time zone, TZ) of a UTC millisecond time: YYYYMMDD
 uint32_t gc_local_day (int64_t ms);
+//  True if DAY (YYYYMMDD) is a real date
+bool gc_day_valid (uint32_t day);
+//  The UTC millisecond time of local midnight at the start of DAY
+int64_t gc_day_start (uint32_t day);
+//  The date after DAY
+uint32_t gc_day_next (uint32_t day);
 #endif

@@ -202,7 +202,7 @@ static bool
 test_map_growth_from_tiny_map (void)
 {
     s_fresh_dir ();
-    gc_store_options_t options = {64 * 1024, 64 << 20};
+    gc_store_options_t options = {64 * 1024, 64 << 20, false};
     gc_store_t *store = gc_store_new (s_dir, &options);
     CHECK (store);
     size_t initial = gc_store_map_size (store);
@@ -248,7 +248,7 @@ static bool
 test_map_maximum_is_storage_full (void)
 {
     s_fresh_dir ();
-    gc_store_options_t options = {64 * 1024, 128 * 1024};
+    gc_store_options_t options = {64 * 1024, 128 * 1024, false};
     gc_store_t *store = gc_store_new (s_dir, &options);
     int rc = GC_OK;
     char title[1000];

@@ -1,0 +1,575 @@
+/*  gc_figures - the supervisors' figures. See gc_figures.h.
+
+    Times to respond and to resolve are kept as sparse histograms of whole
+    seconds: exact below 128 s, above that in buckets 1/128 of their size
+    wide (under 0.8 %), so a month's 95th percentile is a merge of thirty
+    small lists. */
+#include "gc_figures.h"
+#include "gc_util.h"
+
+#include <czmq.h>
+#include <math.h>
+
+//  Bits of Case.counted: one-off figures this case has already counted
+#define AREA_RESPONDED (1u << 0)
+#define AREA_RESOLVED (1u << 1)
+#define AREA_LATE (1u << 2)
+#define AREA_DUE (1u << 3)
+#define AREA_REWORKED (1u << 4)
+#define DEPT_RESPONDED (1u << 5)
+#define DEPT_RESOLVED (1u << 6)
+#define DEPT_LATE (1u << 7)
+#define DEPT_DUE (1u << 8)
+#define DEPT_REWORKED (1u << 9)
+#define DEPT_BITS (0x1fu << 5)
+
+//  Fields from this number on are computed when read, never stored
+#define FIRST_COMPUTED_FIELD 21
+
+#define HIST_SUB 128 //  buckets per power of two above 128 s
+
+bool
+gc_log_event (Gridcase__EventType type)
+{
+    switch (type) {
+        case GRIDCASE__EVENT_TYPE__EVENT_ESCALATED:
+        case GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION:
+        case GRIDCASE__EVENT_TYPE__EVENT_OVERDUE:
+        case GRIDCASE__EVENT_TYPE__EVENT_BOUNCED:
+        case GRIDCASE__EVENT_TYPE__EVENT_LEASE_EXPIRED:
+        case GRIDCASE__EVENT_TYPE__EVENT_REWORK:
+        case GRIDCASE__EVENT_TYPE__EVENT_REOPENED:
+        case GRIDCASE__EVENT_TYPE__EVENT_ARBITRATED:
+        case GRIDCASE__EVENT_TYPE__EVENT_EXTENSION_REQUESTED:
+        case GRIDCASE__EVENT_TYPE__EVENT_PARKING_REQUESTED:
+        case GRIDCASE__EVENT_TYPE__EVENT_APPROVED:
+        case GRIDCASE__EVENT_TYPE__EVENT_REJECTED:
+        case GRIDCASE__EVENT_TYPE__EVENT_RESUMED:
+            return true;
+        default:
+            return false;
+    }
+}
+
+void
+gc_figures_key (char *key, size_t size, const char *kind, const char *id)
+{
+    snprintf (key, size, "%s/%s", kind, id);
+}
+
+//  --------------------------------------------------------------------------
+//  Histograms: sorted (bucket, count) pairs
+
+static uint32_t
+s_bucket (uint64_t ms)
+{
+    uint64_t seconds = ms / 1000;
+    if (seconds < HIST_SUB)
+        return (uint32_t)seconds;
+    int power = 63 - __builtin_clzll (seconds); //  >= 7
+    uint64_t sub = (seconds >> (power - 7)) - HIST_SUB;
+    return (uint32_t)(HIST_SUB + (uint64_t)(power - 7) * HIST_SUB + sub);
+}
+
+//  The smallest time in BUCKET, milliseconds
+static uint64_t
+s_bucket_low (uint32_t bucket)
+{
+    if (bucket < HIST_SUB)
+        return (uint64_t)bucket * 1000;
+    uint32_t power = (bucket - HIST_SUB) / HIST_SUB + 7;
+    uint64_t sub = (bucket - HIST_SUB) % HIST_SUB;
+    return ((HIST_SUB + sub) << (power - 7)) * 1000;
+}
+
+//  Merges histogram B into A (both sorted pairs); A's array is replaced
+static void
+s_hist_merge (uint32_t **a, size_t *na, const uint32_t *b, size_t nb)
+{
+    if (!nb)
+        return;
+    uint32_t *merged = (uint32_t *)malloc ((*na + nb) * sizeof (uint32_t));
+    size_t i = 0, j = 0, n = 0;
+    while (i + 1 < *na || j + 1 < nb) {
+        if (j + 1 >= nb || (i + 1 < *na && (*a)[i] < b[j])) {
+            merged[n++] = (*a)[i];
+            merged[n++] = (*a)[i + 1];
+            i += 2;
+        } else if (i + 1 >= *na || b[j] < (*a)[i]) {
+            merged[n++] = b[j];
+            merged[n++] = b[j + 1];
+            j += 2;
+        } else {
+            merged[n++] = (*a)[i];
+            merged[n++] = (*a)[i + 1] + b[j + 1];
+            i += 2;
+            j += 2;
+        }
+    }
+    free (*a);
+    *a = merged;
+    *na = n;
+}
+
+//  The value at rank ceil(P * count), milliseconds (the low end of its bucket)
+static uint64_t
+s_hist_percentile (const uint32_t *hist, size_t n, uint64_t count, double p)
+{
+    if (!count)
+        return 0;
+    uint64_t rank = (uint64_t)ceil (p * (double)count);
+    if (rank < 1)
+        rank = 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        seen += hist[i + 1];
+        if (seen >= rank)
+            return s_bucket_low (hist[i]);
+    }
+    return n >= 2 ? s_bucket_low (hist[n - 2]) : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Adding
+
+void
+gc_figures_add (Gridcase__Figures *sum, const Gridcase__Figures *add)
+{
+    const ProtobufCMessageDescriptor *desc = &gridcase__figures__descriptor;
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields[i];
+        if (field->type != PROTOBUF_C_TYPE_UINT64 || field->label == PROTOBUF_C_LABEL_REPEATED ||
+            field->id >= FIRST_COMPUTED_FIELD)
+            continue;
+        uint64_t *to = (uint64_t *)((char *)sum + field->offset);
+        *to += *(const uint64_t *)((const char *)add + field->offset);
+    }
+    s_hist_merge (&sum->respond_hist, &sum->n_respond_hist, add->respond_hist,
+                  add->n_respond_hist);
+    s_hist_merge (&sum->resolve_hist, &sum->n_resolve_hist, add->resolve_hist,
+                  add->n_resolve_hist);
+}
+
+void
+gc_figures_clear (Gridcase__Figures *figures)
+{
+    free (figures->respond_hist);
+    free (figures->resolve_hist);
+    figures->respond_hist = figures->resolve_hist = NULL;
+    figures->n_respond_hist = figures->n_resolve_hist = 0;
+}
+
+static void
+s_figures_db_key (gc_key_t *k, const char *key, uint32_t day)
+{
+    gc_key_reset (k);
+    gc_key_str (k, key);
+    gc_key_u32 (k, day);
+}
+
+//  Adds DELTA to KEY's record for DAY
+static void
+s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *delta)
+{
+    if (!*key || gridcase__figures__get_packed_size (delta) == 0)
+        return;
+    gc_key_t k;
+    s_figures_db_key (&k, key, day);
+    Gridcase__Figures sum = GRIDCASE__FIGURES__INIT;
+    const void *value;
+    size_t size;
+    if (gc_txn_get (txn, GC_DB_FIGURES, &k, &value, &size) == GC_OK) {
+        Gridcase__Figures *stored =
+            gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+        if (stored) {
+            gc_figures_add (&sum, stored);
+            gridcase__figures__free_unpacked (stored, NULL);
+        } else
+            zsys_warning ("figures of %s for day %u do not decode: counting again from zero",
+                          key, day);
+    }
+    gc_figures_add (&sum, delta);
+    size = gridcase__figures__get_packed_size (&sum);
+    uint8_t *buffer = (uint8_t *)malloc (size ? size : 1);
+    gridcase__figures__pack (&sum, buffer);
+    gc_txn_put (txn, GC_DB_FIGURES, &k, buffer, size);
+    free (buffer);
+    gc_figures_clear (&sum);
+}
+
+//  --------------------------------------------------------------------------
+//  Counting
+
+static bool
+s_prefixed (const char *text, const char *prefix, const char **rest)
+{
+    size_t len = strlen (prefix);
+    if (strncmp (text, prefix, len) != 0)
+        return false;
+    if (rest)
+        *rest = text + len;
+    return true;
+}
+
+static bool
+s_state_open (Gridcase__State state)
+{
+    return state == GRIDCASE__STATE__STATE_AT_GRID || state == GRIDCASE__STATE__STATE_QUEUED ||
+           state == GRIDCASE__STATE__STATE_CLAIMED || state == GRIDCASE__STATE__STATE_IN_PROGRESS;
+}
+
+void
+gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap)
+{
+    memset (snap, 0, sizeof (*snap));
+    if (!kase)
+        return;
+    snap->open = kase->state != GRIDCASE__STATE__STATE_CLOSED;
+    bool flagged = kase->missed || kase->level == GRIDCASE__LEVEL__LEVEL_SUPERVISION;
+    snap->overdue = snap->open && s_state_open (kase->state) && flagged;
+    const char *dept;
+    if (s_prefixed (kase->queue, "dept/", &dept)) {
+        snprintf (snap->dept, sizeof (snap->dept), "%s", dept);
+        snap->dept_open = s_state_open (kase->state);
+        snap->dept_since = kase->dept_since;
+    }
+    if (kase->state == GRIDCASE__STATE__STATE_QUEUED)
+        snprintf (snap->queue, sizeof (snap->queue), "%s", kase->queue);
+}
+
+//  One histogram entry for a single time
+typedef struct {
+    uint32_t pair[2];
+} one_t;
+
+static void
+s_time (Gridcase__Figures *delta, bool respond, int64_t ms, one_t *one)
+{
+    if (ms < 0)
+        ms = 0;
+    one->pair[0] = s_bucket ((uint64_t)ms);
+    one->pair[1] = 1;
+    if (respond) {
+        delta->responded = 1;
+        delta->respond_ms_sum = (uint64_t)ms;
+        delta->respond_hist = one->pair;
+        delta->n_respond_hist = 2;
+    } else {
+        delta->resolved = 1;
+        delta->resolve_ms_sum = (uint64_t)ms;
+        delta->resolve_hist = one->pair;
+        delta->n_resolve_hist = 2;
+    }
+}
+
+//  One side of the figures: the area's or the department's
+typedef struct {
+    Gridcase__Figures delta;
+    one_t respond, resolve;
+    uint32_t responded, resolved, late, due, reworked; //  its bits of Case.counted
+    int64_t since;                                     //  when it received the case
+} side_t;
+
+static void
+s_side_respond (side_t *side, uint32_t *counted, int64_t now)
+{
+    if (*counted & side->responded)
+        return;
+    *counted |= side->responded;
+    s_time (&side->delta, true, now - side->since, &side->respond);
+}
+
+static void
+s_side_resolve (side_t *side, uint32_t *counted, int64_t now)
+{
+    if (*counted & side->resolved)
+        return;
+    *counted |= side->resolved;
+    s_time (&side->delta, false, now - side->since, &side->resolve);
+    if (!(*counted & side->due)) {
+        *counted |= side->due;
+        side->delta.due = 1;
+    }
+    if (!(*counted & side->late))
+        side->delta.on_time = 1;
+}
+
+//  A deadline passed while the side held the case
+static void
+s_side_late (side_t *side, uint32_t *counted)
+{
+    if (*counted & side->late)
+        return;
+    *counted |= side->late;
+    if (!(*counted & (side->due | side->resolved))) {
+        *counted |= side->due;
+        side->delta.due = 1;
+    }
+}
+
+static void
+s_side_rework (side_t *side, uint32_t *counted)
+{
+    if (*counted & side->reworked)
+        return;
+    *counted |= side->reworked;
+    side->delta.reworked = 1;
+}
+
+static void
+s_area_keys (const Gridcase__Case *kase, char keys[4][GC_FIGURES_KEY_MAX])
+{
+    gc_figures_key (keys[0], GC_FIGURES_KEY_MAX, "grid", kase->grid);
+    gc_figures_key (keys[1], GC_FIGURES_KEY_MAX, "community", kase->community);
+    gc_figures_key (keys[2], GC_FIGURES_KEY_MAX, "street", kase->street);
+    gc_figures_key (keys[3], GC_FIGURES_KEY_MAX, "district", kase->district);
+}
+
+//  Gauges move by the difference of two snapshots
+static void
+s_gauges (gc_txn_t *txn, const Gridcase__Case *kase, const gc_figures_snap_t *before,
+          const gc_figures_snap_t *after)
+{
+    char keys[4][GC_FIGURES_KEY_MAX], key[GC_FIGURES_KEY_MAX];
+    Gridcase__Figures delta = GRIDCASE__FIGURES__INIT;
+    delta.open_now = (uint64_t)((int64_t)after->open - (int64_t)before->open);
+    delta.overdue_now = (uint64_t)((int64_t)after->overdue - (int64_t)before->overdue);
+    s_area_keys (kase, keys);
+    for (size_t i = 0; i < 4; i++)
+        s_apply (txn, keys[i], 0, &delta);
+    bool before_overdue = before->dept_open && before->overdue;
+    bool after_overdue = after->dept_open && after->overdue;
+    if (streq (before->dept, after->dept)) {
+        delta.open_now = (uint64_t)((int64_t)after->dept_open - (int64_t)before->dept_open);
+        delta.overdue_now = (uint64_t)((int64_t)after_overdue - (int64_t)before_overdue);
+        gc_figures_key (key, sizeof (key), "dept", after->dept);
+        if (*after->dept)
+            s_apply (txn, key, 0, &delta);
+    } else {
+        delta.open_now = (uint64_t)-(int64_t)before->dept_open;
+        delta.overdue_now = (uint64_t)-(int64_t)before_overdue;
+        gc_figures_key (key, sizeof (key), "dept", before->dept);
+        if (*before->dept)
+            s_apply (txn, key, 0, &delta);
+        delta.open_now = after->dept_open;
+        delta.overdue_now = after_overdue;
+        gc_figures_key (key, sizeof (key), "dept", after->dept);
+        if (*after->dept)
+            s_apply (txn, key, 0, &delta);
+    }
+    if (!streq (before->queue, after->queue)) {
+        Gridcase__Figures depth = GRIDCASE__FIGURES__INIT;
+        depth.open_now = (uint64_t)-1;
+        gc_figures_key (key, sizeof (key), "queue", before->queue);
+        if (*before->queue)
+            s_apply (txn, key, 0, &depth);
+        depth.open_now = 1;
+        gc_figures_key (key, sizeof (key), "queue", after->queue);
+        if (*after->queue)
+            s_apply (txn, key, 0, &depth);
+    }
+}
+
+void
+gc_figures_count (gc_txn_t *txn, Gridcase__Case *kase, const gc_figures_snap_t *before,
+                  Gridcase__EventType type, bool by_daemon, int64_t now)
+{
+    side_t area, dept;
+    memset (&area, 0, sizeof (area));
+    memset (&dept, 0, sizeof (dept));
+    gridcase__figures__init (&area.delta);
+    gridcase__figures__init (&dept.delta);
+    area.responded = AREA_RESPONDED;
+    area.resolved = AREA_RESOLVED;
+    area.late = AREA_LATE;
+    area.due = AREA_DUE;
+    area.reworked = AREA_REWORKED;
+    area.since = kase->created_at;
+    dept.responded = DEPT_RESPONDED;
+    dept.resolved = DEPT_RESOLVED;
+    dept.late = DEPT_LATE;
+    dept.due = DEPT_DUE;
+    dept.reworked = DEPT_REWORKED;
+
+    uint32_t *counted = &kase->counted;
+    gc_figures_snap_t after;
+    gc_figures_snap (kase, &after);
+    //  A department that receives the case starts a new count of its own
+    bool received = (type == GRIDCASE__EVENT_TYPE__EVENT_DISPATCHED ||
+                     type == GRIDCASE__EVENT_TYPE__EVENT_ARBITRATED) &&
+                    *after.dept;
+    if (received) {
+        kase->dept_since = now;
+        *counted &= ~DEPT_BITS;
+        after.dept_since = now;
+        dept.delta.received = 1;
+        dept.delta.dispatched = 1;
+        area.delta.dispatched = 1;
+    }
+    //  Events of the department's time with the case count for the department
+    //  that had it before the event
+    const gc_figures_snap_t *holder = received ? &after : *before->dept ? before : &after;
+    dept.since = holder->dept_since;
+    bool has_dept = *holder->dept != 0;
+
+    switch (type) {
+        case GRIDCASE__EVENT_TYPE__EVENT_REPORTED:
+            area.delta.received = 1;
+            break;
+        case GRIDCASE__EVENT_TYPE__EVENT_ACCEPTED:
+            if (!(*counted & AREA_RESPONDED))
+                kase->responded_at = now;
+            s_side_respond (&area, counted, now);
+            if (has_dept)
+                s_side_respond (&dept, counted, now);
+            break;
+        case GRIDCASE__EVENT_TYPE__EVENT_RESOLVED_ON_SITE:
+        case GRIDCASE__EVENT_TYPE__EVENT_RESOLVED:
+            if (!(*counted & AREA_RESPONDED))
+                kase->responded_at = now;
+            s_side_respond (&area, counted, now);
+            s_side_resolve (&area, counted, now);
+            if (has_dept) {
+                s_side_respond (&dept, counted, now);
+                s_side_resolve (&dept, counted, now);
+            }
+            break;
+        case GRIDCASE__EVENT_TYPE__EVENT_ESCALATED:
+        case GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION:
+        case GRIDCASE__EVENT_TYPE__EVENT_OVERDUE:
+            if (type != GRIDCASE__EVENT_TYPE__EVENT_OVERDUE) {
+                area.delta.escalated = 1;
+                if (has_dept && before->dept_open)
+                    dept.delta.escalated = 1;
+            }
+            if (by_daemon) {
+                s_side_late (&area, counted);
+                if (has_dept && before->dept_open)
+                    s_side_late (&dept, counted);
+            }
+            break;
+        case GRIDCASE__EVENT_TYPE__EVENT_BOUNCED:
+            area.delta.bounced = 1;
+            if (has_dept)
+                dept.delta.bounced = 1;
+            break;
+        case GRIDCASE__EVENT_TYPE__EVENT_REWORK:
+            s_side_rework (&area, counted);
+            if (has_dept)
+                s_side_rework (&dept, counted);
+            break;
+        case GRIDCASE__EVENT_TYPE__EVENT_EVALUATED:
+        case GRIDCASE__EVENT_TYPE__EVENT_REOPENED:
+            area.delta.rated = dept.delta.rated = 1;
+            area.delta.rating_sum = dept.delta.rating_sum = kase->rating;
+            break;
+        default:
+            break;
+    }
+    if (before->open && !after.open) {
+        area.delta.closed = 1;
+        dept.delta.closed = 1;
+    }
+    char keys[4][GC_FIGURES_KEY_MAX], key[GC_FIGURES_KEY_MAX];
+    uint32_t area_day = gc_local_day (kase->created_at);
+    s_area_keys (kase, keys);
+    for (size_t i = 0; i < 4; i++)
+        s_apply (txn, keys[i], area_day, &area.delta);
+    if (has_dept) {
+        gc_figures_key (key, sizeof (key), "dept", holder->dept);
+        s_apply (txn, key, gc_local_day (holder->dept_since), &dept.delta);
+    }
+    s_gauges (txn, kase, before, &after);
+}
+
+//  --------------------------------------------------------------------------
+//  Reading
+
+int
+gc_figures_read (gc_txn_t *txn, const char *key, uint32_t from_day, uint32_t to_day,
+                 Gridcase__Figures *sum)
+{
+    gc_key_t start, now;
+    s_figures_db_key (&start, key, from_day ? from_day : 1);
+    s_figures_db_key (&now, key, 0);
+    size_t prefix = now.size - 4;
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_FIGURES);
+    const void *k, *value;
+    size_t ksize, size;
+    int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK && ksize == now.size && memcmp (k, now.data, prefix) == 0 &&
+           gc_be32 ((const uint8_t *)k + prefix) <= to_day) {
+        Gridcase__Figures *day = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+        if (!day) {
+            rc = GC_CORRUPT;
+            break;
+        }
+        //  Gauges live in day 0 only
+        day->open_now = day->overdue_now = 0;
+        gc_figures_add (sum, day);
+        gridcase__figures__free_unpacked (day, NULL);
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    if (rc != GC_OK && rc != GC_NOTFOUND)
+        return rc;
+    rc = gc_txn_get (txn, GC_DB_FIGURES, &now, &value, &size);
+    if (rc == GC_OK) {
+        Gridcase__Figures *gauges =
+            gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+        if (!gauges)
+            return GC_CORRUPT;
+        sum->open_now += gauges->open_now;
+        sum->overdue_now += gauges->overdue_now;
+        gridcase__figures__free_unpacked (gauges, NULL);
+    }
+    return rc == GC_NOTFOUND ? GC_OK : rc;
+}
+
+static double
+s_ratio (uint64_t part, uint64_t whole)
+{
+    return whole ? (double)part / (double)whole : 0;
+}
+
+void
+gc_figures_finish (Gridcase__Figures *f)
+{
+    f->on_time_rate = s_ratio (f->on_time, f->due);
+    f->closure_rate = s_ratio (f->closed, f->received);
+    f->rework_rate = s_ratio (f->reworked, f->resolved);
+    f->bounce_rate = s_ratio (f->bounced, f->dispatched);
+    f->satisfaction = s_ratio (f->rating_sum, f->rated);
+    f->respond_mean_ms = f->responded ? f->respond_ms_sum / f->responded : 0;
+    f->resolve_mean_ms = f->resolved ? f->resolve_ms_sum / f->resolved : 0;
+    f->respond_p95_ms = s_hist_percentile (f->respond_hist, f->n_respond_hist, f->responded, 0.95);
+    f->resolve_p95_ms = s_hist_percentile (f->resolve_hist, f->n_resolve_hist, f->resolved, 0.95);
+    gc_figures_clear (f);
+}
+
+int
+gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth, void *arg),
+                   void *arg)
+{
+    gc_key_t start;
+    gc_key_reset (&start);
+    gc_key_bytes (&start, "queue/", 6);
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_FIGURES);
+    const void *k, *value;
+    size_t ksize, size;
+    int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK && ksize > 6 + 5 && memcmp (k, "queue/", 6) == 0) {
+        Gridcase__Figures *gauges = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+        if (gauges && gauges->open_now) {
+            char queue[GC_FIGURES_KEY_MAX];
+            snprintf (queue, sizeof (queue), "%.*s", (int)(ksize - 6 - 5),
+                      (const char *)k + 6);
+            fn (queue, gauges->open_now, arg);
+        }
+        if (gauges)
+            gridcase__figures__free_unpacked (gauges, NULL);
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    return rc == GC_NOTFOUND ? GC_OK : rc;
+}
