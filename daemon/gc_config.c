@@ -445,6 +445,13 @@ gc_config_load (const char *file)
                     file, map_size, map_max);
         rc = -1;
     }
+    const char *readers = zconfig_get (root, "gridcase/readers", "2");
+    self->readers = (size_t)atoi (readers);
+    if (self->readers < 1 || self->readers > GC_READERS_MAX) {
+        zsys_error ("config %s: readers '%s': between 1 and %d reader threads", file, readers,
+                    GC_READERS_MAX);
+        rc = -1;
+    }
     zconfig_t *city = zconfig_locate (root, "city");
     if (rc == 0 && !city) {
         zsys_error ("config %s: no 'city' section", file);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #define GC_GRID_OFFICERS_MAX 16
+#define GC_READERS_MAX 16
 #define GC_ACTOR_GRIDS_MAX 64
 
 //  Every place and department has a calendar: its queue's service hours
@@ -110,6 +111,7 @@ typedef struct {
     size_t map_size;
     size_t map_max;
     bool curve;
+    size_t readers; //  threads answering reads
     zhashx_t *districts; //  id -> gc_district_t, and so on for each kind
     zhashx_t *streets;
     zhashx_t *communities;

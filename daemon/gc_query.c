@@ -1,5 +1,7 @@
 /*  gc_query - the reading operations. See gc_query.h. */
 #include "gc_query.h"
+#include "gc_figures.h"
+#include "gc_util.h"
 
 #define GC_LIST_DEFAULT 50
 
@@ -62,7 +64,16 @@ s_free_entries (Gridcase__JournalEntry **entries, size_t count)
 }
 
 static void
-s_get (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *out)
+s_not_permitted (gc_reply_t *out, const Gridcase__Request *request, const gc_actor_t *actor,
+                 const char *what)
+{
+    gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                    "%s:%s may not read %s: it is outside the %s's scope",
+                    gc_role_name (actor->role), actor->id, what, gc_role_name (actor->role));
+}
+
+static void
+s_get (gc_txn_t *txn, const gc_actor_t *actor, const Gridcase__Request *request, gc_reply_t *out)
 {
     const Gridcase__GetRequest *get = request->get;
     Gridcase__Case *kase = NULL;
@@ -74,6 +85,13 @@ s_get (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *out)
     }
     if (rc) {
         s_storage_error (out, request, "the case");
+        return;
+    }
+    if (!gc_actor_sees_case (actor, kase)) {
+        char what[100];
+        snprintf (what, sizeof (what), "case %s (grid %s)", kase->id, kase->grid);
+        s_not_permitted (out, request, actor, what);
+        gridcase__case__free_unpacked (kase, NULL);
         return;
     }
     Gridcase__JournalEntry **history = NULL;
@@ -101,11 +119,39 @@ s_is_escalation (Gridcase__EventType type)
            type == GRIDCASE__EVENT_TYPE__EVENT_OVERDUE;
 }
 
+//  What a journal read keeps
+typedef struct {
+    const gc_actor_t *actor;
+    const Gridcase__JournalRequest *query;
+    bool has_area;
+    gc_area_t area;
+    int64_t from, to; //  time bounds from the period; 0: open
+} filter_t;
+
 static bool
-s_entry_matches (const Gridcase__JournalRequest *query, const Gridcase__JournalEntry *entry)
+s_entry_matches (const filter_t *filter, const Gridcase__JournalEntry *entry, bool case_checked)
 {
+    const Gridcase__JournalRequest *query = filter->query;
+    if (!case_checked && !gc_actor_sees_entry (filter->actor, entry))
+        return false;
     if (query->escalations_only && !s_is_escalation (entry->type))
         return false;
+    if (query->log_only && !gc_log_event (entry->type))
+        return false;
+    if ((filter->from && entry->time < filter->from) || (filter->to && entry->time >= filter->to))
+        return false;
+    if (filter->has_area) {
+        const char *place[] = {entry->district, entry->street, entry->community, entry->grid};
+        if (!streq (place[filter->area.kind], filter->area.id))
+            return false;
+    }
+    if (*query->department) {
+        bool found = false;
+        for (size_t i = 0; i < entry->n_departments && !found; i++)
+            found = streq (entry->departments[i], query->department);
+        if (!found)
+            return false;
+    }
     if (!*query->topic)
         return true;
     for (size_t i = 0; i < entry->n_topics; i++)
@@ -114,16 +160,181 @@ s_entry_matches (const Gridcase__JournalRequest *query, const Gridcase__JournalE
     return false;
 }
 
-static void
-s_journal (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *out)
+//  The first seq whose entry is at or after TIME (entries are appended in
+//  time order); LAST + 1 when none is
+static uint64_t
+s_seq_at (gc_txn_t *txn, int64_t time, uint64_t last, bool *failed)
+{
+    uint64_t low = 1, high = last + 1;
+    while (low < high && !*failed) {
+        uint64_t middle = low + (high - low) / 2;
+        Gridcase__JournalEntry *entry = s_entry (txn, middle, failed);
+        if (!entry)
+            break;
+        if (entry->time < time)
+            low = middle + 1;
+        else
+            high = middle;
+        gridcase__journal_entry__free_unpacked (entry, NULL);
+    }
+    return low;
+}
+
+//  The log index to walk for this read, if one holds every entry it can
+//  return: the area's, the department's, or the reader's own area's
+static bool
+s_log_key (const filter_t *filter, char *key, size_t size)
+{
+    const gc_actor_t *actor = filter->actor;
+    if (!filter->query->log_only)
+        return false;
+    if (filter->has_area)
+        snprintf (key, size, "%s", filter->area.key);
+    else if (*filter->query->department)
+        gc_figures_key (key, size, "dept", filter->query->department);
+    else if (actor->role == GRIDCASE__ROLE__ROLE_COMMITTEE)
+        gc_figures_key (key, size, "community", actor->community->id);
+    else if (actor->role == GRIDCASE__ROLE__ROLE_STREET ||
+             (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && !actor->district))
+        gc_figures_key (key, size, "street", actor->street->id);
+    else if (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR)
+        gc_figures_key (key, size, "district", actor->district->id);
+    else if (actor->role == GRIDCASE__ROLE__ROLE_WORKER)
+        gc_figures_key (key, size, "dept", actor->department->id);
+    else if (actor->role == GRIDCASE__ROLE__ROLE_OFFICER && actor->grids == 1)
+        gc_figures_key (key, size, "grid", actor->grid[0]->id);
+    else
+        return false;
+    return true;
+}
+
+//  Walks the journal (or the log index KEY) from seq START, keeping what
+//  matches, until the page is full, the period ends or the scan cap is hit
+static bool
+s_journal_walk (gc_txn_t *txn, const filter_t *filter, const char *key, uint64_t start,
+                size_t limit, Gridcase__JournalReply *result)
+{
+    gc_key_t first;
+    gc_key_reset (&first);
+    size_t prefix = 0;
+    if (key) {
+        gc_key_str (&first, key);
+        prefix = first.size;
+    }
+    gc_key_u64 (&first, start);
+    gc_cursor_t *cursor = gc_cursor_new (txn, key ? GC_DB_LOG : GC_DB_JOURNAL);
+    const void *k, *value;
+    size_t ksize, size, scanned = 0;
+    bool failed = false, ended = true;
+    int rc = cursor ? gc_cursor_seek (cursor, &first, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK) {
+        if (key && (ksize != prefix + 8 || memcmp (k, first.data, prefix) != 0))
+            break; //  the end of this area's log
+        Gridcase__JournalEntry *entry;
+        if (key)
+            entry = s_entry (txn, gc_be64 ((const uint8_t *)k + prefix), &failed);
+        else
+            entry = gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
+        if (!entry) {
+            failed = true;
+            break;
+        }
+        if (filter->to && entry->time >= filter->to) {
+            gridcase__journal_entry__free_unpacked (entry, NULL);
+            break; //  the period is over
+        }
+        if (result->n_entries == limit) {
+            //  Full: the next page starts at this entry
+            ended = false;
+            gridcase__journal_entry__free_unpacked (entry, NULL);
+            break;
+        }
+        result->scanned_to = entry->seq;
+        if (s_entry_matches (filter, entry, false))
+            result->entries[result->n_entries++] = entry;
+        else
+            gridcase__journal_entry__free_unpacked (entry, NULL);
+        if (++scanned == GC_JOURNAL_SCAN_MAX) {
+            ended = false;
+            break;
+        }
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    //  Nothing more to find: tell the reader it has seen everything
+    if (ended && !failed && (rc == GC_OK || rc == GC_NOTFOUND))
+        result->scanned_to = result->last_seq;
+    return !failed && (rc == GC_OK || rc == GC_NOTFOUND);
+}
+
+//  Checks the filters a reader asked for against its scope; false with the
+//  reply set when one is not allowed
+static bool
+s_journal_filter (gc_config_t *config, const gc_actor_t *actor, const Gridcase__Request *request,
+                  filter_t *filter, gc_reply_t *out)
 {
     const Gridcase__JournalRequest *query = request->journal;
-    if (*query->area || *query->department) {
-        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_IMPLEMENTED,
-                        "journal by area or department is not served by this version; use "
-                        "--topic or --case");
-        return;
+    memset (filter, 0, sizeof (*filter));
+    filter->actor = actor;
+    filter->query = query;
+    if (*query->area) {
+        if (!gc_config_area (config, query->area, &filter->area)) {
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                            "no district, street, community or grid '%s'", query->area);
+            return false;
+        }
+        const gc_area_t *area = &filter->area;
+        if (!gc_actor_covers (actor, area->grid, area->community, area->street, area->district)) {
+            char what[140];
+            snprintf (what, sizeof (what), "the journal of %s", area->key);
+            s_not_permitted (out, request, actor, what);
+            return false;
+        }
+        filter->has_area = true;
     }
+    if (*query->department) {
+        if (!gc_config_department (config, query->department)) {
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT,
+                            "unknown department '%s'", query->department);
+            return false;
+        }
+        bool allowed = actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
+                       (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && actor->district) ||
+                       (actor->role == GRIDCASE__ROLE__ROLE_WORKER &&
+                        streq (actor->department->id, query->department));
+        if (!allowed) {
+            char what[140];
+            snprintf (what, sizeof (what), "the journal of department %s", query->department);
+            s_not_permitted (out, request, actor, what);
+            return false;
+        }
+    }
+    uint32_t days[] = {query->from_day, query->to_day};
+    for (size_t i = 0; i < 2; i++)
+        if (days[i] && !gc_day_valid (days[i])) {
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                            "%u is not a date (YYYYMMDD)", days[i]);
+            return false;
+        }
+    if (query->from_day && query->to_day && query->from_day > query->to_day) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        "the period ends (%u) before it starts (%u)", query->to_day,
+                        query->from_day);
+        return false;
+    }
+    filter->from = query->from_day ? gc_day_start (query->from_day) : 0;
+    filter->to = query->to_day ? gc_day_start (gc_day_next (query->to_day)) : 0;
+    return true;
+}
+
+static void
+s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
+           const Gridcase__Request *request, gc_reply_t *out)
+{
+    const Gridcase__JournalRequest *query = request->journal;
+    filter_t filter;
+    if (!s_journal_filter (config, actor, request, &filter, out))
+        return;
     size_t limit = query->limit && query->limit < GC_JOURNAL_PAGE ? query->limit : GC_JOURNAL_PAGE;
     Gridcase__JournalReply result = GRIDCASE__JOURNAL_REPLY__INIT;
     result.entries = (Gridcase__JournalEntry **)calloc (limit, sizeof (Gridcase__JournalEntry *));
@@ -131,48 +342,48 @@ s_journal (gc_txn_t *txn, const Gridcase__Request *request, gc_reply_t *out)
     bool ok = true;
     if (*query->case_id) {
         gc_key_t key;
-        if (!gc_case_id_parse (query->case_id, &key)) {
+        Gridcase__Case *kase = NULL;
+        int rc = gc_case_id_parse (query->case_id, &key)
+                     ? gc_txn_case_get (txn, query->case_id, &kase)
+                     : GC_NOTFOUND;
+        if (rc == GC_NOTFOUND || (rc == GC_OK && !gc_actor_sees_case (actor, kase))) {
             free (result.entries);
-            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE, "no case '%s'",
-                            query->case_id);
+            char what[100];
+            snprintf (what, sizeof (what), "case %s", query->case_id);
+            if (rc == GC_NOTFOUND)
+                gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE,
+                                "no case '%s'", query->case_id);
+            else
+                s_not_permitted (out, request, actor, what);
+            if (kase)
+                gridcase__case__free_unpacked (kase, NULL);
             return;
         }
-        ok = s_case_history (txn, &key, query->since, limit, result.entries, &result.n_entries);
+        if (kase)
+            gridcase__case__free_unpacked (kase, NULL);
+        ok = rc == GC_OK &&
+             s_case_history (txn, &key, query->since, limit, result.entries, &result.n_entries);
         //  Filters apply to the case's own entries too
         size_t kept = 0;
         for (size_t i = 0; i < result.n_entries; i++) {
-            if (s_entry_matches (query, result.entries[i]))
+            if (s_entry_matches (&filter, result.entries[i], true))
                 result.entries[kept++] = result.entries[i];
             else
                 gridcase__journal_entry__free_unpacked (result.entries[i], NULL);
         }
         result.n_entries = kept;
     } else {
-        gc_key_t key;
-        gc_key_reset (&key);
-        gc_key_u64 (&key, query->since + 1);
-        gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_JOURNAL);
-        const void *k, *value;
-        size_t ksize, size, scanned = 0;
-        int rc = cursor ? gc_cursor_seek (cursor, &key, &k, &ksize, &value, &size) : GC_EIO;
-        while (ok && rc == GC_OK && result.n_entries < limit) {
-            Gridcase__JournalEntry *entry =
-                gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
-            if (!entry) {
-                ok = false;
-                break;
-            }
-            result.scanned_to = entry->seq;
-            if (s_entry_matches (query, entry))
-                result.entries[result.n_entries++] = entry;
-            else
-                gridcase__journal_entry__free_unpacked (entry, NULL);
-            if (++scanned == GC_JOURNAL_SCAN_MAX)
-                break;
-            rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+        uint64_t start = query->since + 1;
+        if (filter.from) {
+            bool failed = false;
+            uint64_t at = s_seq_at (txn, filter.from, result.last_seq, &failed);
+            ok = !failed;
+            if (at > start)
+                start = at;
         }
-        ok = ok && (rc == GC_OK || rc == GC_NOTFOUND);
-        gc_cursor_destroy (&cursor);
+        char key[GC_FIGURES_KEY_MAX];
+        bool indexed = s_log_key (&filter, key, sizeof (key));
+        ok = ok && s_journal_walk (txn, &filter, indexed ? key : NULL, start, limit, &result);
     }
     if (ok) {
         Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
@@ -199,17 +410,31 @@ s_overdue (const Gridcase__Case *c, int64_t now)
     return false;
 }
 
+typedef struct {
+    const gc_actor_t *actor;
+    bool has_area;
+    gc_area_t area;
+    Gridcase__ListReply result;
+    size_t limit;
+    char next_after[GC_CASE_ID_MAX];
+} list_t;
+
 static bool
-s_case_matches (const Gridcase__ListRequest *query, const Gridcase__Case *c, int64_t now)
+s_case_matches (const list_t *list, const Gridcase__ListRequest *query, const Gridcase__Case *c,
+                int64_t now)
 {
+    if (!gc_actor_sees_case (list->actor, c))
+        return false;
+    if (list->has_area) {
+        const char *place[] = {c->district, c->street, c->community, c->grid};
+        if (!streq (place[list->area.kind], list->area.id))
+            return false;
+    }
     if (query->state && c->state != query->state)
         return false;
     if (query->level && c->level != query->level)
         return false;
     if (query->severity && c->severity != query->severity)
-        return false;
-    if (*query->area && !streq (query->area, c->grid) && !streq (query->area, c->community) &&
-        !streq (query->area, c->street) && !streq (query->area, c->district))
         return false;
     if (query->overdue && !s_overdue (c, now))
         return false;
@@ -219,12 +444,6 @@ s_case_matches (const Gridcase__ListRequest *query, const Gridcase__Case *c, int
         return false;
     return true;
 }
-
-typedef struct {
-    Gridcase__ListReply result;
-    size_t limit;
-    char next_after[GC_CASE_ID_MAX];
-} list_t;
 
 static void
 s_list_reply (list_t *list, const Gridcase__Request *request, gc_reply_t *out, bool ok)
@@ -271,7 +490,7 @@ s_list_queue (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
                 failed = true;
                 break;
             }
-            if (s_case_matches (query, kase, now))
+            if (s_case_matches (list, query, kase, now))
                 list->result.cases[list->result.n_cases++] = kase;
             else
                 gridcase__case__free_unpacked (kase, NULL);
@@ -304,7 +523,7 @@ s_list_cases (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
             failed = true;
             break;
         }
-        if (s_case_matches (query, kase, now)) {
+        if (s_case_matches (list, query, kase, now)) {
             if (list->result.n_cases == list->limit) {
                 snprintf (list->next_after, sizeof (list->next_after), "%s",
                           list->result.cases[list->limit - 1]->id);
@@ -326,11 +545,29 @@ s_list_cases (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
 }
 
 static void
-s_list (gc_txn_t *txn, const Gridcase__Request *request, int64_t now, gc_reply_t *out)
+s_list (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
+        const Gridcase__Request *request, int64_t now, gc_reply_t *out)
 {
     const Gridcase__ListRequest *query = request->list;
     list_t list;
     memset (&list, 0, sizeof (list));
+    list.actor = actor;
+    if (*query->area) {
+        gc_area_t area;
+        if (!gc_config_area (config, query->area, &area)) {
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                            "no district, street, community or grid '%s'", query->area);
+            return;
+        }
+        if (!gc_actor_covers (actor, area.grid, area.community, area.street, area.district)) {
+            char what[140];
+            snprintf (what, sizeof (what), "the cases of %s", area.key);
+            s_not_permitted (out, request, actor, what);
+            return;
+        }
+        list.has_area = true;
+        list.area = area;
+    }
     gridcase__list_reply__init (&list.result);
     list.limit = query->limit ? (query->limit < GC_LIST_PAGE ? query->limit : GC_LIST_PAGE)
                               : GC_LIST_DEFAULT;
@@ -340,20 +577,255 @@ s_list (gc_txn_t *txn, const Gridcase__Request *request, int64_t now, gc_reply_t
     s_list_reply (&list, request, out, ok);
 }
 
+//  --------------------------------------------------------------------------
+//  Figures
+
+//  The id of PLACE's ancestor (or itself) of kind WANT; PLACE is of kind KIND
+static const char *
+s_ancestor (gc_kind_t kind, const void *place, gc_kind_t want)
+{
+    const gc_grid_t *grid = kind == GC_KIND_GRID ? (const gc_grid_t *)place : NULL;
+    const gc_community_t *community =
+        grid ? grid->community
+             : kind == GC_KIND_COMMUNITY ? (const gc_community_t *)place : NULL;
+    const gc_street_t *street =
+        community ? community->street : kind == GC_KIND_STREET ? (const gc_street_t *)place : NULL;
+    const gc_district_t *district =
+        street ? street->district : kind == GC_KIND_DISTRICT ? (const gc_district_t *)place : NULL;
+    switch (want) {
+        case GC_KIND_GRID:
+            return grid ? grid->id : "";
+        case GC_KIND_COMMUNITY:
+            return community ? community->id : "";
+        case GC_KIND_STREET:
+            return street ? street->id : "";
+        case GC_KIND_DISTRICT:
+            return district ? district->id : "";
+        default:
+            return "";
+    }
+}
+
+typedef struct {
+    char key[GC_FIGURES_KEY_MAX];
+    const char *name;
+} row_t;
+
+static const char *s_kind_names[] = {"district", "street", "community", "grid", "dept"};
+
+static void
+s_row (row_t *row, gc_kind_t kind, const void *item)
+{
+    //  Every listed struct starts with id, then name
+    const char *const *fields = (const char *const *)item;
+    gc_figures_key (row->key, sizeof (row->key), s_kind_names[kind], fields[0]);
+    row->name = fields[1];
+}
+
+//  Which rows a figures request gets, within the reader's scope. The total
+//  is TOTAL's own record, or the sum of the rows when TOTAL->key is "".
+static bool
+s_stats_rows (gc_config_t *config, const gc_actor_t *actor, const Gridcase__Request *request,
+              row_t *total, row_t *rows, size_t *count, gc_reply_t *out)
+{
+    const Gridcase__StatsRequest *query = request->stats;
+    *count = 0;
+    if (streq (query->by, "department")) {
+        const gc_list_t *departments = gc_config_list (config, GC_KIND_DEPARTMENT);
+        bool all = actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
+                   (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && actor->district);
+        if (!all && actor->role != GRIDCASE__ROLE__ROLE_WORKER) {
+            s_not_permitted (out, request, actor, "the figures of every department");
+            return false;
+        }
+        for (size_t i = 0; i < departments->count; i++)
+            if (all || departments->items[i] == actor->department)
+                s_row (&rows[(*count)++], GC_KIND_DEPARTMENT, departments->items[i]);
+        total->key[0] = 0;
+        total->name = all ? "all departments" : actor->department->name;
+        return true;
+    }
+    int by = -1;
+    for (int kind = GC_KIND_STREET; kind <= GC_KIND_GRID && *query->by; kind++)
+        if (streq (query->by, s_kind_names[kind]))
+            by = kind;
+    if (*query->by && by < 0) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        "figures are by department, street, community or grid, not '%s'",
+                        query->by);
+        return false;
+    }
+    gc_area_t area;
+    const char *name = query->area;
+    if (!*name) {
+        //  The reader's own area
+        switch (actor->role) {
+            case GRIDCASE__ROLE__ROLE_COMMITTEE:
+                name = actor->community->id;
+                break;
+            case GRIDCASE__ROLE__ROLE_STREET:
+                name = actor->street->id;
+                break;
+            case GRIDCASE__ROLE__ROLE_SUPERVISOR:
+                name = actor->district ? actor->district->id : actor->street->id;
+                break;
+            case GRIDCASE__ROLE__ROLE_WORKER:
+                s_row (total, GC_KIND_DEPARTMENT, actor->department);
+                if (by >= 0) {
+                    s_not_permitted (out, request, actor, "the figures of areas");
+                    return false;
+                }
+                return true;
+            case GRIDCASE__ROLE__ROLE_OFFICER:
+                if (actor->grids == 1) {
+                    name = actor->grid[0]->id;
+                    break;
+                }
+                //  Several grids: one row each, and their sum
+                for (size_t i = 0; i < actor->grids; i++)
+                    s_row (&rows[(*count)++], GC_KIND_GRID, actor->grid[i]);
+                total->key[0] = 0;
+                total->name = actor->name;
+                return true;
+            default: {
+                const gc_list_t *districts = gc_config_list (config, GC_KIND_DISTRICT);
+                if (districts->count != 1) {
+                    gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                                    "the city has %zu districts: name an area", districts->count);
+                    return false;
+                }
+                name = ((const gc_district_t *)districts->items[0])->id;
+            }
+        }
+    }
+    if (!gc_config_area (config, name, &area)) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        "no district, street, community or grid '%s'", name);
+        return false;
+    }
+    if (!gc_actor_covers (actor, area.grid, area.community, area.street, area.district)) {
+        char what[140];
+        snprintf (what, sizeof (what), "the figures of %s", area.key);
+        s_not_permitted (out, request, actor, what);
+        return false;
+    }
+    snprintf (total->key, sizeof (total->key), "%s", area.key);
+    total->name = area.name;
+    if (by < 0)
+        return true;
+    if (by <= (int)area.kind) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        "%s is a %s: its figures go by a smaller kind of area than %s", area.id,
+                        s_kind_names[area.kind], query->by);
+        return false;
+    }
+    const gc_list_t *places = gc_config_list (config, (gc_kind_t)by);
+    for (size_t i = 0; i < places->count; i++)
+        if (streq (s_ancestor ((gc_kind_t)by, places->items[i], area.kind), area.id))
+            s_row (&rows[(*count)++], (gc_kind_t)by, places->items[i]);
+    return true;
+}
+
+static void
+s_stats (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
+         const Gridcase__Request *request, int64_t now, gc_reply_t *out)
+{
+    const Gridcase__StatsRequest *query = request->stats;
+    uint32_t from = query->from_day, to = query->to_day;
+    if (!from && !to) {
+        from = query->from ? gc_local_day (query->from) : 19700101;
+        to = gc_local_day (query->to ? query->to - 1 : now);
+    }
+    if (!from)
+        from = 19700101;
+    if (!to)
+        to = gc_local_day (now);
+    if (!gc_day_valid (from) || !gc_day_valid (to) || from > to) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        "period %u..%u is not two dates (YYYYMMDD), the first not after the last",
+                        from, to);
+        return;
+    }
+    size_t most = 1;
+    for (int kind = 0; kind < GC_KIND_COUNT; kind++) {
+        size_t count = gc_config_list (config, (gc_kind_t)kind)->count;
+        most = count > most ? count : most;
+    }
+    if (actor->grids > most)
+        most = actor->grids;
+    row_t total, *rows = (row_t *)calloc (most, sizeof (row_t));
+    size_t count;
+    if (!s_stats_rows (config, actor, request, &total, rows, &count, out)) {
+        free (rows);
+        return;
+    }
+    Gridcase__Figures *figures = (Gridcase__Figures *)calloc (count + 1, sizeof (*figures));
+    Gridcase__Figures **pointers = (Gridcase__Figures **)calloc (count + 1, sizeof (*pointers));
+    int rc = GC_OK;
+    for (size_t i = 0; i <= count; i++) {
+        gridcase__figures__init (&figures[i]);
+        pointers[i] = &figures[i];
+    }
+    figures[0].key = *total.key ? total.key : "";
+    figures[0].name = (char *)total.name;
+    if (*total.key)
+        rc = gc_figures_read (txn, total.key, from, to, &figures[0]);
+    for (size_t i = 0; i < count && rc == GC_OK; i++) {
+        figures[i + 1].key = rows[i].key;
+        figures[i + 1].name = (char *)rows[i].name;
+        rc = gc_figures_read (txn, rows[i].key, from, to, &figures[i + 1]);
+        if (!*total.key)
+            gc_figures_add (&figures[0], &figures[i + 1]);
+    }
+    for (size_t i = 0; i <= count; i++)
+        gc_figures_finish (&figures[i]);
+    if (rc == GC_OK) {
+        Gridcase__StatsReply stats = GRIDCASE__STATS_REPLY__INIT;
+        stats.figures = pointers;
+        stats.n_figures = count + 1;
+        stats.from_day = from;
+        stats.to_day = to;
+        Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+        reply.result_case = GRIDCASE__REPLY__RESULT_STATS;
+        reply.stats = &stats;
+        gc_reply_pack (out, request, &reply);
+    } else
+        s_storage_error (out, request, "the figures");
+    free (pointers);
+    free (figures);
+    free (rows);
+}
+
+bool
+gc_query_is_counters (const Gridcase__Request *request)
+{
+    const Gridcase__StatsRequest *stats = request->stats;
+    return request->op_case == GRIDCASE__REQUEST__OP_STATS && !stats->from_day &&
+           !stats->to_day && !stats->from && !stats->to && !*stats->by && !*stats->area;
+}
+
 void
 gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request, int64_t now,
                gc_reply_t *out)
 {
-    (void)config;
+    char why[200];
+    const gc_actor_t *actor = gc_config_identify (config, request->actor, why, sizeof (why));
+    if (!actor) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
+        return;
+    }
     switch (request->op_case) {
         case GRIDCASE__REQUEST__OP_GET:
-            s_get (txn, request, out);
+            s_get (txn, actor, request, out);
             break;
         case GRIDCASE__REQUEST__OP_JOURNAL:
-            s_journal (txn, request, out);
+            s_journal (config, txn, actor, request, out);
             break;
         case GRIDCASE__REQUEST__OP_LIST:
-            s_list (txn, request, now, out);
+            s_list (config, txn, actor, request, now, out);
+            break;
+        case GRIDCASE__REQUEST__OP_STATS:
+            s_stats (config, txn, actor, request, now, out);
             break;
         default:
             gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_IMPLEMENTED,

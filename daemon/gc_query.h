@@ -1,6 +1,7 @@
 /*  gc_query - the reading operations: one case with its history, journal
-    pages (by sequence, by case, by topic), case lists and queues. Each runs
-    in a read transaction and never changes anything. */
+    pages (by sequence, case, topic, area, department, period; the
+    escalation log), case lists and queues, and the figures. Each runs in a
+    read transaction, within the reader's scope, and never changes anything. */
 #ifndef GC_QUERY_H_INCLUDED
 #define GC_QUERY_H_INCLUDED
 
@@ -14,7 +15,11 @@
 //  A filtered journal read examines at most this many entries per request
 #define GC_JOURNAL_SCAN_MAX 100000
 
-//  Answers a reading operation (get, journal, list) from the read transaction TXN
+//  True for a stats request without a period: the daemon's own counters
+bool gc_query_is_counters (const Gridcase__Request *request);
+
+//  Answers a reading operation (get, journal, list, stats with a period)
+//  from the read transaction TXN
 void gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                     int64_t now, gc_reply_t *out);
 

@@ -1,9 +1,13 @@
 /*  gc_server - the socket front. See gc_server.h.
 
     Data flows one way: socket -> decode and validate -> apply inside one
-    write transaction for the whole batch -> commit -> replies -> notices. */
+    write transaction for the whole batch -> commit -> replies -> notices.
+    Reads go, after the batch's commit, to reader threads: each answers in
+    its own read transaction and hands the reply back to be sent, so a long
+    list or a month of figures never holds up a commit. */
 #include "gc_server.h"
 #include "gc_escalation.h"
+#include "gc_figures.h"
 #include "gc_lifecycle.h"
 #include "gc_query.h"
 #include "gc_request.h"
@@ -32,6 +36,7 @@
     X (storage_failures, "batches refused because the store failed or was full")                   \
     X (map_grown, "times the map grew")                                                            \
     X (notices, "notices published")                                                               \
+    X (reads, "reads answered by the reader threads")                                              \
     X (ticks, "escalation ticks run")                                                              \
     X (deadlines, "deadlines acted on")                                                            \
     X (tick_failures, "escalation ticks the store refused")
@@ -54,6 +59,7 @@ typedef struct {
     zmq_msg_t payload;
     Gridcase__Request *request; //  NULL when it did not decode: reply is set
     gc_reply_t reply;
+    bool forwarded; //  a read handed to the reader threads, which reply
 } item_t;
 
 typedef struct {
@@ -69,36 +75,78 @@ typedef struct {
     uint64_t counters[C_COUNT];
     int timer_id;     //  the escalation timer, -1 when none is armed
     int64_t armed_at; //  the deadline (daemon clock) it is armed for
+    zsock_t *to_readers;   //  PUSH: identity + request to the next free reader
+    zsock_t *from_readers; //  PULL: identity + reply + error code back
+    size_t readers;
+    zactor_t *reader[GC_READERS_MAX];
 } server_t;
 
+typedef struct {
+    Gridcase__Counter *counters;
+    Gridcase__Counter **pointers;
+    size_t count, size;
+} depths_t;
+
+static void
+s_depth (const char *queue, uint64_t depth, void *arg)
+{
+    depths_t *depths = (depths_t *)arg;
+    if (depths->count == depths->size) {
+        depths->size = depths->size ? depths->size * 2 : 64;
+        depths->counters = (Gridcase__Counter *)realloc (depths->counters,
+                                                         depths->size * sizeof (Gridcase__Counter));
+    }
+    Gridcase__Counter *counter = &depths->counters[depths->count++];
+    gridcase__counter__init (counter);
+    counter->name = (char *)malloc (strlen (queue) + 7);
+    sprintf (counter->name, "queue %s", queue);
+    counter->value = depth;
+}
+
+//  The daemon's counters, the map and journal, and the depth of each queue
 static void
 s_reply_stats (server_t *self, item_t *item)
 {
+    char why[200];
+    if (!gc_config_identify (self->config, item->request->actor, why, sizeof (why))) {
+        gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR,
+                        "%s", why);
+        return;
+    }
+    depths_t depths = {0};
     Gridcase__Counter counters[C_COUNT + 2];
-    Gridcase__Counter *pointers[C_COUNT + 2];
     for (int i = 0; i < C_COUNT; i++) {
         gridcase__counter__init (&counters[i]);
         counters[i].name = (char *)s_counter_names[i];
         counters[i].value = self->counters[i];
-        pointers[i] = &counters[i];
     }
     gridcase__counter__init (&counters[C_COUNT]);
     counters[C_COUNT].name = "map_size";
     counters[C_COUNT].value = gc_store_map_size (self->store);
-    pointers[C_COUNT] = &counters[C_COUNT];
     gridcase__counter__init (&counters[C_COUNT + 1]);
     counters[C_COUNT + 1].name = "journal_last";
     gc_txn_t *txn = gc_txn_begin (self->store, false);
     counters[C_COUNT + 1].value = txn ? gc_txn_journal_last (txn) : 0;
+    if (txn)
+        gc_figures_queues (txn, s_depth, &depths);
     gc_txn_abort (&txn);
-    pointers[C_COUNT + 1] = &counters[C_COUNT + 1];
+    Gridcase__Counter **pointers =
+        (Gridcase__Counter **)calloc (C_COUNT + 2 + depths.count, sizeof (Gridcase__Counter *));
+    for (size_t i = 0; i < C_COUNT + 2; i++)
+        pointers[i] = &counters[i];
+    for (size_t i = 0; i < depths.count; i++)
+        pointers[C_COUNT + 2 + i] = &depths.counters[i];
     Gridcase__StatsReply stats = GRIDCASE__STATS_REPLY__INIT;
-    stats.n_counters = C_COUNT + 2;
+    stats.n_counters = C_COUNT + 2 + depths.count;
     stats.counters = pointers;
     Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
     reply.result_case = GRIDCASE__REPLY__RESULT_STATS;
     reply.stats = &stats;
     gc_reply_pack (&item->reply, item->request, &reply);
+    for (size_t i = 0; i < depths.count; i++)
+        free (depths.counters[i].name);
+    free (depths.counters);
+    free (pointers);
 }
 
 static void
@@ -209,29 +257,27 @@ s_process_batch (server_t *self, size_t count)
         } else if (writes > 1)
             self->counters[C_batched] += writes;
     }
-    //  Reads see everything committed above, in their own read transaction
-    gc_txn_t *txn = NULL;
+    //  Reads go to the readers now, so they see everything committed above
+    void *readers = zsock_resolve (self->to_readers);
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
         if (!item->request || !gc_request_is_read (item->request))
             continue;
-        if (item->request->op_case == GRIDCASE__REQUEST__OP_STATS) {
+        if (gc_query_is_counters (item->request)) {
             s_reply_stats (self, item);
             continue;
         }
-        if (!txn)
-            txn = gc_txn_begin (self->store, false);
-        if (txn)
-            gc_query_read (self->config, txn, item->request, now, &item->reply);
-        else
-            gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
-                            "cannot read the store; see the daemon's log");
+        zmq_msg_send (&item->identity, readers, ZMQ_SNDMORE);
+        zmq_msg_send (&item->payload, readers, 0);
+        item->request = NULL;
+        item->forwarded = true;
     }
-    gc_txn_abort (&txn);
 
     void *socket = zsock_resolve (self->command);
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
+        if (item->forwarded)
+            continue;
         if (item->reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED)
             self->counters[C_errors]++;
         if (self->verbose && item->request)
@@ -387,6 +433,7 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
         }
         self->counters[C_requests]++;
         item->request = NULL;
+        item->forwarded = false;
         memset (&item->reply, 0, sizeof (item->reply));
         if (frames != 2) {
             self->counters[C_dropped_frames]++;
@@ -413,6 +460,114 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  Reader threads
+
+typedef struct {
+    gc_config_t *config;
+    gc_store_t *store;
+    char tasks[64];   //  where reads come from
+    char results[64]; //  where replies go
+} reader_args_t;
+
+//  Answers one read: identity and request in, identity, reply and code out
+static void
+s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *results)
+{
+    zframe_t *identity = zmsg_pop (task);
+    zframe_t *payload = zmsg_pop (task);
+    gc_reply_t reply = {0};
+    Gridcase__ErrorCode code;
+    char why[256];
+    Gridcase__Request *request =
+        payload ? gc_request_decode (arena, zframe_data (payload), zframe_size (payload), &code,
+                                     why, sizeof (why))
+                : NULL;
+    if (!request)
+        gc_reply_error (&reply, NULL, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                        "a read could not be handed over");
+    else {
+        gc_txn_t *txn = gc_txn_begin (args->store, false);
+        if (txn)
+            gc_query_read (args->config, txn, request, gc_clock_now (), &reply);
+        else
+            gc_reply_error (&reply, request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
+                            "cannot read the store; see the daemon's log");
+        gc_txn_abort (&txn);
+    }
+    zmsg_t *result = zmsg_new ();
+    zmsg_append (result, &identity);
+    zmsg_addmem (result, reply.data, reply.size);
+    uint8_t error = reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+    zmsg_addmem (result, &error, 1);
+    zmsg_send (&result, results);
+    gc_reply_free (&reply);
+    zframe_destroy (&payload);
+    gc_arena_reset (arena);
+}
+
+static void
+s_reader_actor (zsock_t *pipe, void *argument)
+{
+    reader_args_t *args = (reader_args_t *)argument;
+    zsock_t *tasks = zsock_new (ZMQ_PULL);
+    zsock_t *results = zsock_new (ZMQ_PUSH);
+    zsock_set_rcvhwm (tasks, 1000);
+    zsock_connect (tasks, "%s", args->tasks);
+    zsock_connect (results, "%s", args->results);
+    gc_arena_t *arena = gc_arena_new ();
+    zpoller_t *poller = zpoller_new (pipe, tasks, NULL);
+    zsock_signal (pipe, 0);
+    while (true) {
+        void *which = zpoller_wait (poller, -1);
+        if (which == tasks) {
+            zmsg_t *task = zmsg_recv (tasks);
+            if (task)
+                s_reader_answer (args, arena, task, results);
+            zmsg_destroy (&task);
+        } else {
+            //  $TERM on the pipe, or interrupted
+            char *command = which == pipe ? zstr_recv (pipe) : NULL;
+            bool term = !command || streq (command, "$TERM");
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+    }
+    zpoller_destroy (&poller);
+    gc_arena_destroy (&arena);
+    zsock_destroy (&tasks);
+    zsock_destroy (&results);
+    free (args);
+}
+
+//  A reader's reply goes out on the command socket
+static int
+s_reader_reply (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void)loop;
+    server_t *self = (server_t *)arg;
+    zmsg_t *result = zmsg_recv (reader);
+    if (!result)
+        return 0;
+    zframe_t *identity = zmsg_pop (result);
+    zframe_t *reply = zmsg_pop (result);
+    zframe_t *error = zmsg_pop (result);
+    if (identity && reply && error) {
+        zframe_send (&identity, self->command, ZFRAME_MORE);
+        zframe_send (&reply, self->command, 0);
+        self->counters[C_replies]++;
+        self->counters[C_reads]++;
+        if (*zframe_data (error))
+            self->counters[C_errors]++;
+    }
+    zframe_destroy (&identity);
+    zframe_destroy (&reply);
+    zframe_destroy (&error);
+    zmsg_destroy (&result);
+    return 0;
+}
+
 static int
 s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -429,6 +584,10 @@ s_server_destroy (server_t **self_p)
 {
     server_t *self = *self_p;
     if (self) {
+        for (size_t i = 0; i < self->readers; i++)
+            zactor_destroy (&self->reader[i]);
+        zsock_destroy (&self->to_readers);
+        zsock_destroy (&self->from_readers);
         zloop_destroy (&self->loop);
         zsock_destroy (&self->command);
         zsock_destroy (&self->events);
@@ -485,6 +644,25 @@ gc_server_actor (zsock_t *pipe, void *args)
     }
     self->arena = gc_arena_new ();
     self->notices = zlistx_new ();
+    //  The readers: inproc PUSH out, PULL back, bound before they connect
+    char tasks[64], results[64];
+    snprintf (tasks, sizeof (tasks), "inproc://gridcase-reads-%p", (void *)self);
+    snprintf (results, sizeof (results), "inproc://gridcase-replies-%p", (void *)self);
+    self->to_readers = zsock_new (ZMQ_PUSH);
+    zsock_set_sndhwm (self->to_readers, 100000);
+    zsock_bind (self->to_readers, "%s", tasks);
+    self->from_readers = zsock_new (ZMQ_PULL);
+    zsock_set_rcvhwm (self->from_readers, 100000);
+    zsock_bind (self->from_readers, "%s", results);
+    self->readers = self->config->readers;
+    for (size_t i = 0; i < self->readers; i++) {
+        reader_args_t *reader = (reader_args_t *)zmalloc (sizeof (reader_args_t));
+        reader->config = self->config;
+        reader->store = self->store;
+        memcpy (reader->tasks, tasks, sizeof (tasks));
+        memcpy (reader->results, results, sizeof (results));
+        self->reader[i] = zactor_new (s_reader_actor, reader);
+    }
     self->loop = zloop_new ();
     self->timer_id = -1;
     s_clock_resume (self);
@@ -492,11 +670,13 @@ gc_server_actor (zsock_t *pipe, void *args)
     s_arm (self);
     zloop_reader (self->loop, pipe, s_pipe_ready, self);
     zloop_reader (self->loop, self->command, s_command_ready, self);
+    zloop_reader (self->loop, self->from_readers, s_reader_reply, self);
     //  Signals are the main thread's business: it sends $TERM
     zloop_set_nonstop (self->loop, true);
-    zsys_info ("serving commands on %s, notices on %s, store %s (map %zu MiB)",
+    zsys_info ("serving commands on %s, notices on %s, store %s (map %zu MiB), %zu reader "
+               "threads",
                self->config->command, self->config->events, self->config->datadir,
-               gc_store_map_size (self->store) >> 20);
+               gc_store_map_size (self->store) >> 20, self->readers);
     zstr_send (pipe, "READY");
     zloop_start (self->loop);
     zsys_info ("stopping: %" PRIu64 " requests served, %" PRIu64 " commits",

@@ -48,6 +48,17 @@ s_client (daemon_t *d, uint8_t fill)
     return client;
 }
 
+//  Every daemon started, so a failed test does not leave one running
+static pid_t s_started[64];
+static size_t s_started_count;
+
+static void
+s_kill_started (void)
+{
+    for (size_t i = 0; i < s_started_count; i++)
+        kill (s_started[i], SIGKILL);
+}
+
 //  Starts gridcased on D's data directory and waits until it answers
 static bool
 s_daemon_start (daemon_t *d, const char *extra_command)
@@ -66,6 +77,7 @@ s_daemon_start (daemon_t *d, const char *extra_command)
     d->pid = fork ();
     if (d->pid == 0) {
         freopen (log, "a", stderr);
+        freopen ("/dev/null", "w", stdout);
         const char *args[] = {binary,
                               "-c",
                               "deploy/sample-city.cfg",
@@ -81,6 +93,8 @@ s_daemon_start (daemon_t *d, const char *extra_command)
         execv (binary, (char *const *)args);
         _exit (127);
     }
+    if (s_started_count < 64)
+        s_started[s_started_count++] = d->pid;
     if (extra_command)
         return true;
     //  Ready when a stats request is answered
@@ -131,7 +145,8 @@ s_cli (daemon_t *d, char *out, size_t size, const char *args)
 {
     char command[2048];
     snprintf (command, sizeof (command),
-              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s %s/bin/gridcase --timeout 5000 %s",
+              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s GRIDCASE_AS=supervisor:sup-siming "
+              "%s/bin/gridcase --timeout 5000 %s",
               d->dir, d->command, s_build, args);
     FILE *pipe = popen (command, "r");
     if (!pipe)
@@ -396,6 +411,7 @@ test_kill9_after_1000_acknowledged_reports (void)
     CHECK (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
     CHECK (s_daemon_start (&d, NULL));
     client = s_client (&d, 0x43);
+    gridcase_set_actor (client, GRIDCASE__ROLE__ROLE_SUPERVISOR, "sup-siming");
     int found = 0, journaled = 0;
     for (int i = 0; i < total; i++) {
         Gridcase__GetRequest get = GRIDCASE__GET_REQUEST__INIT;
@@ -613,8 +629,8 @@ test_watch_fetches_what_it_missed (void)
     char file[200], command[1024];
     snprintf (file, sizeof (file), "%s/watch.out", d.dir);
     snprintf (command, sizeof (command),
-              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s exec %s/bin/gridcase watch "
-              "officer/o-haihong-01 --since 1 --json --events %s > %s 2>&1",
+              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s exec %s/bin/gridcase "
+              "--as officer:o-haihong-01 watch officer/o-haihong-01 --since 1 --json --events %s > %s 2>&1",
               d.dir, d.command, s_build, d.events, file);
     pid_t watcher = fork ();
     if (watcher == 0) {
@@ -660,6 +676,7 @@ main (int argc, char *argv[])
         s_build = argv[1];
     zsys_init ();
     zsys_set_logstream (stderr);
+    atexit (s_kill_started);
     RUN (test_cli_report_then_show);
     RUN (test_repeated_request_id_gives_one_case);
     RUN (test_bad_input_gets_errors_and_daemon_keeps_serving);
