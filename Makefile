@@ -64,7 +64,7 @@ $(BUILD)/obj/gen/gridcase.pb-c.o: $(BUILD)/gen/gridcase.pb-c.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c $(GEN) $(wildcard daemon/*.h include/*.h tests/*.h)
+$(BUILD)/obj/%.o: %.c $(GEN) $(wildcard daemon/*.h include/*.h tests/*.h clients/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -72,7 +72,10 @@ $(BUILD)/bin/gridcased: $(BUILD)/obj/daemon/gridcased.o $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bin/gridcase: $(BUILD)/obj/clients/gridcase.o $(BUILD)/lib/libgridcase.a
+CLI_OBJ = $(BUILD)/obj/clients/gridcase.o $(BUILD)/obj/clients/supervise.o \
+          $(BUILD)/obj/daemon/gc_store.o $(BUILD)/obj/daemon/gc_util.o
+
+$(BUILD)/bin/gridcase: $(CLI_OBJ) $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

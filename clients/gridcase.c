@@ -1,14 +1,8 @@
 /*  gridcase - the command line client: one command, a subcommand per task.
     Exit codes: 0 ok, 1 error reply, 2 usage, 3 daemon unreachable. */
-#include "gridcase.h"
+#include "cli.h"
 
-#include <czmq.h>
 #include <getopt.h>
-#include <time.h>
-
-#define EXIT_REPLY 1
-#define EXIT_USAGE 2
-#define EXIT_UNREACHABLE 3
 
 static const char *s_usage_text =
     "usage: gridcase [-e ENDPOINT] [--as ROLE:ID] [--timeout MS] COMMAND [ARGS]\n"
@@ -66,8 +60,8 @@ static const char *s_usage_text =
     "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
     "3 daemon unreachable\n";
 
-static int
-s_usage (const char *why)
+int
+cli_usage (const char *why)
 {
     if (why)
         fprintf (stderr, "gridcase: %s\n", why);
@@ -78,8 +72,8 @@ s_usage (const char *why)
 //  --------------------------------------------------------------------------
 //  Output helpers
 
-static void
-s_json_string (FILE *out, const char *text)
+void
+cli_json_string (FILE *out, const char *text)
 {
     fputc ('"', out);
     for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
@@ -98,8 +92,8 @@ s_json_string (FILE *out, const char *text)
 }
 
 //  ISO 8601 in UTC for programs
-static const char *
-s_time_utc (int64_t ms, char *buffer, size_t size)
+const char *
+cli_time_utc (int64_t ms, char *buffer, size_t size)
 {
     if (ms <= 0)
         return "";
@@ -112,8 +106,8 @@ s_time_utc (int64_t ms, char *buffer, size_t size)
 }
 
 //  Local time (TZ) for people
-static const char *
-s_time_local (int64_t ms, char *buffer, size_t size)
+const char *
+cli_time_local (int64_t ms, char *buffer, size_t size)
 {
     if (ms <= 0)
         return "-";
@@ -124,8 +118,8 @@ s_time_local (int64_t ms, char *buffer, size_t size)
     return buffer;
 }
 
-static void
-s_actor_text (const Gridcase__Actor *actor, char *buffer, size_t size)
+void
+cli_actor_text (const Gridcase__Actor *actor, char *buffer, size_t size)
 {
     if (!actor || !*actor->id)
         snprintf (buffer, size, "%s", actor && actor->role ? gridcase_role_name (actor->role) : "");
@@ -135,16 +129,16 @@ s_actor_text (const Gridcase__Actor *actor, char *buffer, size_t size)
         snprintf (buffer, size, "%s", actor->id);
 }
 
-static void
-s_print_case_json (const Gridcase__Case *c)
+void
+cli_print_case_json (const Gridcase__Case *c)
 {
     char t1[40], t2[40], t3[40], t4[40], reporter[100];
-    s_actor_text (c->reporter, reporter, sizeof (reporter));
+    cli_actor_text (c->reporter, reporter, sizeof (reporter));
     printf ("{\"id\":");
-    s_json_string (stdout, c->id);
+    cli_json_string (stdout, c->id);
     printf (",\"state\":\"%s\",\"level\":\"%s\",\"holder\":", gridcase_state_name (c->state),
             gridcase_level_name (c->level));
-    s_json_string (stdout, c->holder);
+    cli_json_string (stdout, c->holder);
     const struct {
         const char *name;
         const char *value;
@@ -160,14 +154,14 @@ s_print_case_json (const Gridcase__Case *c)
         {"address", c->address},
         {"reporter", reporter},
         {"lead_department", c->lead_department},
-        {"created_at", s_time_utc (c->created_at, t1, sizeof (t1))},
-        {"updated_at", s_time_utc (c->updated_at, t2, sizeof (t2))},
-        {"response_due", s_time_utc (c->response_due, t3, sizeof (t3))},
-        {"resolution_due", s_time_utc (c->resolution_due, t4, sizeof (t4))},
+        {"created_at", cli_time_utc (c->created_at, t1, sizeof (t1))},
+        {"updated_at", cli_time_utc (c->updated_at, t2, sizeof (t2))},
+        {"response_due", cli_time_utc (c->response_due, t3, sizeof (t3))},
+        {"resolution_due", cli_time_utc (c->resolution_due, t4, sizeof (t4))},
     };
     for (size_t i = 0; i < sizeof (strings) / sizeof (strings[0]); i++) {
         printf (",\"%s\":", strings[i].name);
-        s_json_string (stdout, strings[i].value);
+        cli_json_string (stdout, strings[i].value);
     }
     char t5[40], t6[40], t7[40], t8[40], t9[40], t10[40];
     const struct {
@@ -175,27 +169,27 @@ s_print_case_json (const Gridcase__Case *c)
         const char *value;
     } more[] = {
         {"queue", c->queue},
-        {"lease_until", s_time_utc (c->lease_until, t5, sizeof (t5))},
-        {"verification_due", s_time_utc (c->verification_due, t6, sizeof (t6))},
-        {"evaluation_due", s_time_utc (c->evaluation_due, t7, sizeof (t7))},
+        {"lease_until", cli_time_utc (c->lease_until, t5, sizeof (t5))},
+        {"verification_due", cli_time_utc (c->verification_due, t6, sizeof (t6))},
+        {"evaluation_due", cli_time_utc (c->evaluation_due, t7, sizeof (t7))},
         {"resolved_by", c->resolved_by},
-        {"resolved_at", s_time_utc (c->resolved_at, t8, sizeof (t8))},
-        {"closed_at", s_time_utc (c->closed_at, t9, sizeof (t9))},
+        {"resolved_at", cli_time_utc (c->resolved_at, t8, sizeof (t8))},
+        {"closed_at", cli_time_utc (c->closed_at, t9, sizeof (t9))},
         {"rating_comment", c->rating_comment},
         {"dispatched_from", c->dispatched_from},
         {"duplicate_of", c->duplicate_of},
         {"pending_request", c->pending_request},
-        {"pending_until", s_time_utc (c->pending_until, t10, sizeof (t10))},
+        {"pending_until", cli_time_utc (c->pending_until, t10, sizeof (t10))},
         {"pending_reason", c->pending_reason},
     };
     for (size_t i = 0; i < sizeof (more) / sizeof (more[0]); i++) {
         printf (",\"%s\":", more[i].name);
-        s_json_string (stdout, more[i].value);
+        cli_json_string (stdout, more[i].value);
     }
     printf (",\"helper_departments\":[");
     for (size_t i = 0; i < c->n_helper_departments; i++) {
         printf ("%s", i ? "," : "");
-        s_json_string (stdout, c->helper_departments[i]);
+        cli_json_string (stdout, c->helper_departments[i]);
     }
     printf ("]");
     if (c->location)
@@ -208,11 +202,11 @@ s_print_case_json (const Gridcase__Case *c)
             c->journal_seq);
 }
 
-static void
-s_print_case_text (const Gridcase__Case *c)
+void
+cli_print_case_text (const Gridcase__Case *c)
 {
     char t[64], reporter[100];
-    s_actor_text (c->reporter, reporter, sizeof (reporter));
+    cli_actor_text (c->reporter, reporter, sizeof (reporter));
     printf ("case       %s\n", c->id);
     printf ("title      %s\n", c->title);
     printf ("state      %s at level %s, held by %s\n", gridcase_state_name (c->state),
@@ -226,24 +220,24 @@ s_print_case_text (const Gridcase__Case *c)
         printf ("details    %s\n", c->description);
     if (*c->lead_department)
         printf ("department %s\n", c->lead_department);
-    printf ("reported   %s%s%s\n", s_time_local (c->created_at, t, sizeof (t)),
+    printf ("reported   %s%s%s\n", cli_time_local (c->created_at, t, sizeof (t)),
             *reporter ? " by " : "", reporter);
     if (c->response_due)
-        printf ("respond by %s\n", s_time_local (c->response_due, t, sizeof (t)));
+        printf ("respond by %s\n", cli_time_local (c->response_due, t, sizeof (t)));
     if (c->resolution_due)
-        printf ("resolve by %s\n", s_time_local (c->resolution_due, t, sizeof (t)));
+        printf ("resolve by %s\n", cli_time_local (c->resolution_due, t, sizeof (t)));
     if (c->lease_until)
-        printf ("lease      until %s\n", s_time_local (c->lease_until, t, sizeof (t)));
+        printf ("lease      until %s\n", cli_time_local (c->lease_until, t, sizeof (t)));
     if (c->verification_due)
-        printf ("verify by  %s\n", s_time_local (c->verification_due, t, sizeof (t)));
+        printf ("verify by  %s\n", cli_time_local (c->verification_due, t, sizeof (t)));
     if (c->evaluation_due)
-        printf ("evaluate by %s\n", s_time_local (c->evaluation_due, t, sizeof (t)));
+        printf ("evaluate by %s\n", cli_time_local (c->evaluation_due, t, sizeof (t)));
     if (*c->pending_request)
         printf ("%-10s %s until %s: %s\n", c->paused ? "paused" : "asks", c->pending_request,
-                s_time_local (c->pending_until, t, sizeof (t)), c->pending_reason);
+                cli_time_local (c->pending_until, t, sizeof (t)), c->pending_reason);
     if (*c->resolved_by)
         printf ("resolved   by %s at %s\n", c->resolved_by,
-                s_time_local (c->resolved_at, t, sizeof (t)));
+                cli_time_local (c->resolved_at, t, sizeof (t)));
     if (c->rating)
         printf ("rating     %u %s\n", c->rating, c->rating_comment);
     if (*c->duplicate_of)
@@ -255,61 +249,110 @@ s_print_case_text (const Gridcase__Case *c)
 }
 
 //  One line per case for lists and queues
-static void
-s_print_case_line (const Gridcase__Case *c)
+void
+cli_print_case_line (const Gridcase__Case *c)
 {
     char t[64];
     int64_t due = c->response_due ? c->response_due : c->resolution_due;
     printf ("%-16s %-6s %-11s %-22s due %-25s %s\n", c->id, gridcase_severity_name (c->severity),
-            gridcase_state_name (c->state), c->holder, s_time_local (due, t, sizeof (t)), c->title);
+            gridcase_state_name (c->state), c->holder, cli_time_local (due, t, sizeof (t)), c->title);
+}
+
+void
+cli_csv_field (const char *text, bool last)
+{
+    text = text ? text : "";
+    if (strpbrk (text, ",\"\n\r")) {
+        putchar ('"');
+        for (const char *p = text; *p; p++) {
+            if (*p == '"')
+                putchar ('"');
+            putchar (*p);
+        }
+        putchar ('"');
+    } else
+        fputs (text, stdout);
+    putchar (last ? '\n' : ',');
+}
+
+void
+cli_entry_header (cli_format_t format)
+{
+    if (format == CLI_CSV)
+        puts ("seq,time,type,case,grid,community,street,district,departments,actor,from,to,"
+              "reason");
 }
 
 static void
-s_print_entry (const Gridcase__JournalEntry *e, bool json)
+s_entry_json (const Gridcase__JournalEntry *e, const char *actor)
+{
+    char t[64];
+    printf ("{\"seq\":%" PRIu64 ",\"time\":", e->seq);
+    cli_json_string (stdout, cli_time_utc (e->time, t, sizeof (t)));
+    printf (",\"type\":\"%s\",\"case\":", gridcase_event_name (e->type));
+    cli_json_string (stdout, e->case_id);
+    printf (",\"actor\":");
+    cli_json_string (stdout, actor);
+    const char *fields[] = {"from", e->from, "to", e->to, "reason", e->reason,
+                            "grid", e->grid, "community", e->community, "street", e->street,
+                            "district", e->district};
+    for (size_t i = 0; i < sizeof (fields) / sizeof (fields[0]); i += 2) {
+        printf (",\"%s\":", fields[i]);
+        cli_json_string (stdout, fields[i + 1]);
+    }
+    printf (",\"state\":\"%s\",\"level\":\"%s\",\"severity\":\"%s\",\"detail\":",
+            gridcase_state_name (e->state), gridcase_level_name (e->level),
+            gridcase_severity_name (e->severity));
+    cli_json_string (stdout, e->detail);
+    const char *lists[] = {"departments", "topics"};
+    char **items[] = {e->departments, e->topics};
+    size_t counts[] = {e->n_departments, e->n_topics};
+    for (size_t l = 0; l < 2; l++) {
+        printf (",\"%s\":[", lists[l]);
+        for (size_t i = 0; i < counts[l]; i++) {
+            printf ("%s", i ? "," : "");
+            cli_json_string (stdout, items[l][i]);
+        }
+        printf ("]");
+    }
+    printf ("}\n");
+}
+
+void
+cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format)
 {
     char t[64], actor[100];
-    s_actor_text (e->actor, actor, sizeof (actor));
-    if (json) {
-        printf ("{\"seq\":%" PRIu64 ",\"time\":", e->seq);
-        s_json_string (stdout, s_time_utc (e->time, t, sizeof (t)));
-        printf (",\"type\":\"%s\",\"case\":", gridcase_event_name (e->type));
-        s_json_string (stdout, e->case_id);
-        printf (",\"actor\":");
-        s_json_string (stdout, actor);
-        printf (",\"from\":");
-        s_json_string (stdout, e->from);
-        printf (",\"to\":");
-        s_json_string (stdout, e->to);
-        printf (",\"reason\":");
-        s_json_string (stdout, e->reason);
-        printf (",\"state\":\"%s\",\"level\":\"%s\",\"severity\":\"%s\",\"detail\":",
-                gridcase_state_name (e->state), gridcase_level_name (e->level),
-                gridcase_severity_name (e->severity));
-        s_json_string (stdout, e->detail);
-        printf (",\"topics\":[");
-        for (size_t i = 0; i < e->n_topics; i++) {
-            printf ("%s", i ? "," : "");
-            s_json_string (stdout, e->topics[i]);
-        }
-        printf ("]}\n");
+    cli_actor_text (e->actor, actor, sizeof (actor));
+    if (format == CLI_JSON)
+        s_entry_json (e, actor);
+    else if (format == CLI_CSV) {
+        char seq[24], departments[200] = "";
+        snprintf (seq, sizeof (seq), "%" PRIu64, e->seq);
+        for (size_t i = 0, at = 0; i < e->n_departments && at < sizeof (departments); i++)
+            at += (size_t)snprintf (departments + at, sizeof (departments) - at, "%s%s",
+                                    i ? " " : "", e->departments[i]);
+        const char *fields[] = {seq,         cli_time_local (e->time, t, sizeof (t)),
+                                gridcase_event_name (e->type),
+                                e->case_id,  e->grid,
+                                e->community, e->street,
+                                e->district, departments,
+                                actor,       e->from,
+                                e->to,       e->reason};
+        size_t n = sizeof (fields) / sizeof (fields[0]);
+        for (size_t i = 0; i < n; i++)
+            cli_csv_field (fields[i], i + 1 == n);
     } else
         printf ("%8" PRIu64 "  %s  %-16s %-15s %-20s %s -> %s  %s\n", e->seq,
-                s_time_local (e->time, t, sizeof (t)), gridcase_event_name (e->type), e->case_id,
+                cli_time_local (e->time, t, sizeof (t)), gridcase_event_name (e->type), e->case_id,
                 *actor ? actor : "-", *e->from ? e->from : "-", e->to, e->reason);
 }
 
 //  --------------------------------------------------------------------------
 //  Talking to the daemon
 
-typedef struct {
-    const char *endpoint;
-    Gridcase__Role role;
-    const char *actor;
-    int timeout;
-} context_t;
 
-static int
-s_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
+int
+cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
 {
     const char *state_dir = getenv ("GRIDCASE_STATE_DIR");
     char dir[1024];
@@ -358,8 +401,8 @@ s_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
 
 //  Parses subcommand options: LONGOPTS are "name" (flag) or "name=" (value).
 //  Values land in VALUES[i]; flags get "1". Returns 0, or a usage error.
-static int
-s_parse (int argc, char **argv, const char *const *names, const char **values, int *positional,
+int
+cli_parse (int argc, char **argv, const char *const *names, const char **values, int *positional,
          const char **first_positional)
 {
     *positional = 0;
@@ -393,8 +436,8 @@ s_parse (int argc, char **argv, const char *const *names, const char **values, i
     return 0;
 }
 
-static bool
-s_number (const char *text, double *value)
+bool
+cli_number (const char *text, double *value)
 {
     char *end;
     *value = strtod (text, &end);
@@ -402,12 +445,12 @@ s_number (const char *text, double *value)
 }
 
 //  Prints what a changing command did: the case as JSON, or one line
-static int
-s_print_result (Gridcase__Reply *reply, bool json)
+int
+cli_print_result (Gridcase__Reply *reply, bool json)
 {
     const Gridcase__Case *c = reply->case_->case_;
     if (json)
-        s_print_case_json (c);
+        cli_print_case_json (c);
     else
         printf ("%s %s %s\n", c->id, gridcase_state_name (c->state), c->holder);
     gridcase__reply__free_unpacked (reply, NULL);
@@ -419,8 +462,8 @@ static int
 s_case_call (context_t *ctx, Gridcase__Request *request, bool json)
 {
     Gridcase__Reply *reply;
-    int rc = s_call (ctx, request, &reply);
-    return rc ? rc : s_print_result (reply, json);
+    int rc = cli_call (ctx, request, &reply);
+    return rc ? rc : cli_print_result (reply, json);
 }
 
 static int
@@ -432,36 +475,36 @@ s_cmd_report (context_t *ctx, int argc, char **argv)
     const char *v[10] = {0};
     int positional;
     const char *first = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &first))
+    if (cli_parse (argc, argv, names, v, &positional, &first))
         return EXIT_USAGE;
     if (positional)
-        return s_usage ("report takes no positional arguments");
+        return cli_usage ("report takes no positional arguments");
     if (!v[0] || !v[1] || !v[3])
-        return s_usage ("report needs --grid, --category and --title");
+        return cli_usage ("report needs --grid, --category and --title");
     Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
     report.grid = (char *)v[0];
     report.category = (char *)v[1];
     if (v[2] && !(report.severity = gridcase_severity_parse (v[2])))
-        return s_usage ("--severity is red, yellow or green");
+        return cli_usage ("--severity is red, yellow or green");
     report.title = (char *)v[3];
     report.description = (char *)(v[4] ? v[4] : "");
     report.address = (char *)(v[5] ? v[5] : "");
     report.link_to = (char *)(v[8] ? v[8] : "");
     Gridcase__Location location = GRIDCASE__LOCATION__INIT;
     if (v[6] || v[7]) {
-        if (!v[6] || !v[7] || !s_number (v[6], &location.lat) || !s_number (v[7], &location.lon))
-            return s_usage ("--lat and --lon go together, as decimal degrees");
+        if (!v[6] || !v[7] || !cli_number (v[6], &location.lat) || !cli_number (v[7], &location.lon))
+            return cli_usage ("--lat and --lon go together, as decimal degrees");
         report.location = &location;
     }
     Gridcase__Request request = GRIDCASE__REQUEST__INIT;
     request.op_case = GRIDCASE__REQUEST__OP_REPORT;
     request.report = &report;
     Gridcase__Reply *reply;
-    int rc = s_call (ctx, &request, &reply);
+    int rc = cli_call (ctx, &request, &reply);
     if (rc)
         return rc;
     if (v[9])
-        return s_print_result (reply, true);
+        return cli_print_result (reply, true);
     printf ("%s\n", reply->case_->case_->id);
     gridcase__reply__free_unpacked (reply, NULL);
     return 0;
@@ -474,10 +517,10 @@ s_cmd_show (context_t *ctx, int argc, char **argv)
     const char *v[2] = {0};
     int positional;
     const char *id = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &id))
+    if (cli_parse (argc, argv, names, v, &positional, &id))
         return EXIT_USAGE;
     if (positional != 1)
-        return s_usage ("show takes one case id");
+        return cli_usage ("show takes one case id");
     Gridcase__GetRequest get = GRIDCASE__GET_REQUEST__INIT;
     get.case_id = (char *)id;
     get.with_history = v[1] != NULL;
@@ -485,17 +528,17 @@ s_cmd_show (context_t *ctx, int argc, char **argv)
     request.op_case = GRIDCASE__REQUEST__OP_GET;
     request.get = &get;
     Gridcase__Reply *reply;
-    int rc = s_call (ctx, &request, &reply);
+    int rc = cli_call (ctx, &request, &reply);
     if (rc)
         return rc;
     if (v[0])
-        s_print_case_json (reply->case_->case_);
+        cli_print_case_json (reply->case_->case_);
     else
-        s_print_case_text (reply->case_->case_);
+        cli_print_case_text (reply->case_->case_);
     if (v[1] && !v[0])
         printf ("history\n");
     for (size_t i = 0; i < reply->case_->n_history; i++)
-        s_print_entry (reply->case_->history[i], v[0] != NULL);
+        cli_print_entry (reply->case_->history[i], v[0] ? CLI_JSON : CLI_TEXT);
     gridcase__reply__free_unpacked (reply, NULL);
     return 0;
 }
@@ -503,9 +546,9 @@ s_cmd_show (context_t *ctx, int argc, char **argv)
 //  Prints journal entries matching QUERY from query->since on, page by page,
 //  up to LIMIT entries and (when UNTIL > 0) only those before seq UNTIL.
 //  Returns 0 or an exit code; *LAST is the last seq printed or examined.
-static int
-s_journal_pages (context_t *ctx, Gridcase__JournalRequest *query, uint64_t limit, uint64_t until,
-                 bool json, uint64_t *last)
+int
+cli_journal_pages (context_t *ctx, Gridcase__JournalRequest *query, uint64_t limit, uint64_t until,
+                   cli_format_t format, uint64_t *last, char *topic, size_t topic_size)
 {
     while (limit > 0) {
         query->limit = limit < 1000 ? (uint32_t)limit : 1000;
@@ -513,7 +556,7 @@ s_journal_pages (context_t *ctx, Gridcase__JournalRequest *query, uint64_t limit
         request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
         request.journal = query;
         Gridcase__Reply *reply;
-        int rc = s_call (ctx, &request, &reply);
+        int rc = cli_call (ctx, &request, &reply);
         if (rc)
             return rc;
         Gridcase__JournalReply *page = reply->journal;
@@ -522,9 +565,13 @@ s_journal_pages (context_t *ctx, Gridcase__JournalRequest *query, uint64_t limit
             if (until && page->entries[i]->seq >= until)
                 done = true;
             else {
-                s_print_entry (page->entries[i], json);
+                cli_print_entry (page->entries[i], format);
                 query->since = page->entries[i]->seq;
             }
+        }
+        if (topic) {
+            snprintf (topic, topic_size, "%s", page->follow_topic);
+            topic = NULL;
         }
         size_t got = page->n_entries;
         //  A filtered read may stop early: carry on from where it looked
@@ -550,15 +597,15 @@ s_cmd_journal (context_t *ctx, int argc, char **argv)
     const char *v[6] = {0};
     int positional;
     const char *first = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &first))
+    if (cli_parse (argc, argv, names, v, &positional, &first))
         return EXIT_USAGE;
     if (positional)
-        return s_usage ("journal takes no positional arguments");
+        return cli_usage ("journal takes no positional arguments");
     Gridcase__JournalRequest query = GRIDCASE__JOURNAL_REQUEST__INIT;
     double number;
     if (v[0]) {
-        if (!s_number (v[0], &number) || number < 0)
-            return s_usage ("--since wants a journal sequence number");
+        if (!cli_number (v[0], &number) || number < 0)
+            return cli_usage ("--since wants a journal sequence number");
         query.since = (uint64_t)number;
     }
     query.case_id = (char *)(v[1] ? v[1] : "");
@@ -566,66 +613,65 @@ s_cmd_journal (context_t *ctx, int argc, char **argv)
     query.escalations_only = v[5] != NULL;
     uint64_t limit = UINT64_MAX;
     if (v[2]) {
-        if (!s_number (v[2], &number) || number < 1)
-            return s_usage ("--limit wants a positive number");
+        if (!cli_number (v[2], &number) || number < 1)
+            return cli_usage ("--limit wants a positive number");
         limit = (uint64_t)number;
     }
-    return s_journal_pages (ctx, &query, limit, 0, v[3] != NULL, NULL);
-}
-
-static int
-s_cmd_stats (context_t *ctx, int argc, char **argv)
-{
-    const char *names[] = {"json", NULL};
-    const char *v[1] = {0};
-    int positional;
-    const char *first = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &first))
-        return EXIT_USAGE;
-    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
-    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
-    request.op_case = GRIDCASE__REQUEST__OP_STATS;
-    request.stats = &stats;
-    Gridcase__Reply *reply;
-    int rc = s_call (ctx, &request, &reply);
-    if (rc)
-        return rc;
-    Gridcase__StatsReply *r = reply->stats;
-    if (v[0])
-        printf ("{");
-    for (size_t i = 0; i < r->n_counters; i++) {
-        if (v[0])
-            printf ("%s\"%s\":%" PRIu64, i ? "," : "", r->counters[i]->name, r->counters[i]->value);
-        else
-            printf ("%-24s %" PRIu64 "\n", r->counters[i]->name, r->counters[i]->value);
-    }
-    if (v[0])
-        printf ("}\n");
-    gridcase__reply__free_unpacked (reply, NULL);
-    return 0;
+    return cli_journal_pages (ctx, &query, limit, 0, v[3] ? CLI_JSON : CLI_TEXT, NULL, NULL, 0);
 }
 
 //  --------------------------------------------------------------------------
 //  Lists and queues
 
-static int
-s_list_call (context_t *ctx, Gridcase__ListRequest *list, uint64_t limit, bool json)
+static void
+s_print_case_csv (const Gridcase__Case *c)
 {
+    char created[64], response[64], resolution[64];
+    const char *fields[] = {c->id,
+                            gridcase_severity_name (c->severity),
+                            gridcase_state_name (c->state),
+                            gridcase_level_name (c->level),
+                            c->holder,
+                            c->grid,
+                            c->community,
+                            c->street,
+                            c->category,
+                            cli_time_local (c->created_at, created, sizeof (created)),
+                            c->response_due ? cli_time_local (c->response_due, response,
+                                                              sizeof (response))
+                                            : "",
+                            c->resolution_due ? cli_time_local (c->resolution_due, resolution,
+                                                                sizeof (resolution))
+                                              : "",
+                            c->title};
+    size_t n = sizeof (fields) / sizeof (fields[0]);
+    for (size_t i = 0; i < n; i++)
+        cli_csv_field (fields[i], i + 1 == n);
+}
+
+static int
+s_list_call (context_t *ctx, Gridcase__ListRequest *list, uint64_t limit, cli_format_t format)
+{
+    if (format == CLI_CSV)
+        puts ("id,severity,state,level,holder,grid,community,street,category,created,"
+              "response_due,resolution_due,title");
     while (limit > 0) {
         list->limit = limit < 500 ? (uint32_t)limit : 500;
         Gridcase__Request request = GRIDCASE__REQUEST__INIT;
         request.op_case = GRIDCASE__REQUEST__OP_LIST;
         request.list = list;
         Gridcase__Reply *reply;
-        int rc = s_call (ctx, &request, &reply);
+        int rc = cli_call (ctx, &request, &reply);
         if (rc)
             return rc;
         Gridcase__ListReply *page = reply->list;
         for (size_t i = 0; i < page->n_cases; i++) {
-            if (json)
-                s_print_case_json (page->cases[i]);
+            if (format == CLI_JSON)
+                cli_print_case_json (page->cases[i]);
+            else if (format == CLI_CSV)
+                s_print_case_csv (page->cases[i]);
             else
-                s_print_case_line (page->cases[i]);
+                cli_print_case_line (page->cases[i]);
         }
         static char after[64];
         snprintf (after, sizeof (after), "%s", page->next_after);
@@ -641,49 +687,60 @@ s_list_call (context_t *ctx, Gridcase__ListRequest *list, uint64_t limit, bool j
 static int
 s_cmd_queue (context_t *ctx, int argc, char **argv)
 {
-    const char *names[] = {"limit=", "json", NULL};
-    const char *v[2] = {0};
+    const char *names[] = {"limit=", "json", "csv", NULL};
+    const char *v[3] = {0};
     int positional;
     const char *queue = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &queue))
+    if (cli_parse (argc, argv, names, v, &positional, &queue))
         return EXIT_USAGE;
     if (positional != 1)
-        return s_usage ("queue takes one queue name, e.g. committee/haihong or dept/gas");
+        return cli_usage ("queue takes one queue name, e.g. committee/haihong or dept/gas");
     double number = 100;
-    if (v[0] && (!s_number (v[0], &number) || number < 1))
-        return s_usage ("--limit wants a positive number");
+    if (v[0] && (!cli_number (v[0], &number) || number < 1))
+        return cli_usage ("--limit wants a positive number");
     Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
     list.queue = (char *)queue;
-    return s_list_call (ctx, &list, (uint64_t)number, v[1] != NULL);
+    return s_list_call (ctx, &list, (uint64_t)number,
+                        v[1] ? CLI_JSON : v[2] ? CLI_CSV : CLI_TEXT);
 }
 
 static int
 s_cmd_list (context_t *ctx, int argc, char **argv)
 {
-    const char *names[] = {
-        "state=", "level=", "area=", "severity=", "overdue", "limit=", "json", NULL};
-    const char *v[7] = {0};
+    const char *names[] = {"state=", "level=", "area=", "severity=", "overdue",
+                           "limit=", "json",  "csv",   "period=",   NULL};
+    const char *v[9] = {0};
     int positional;
     const char *first = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &first))
+    if (cli_parse (argc, argv, names, v, &positional, &first))
         return EXIT_USAGE;
     if (positional)
-        return s_usage ("list takes no positional arguments");
+        return cli_usage ("list takes no positional arguments");
     Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
     if (v[0] && !(list.state = gridcase_state_parse (v[0])))
-        return s_usage ("--state is at_grid, queued, claimed, in_progress, resolved, verified "
+        return cli_usage ("--state is at_grid, queued, claimed, in_progress, resolved, verified "
                         "or closed");
     if (v[1] && !(list.level = gridcase_level_parse (v[1])))
-        return s_usage ("--level is grid, community, street, district, department or "
+        return cli_usage ("--level is grid, community, street, district, department or "
                         "supervision");
     list.area = (char *)(v[2] ? v[2] : "");
     if (v[3] && !(list.severity = gridcase_severity_parse (v[3])))
-        return s_usage ("--severity is red, yellow or green");
+        return cli_usage ("--severity is red, yellow or green");
     list.overdue = v[4] != NULL;
     double number = 100;
-    if (v[5] && (!s_number (v[5], &number) || number < 1))
-        return s_usage ("--limit wants a positive number");
-    return s_list_call (ctx, &list, (uint64_t)number, v[6] != NULL);
+    if (v[5] && (!cli_number (v[5], &number) || number < 1))
+        return cli_usage ("--limit wants a positive number");
+    if (v[8]) {
+        //  Reported in the period: local midnight to local midnight
+        uint32_t from, to;
+        if (!cli_period (v[8], &from, &to))
+            return cli_usage ("--period is like 2026-11-01..2026-11-30, 2026-11, 2026-W47 or "
+                              "2026-11-22");
+        list.from = cli_day_start (from);
+        list.to = cli_day_start (cli_day_after (to));
+    }
+    return s_list_call (ctx, &list, (uint64_t)number,
+                        v[6] ? CLI_JSON : v[7] ? CLI_CSV : CLI_TEXT);
 }
 
 //  --------------------------------------------------------------------------
@@ -750,13 +807,13 @@ s_case_args (int argc, char **argv, const char *const *names, case_args_t *args)
     all[n + 1] = NULL;
     memset (args, 0, sizeof (*args));
     int positional;
-    if (s_parse (argc, argv, all, args->v, &positional, &args->id))
+    if (cli_parse (argc, argv, all, args->v, &positional, &args->id))
         return EXIT_USAGE;
     args->json = args->v[n] != NULL;
     if (positional != 1) {
         char why[120];
         snprintf (why, sizeof (why), "%s takes one case id", argv[0]);
-        return s_usage (why);
+        return cli_usage (why);
     }
     return 0;
 }
@@ -775,7 +832,7 @@ s_cmd_note (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     if (!a.v[0])
-        return s_usage ("note needs --text");
+        return cli_usage ("note needs --text");
     Gridcase__NoteRequest note = GRIDCASE__NOTE_REQUEST__INIT;
     note.case_id = (char *)a.id;
     note.text = (char *)a.v[0];
@@ -833,10 +890,10 @@ s_cmd_claim (context_t *ctx, int argc, char **argv)
     const char *v[2] = {0};
     int positional;
     const char *id = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &id))
+    if (cli_parse (argc, argv, names, v, &positional, &id))
         return EXIT_USAGE;
     if (positional > 1 || (!positional && !v[0]))
-        return s_usage ("claim --queue Q takes the head of the queue; claim ID takes one case");
+        return cli_usage ("claim --queue Q takes the head of the queue; claim ID takes one case");
     Gridcase__ClaimRequest claim = GRIDCASE__CLAIM_REQUEST__INIT;
     claim.queue = (char *)s_or_empty (v[0]);
     claim.case_id = (char *)(positional ? id : "");
@@ -844,11 +901,11 @@ s_cmd_claim (context_t *ctx, int argc, char **argv)
     request.op_case = GRIDCASE__REQUEST__OP_CLAIM;
     request.claim = &claim;
     Gridcase__Reply *reply;
-    int rc = s_call (ctx, &request, &reply);
+    int rc = cli_call (ctx, &request, &reply);
     if (rc)
         return rc;
     if (v[1])
-        return s_print_result (reply, true);
+        return cli_print_result (reply, true);
     //  The case id alone, for scripts: id=$(gridcase claim --queue dept/gas)
     printf ("%s\n", reply->case_->case_->id);
     gridcase__reply__free_unpacked (reply, NULL);
@@ -902,7 +959,7 @@ s_cmd_dispatch (context_t *ctx, int argc, char **argv)
         char *save = NULL;
         for (char *h = strtok_r (helpers, ",", &save); h; h = strtok_r (NULL, ",", &save)) {
             if (dispatch.n_helpers == 32)
-                return s_usage ("at most 32 helper departments");
+                return cli_usage ("at most 32 helper departments");
             helper[dispatch.n_helpers++] = h;
         }
         dispatch.helpers = helper;
@@ -921,7 +978,7 @@ s_cmd_bounce (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     if (!a.v[0])
-        return s_usage ("bounce needs --reason: why the case is not your department's");
+        return cli_usage ("bounce needs --reason: why the case is not your department's");
     Gridcase__BounceRequest bounce = GRIDCASE__BOUNCE_REQUEST__INIT;
     bounce.case_id = (char *)a.id;
     bounce.reason = (char *)a.v[0];
@@ -939,7 +996,7 @@ s_cmd_verify (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     if (!a.v[0] == !a.v[1])
-        return s_usage ("verify needs --ok or --failed");
+        return cli_usage ("verify needs --ok or --failed");
     Gridcase__VerifyRequest verify = GRIDCASE__VERIFY_REQUEST__INIT;
     verify.case_id = (char *)a.id;
     verify.ok = a.v[0] != NULL;
@@ -958,8 +1015,8 @@ s_cmd_evaluate (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     double rating;
-    if (!a.v[0] || !s_number (a.v[0], &rating) || rating < 1 || rating > 5 || rating != (int)rating)
-        return s_usage ("evaluate needs --rating 1 to 5");
+    if (!a.v[0] || !cli_number (a.v[0], &rating) || rating < 1 || rating > 5 || rating != (int)rating)
+        return cli_usage ("evaluate needs --rating 1 to 5");
     Gridcase__EvaluateRequest evaluate = GRIDCASE__EVALUATE_REQUEST__INIT;
     evaluate.case_id = (char *)a.id;
     evaluate.rating = (uint32_t)rating;
@@ -980,7 +1037,7 @@ s_cmd_regrade (context_t *ctx, int argc, char **argv)
     Gridcase__RegradeRequest regrade = GRIDCASE__REGRADE_REQUEST__INIT;
     regrade.case_id = (char *)a.id;
     if (!a.v[0] || !(regrade.severity = gridcase_severity_parse (a.v[0])))
-        return s_usage ("regrade needs --severity red, yellow or green");
+        return cli_usage ("regrade needs --severity red, yellow or green");
     regrade.reason = (char *)s_or_empty (a.v[1]);
     Gridcase__Request request = GRIDCASE__REQUEST__INIT;
     request.op_case = GRIDCASE__REQUEST__OP_REGRADE;
@@ -999,13 +1056,13 @@ s_cmd_extend (context_t *ctx, int argc, char **argv)
     extend.case_id = (char *)a.id;
     extend.park = a.v[3] != NULL || streq (argv[0], "park");
     if (!a.v[0] == !a.v[1])
-        return s_usage ("extend needs --for DURATION or --until TIME");
+        return cli_usage ("extend needs --for DURATION or --until TIME");
     if (a.v[0] && (extend.duration = s_duration (a.v[0])) <= 0)
-        return s_usage ("--for wants a duration like 2h or 3d");
+        return cli_usage ("--for wants a duration like 2h or 3d");
     if (a.v[1] && (extend.until = s_local_time (a.v[1])) <= 0)
-        return s_usage ("--until wants a local time like 2026-11-25T18:00");
+        return cli_usage ("--until wants a local time like 2026-11-25T18:00");
     if (!a.v[2])
-        return s_usage ("extend needs --reason");
+        return cli_usage ("extend needs --reason");
     extend.reason = (char *)a.v[2];
     Gridcase__Request request = GRIDCASE__REQUEST__INIT;
     request.op_case = GRIDCASE__REQUEST__OP_EXTEND;
@@ -1038,7 +1095,7 @@ s_cmd_arbitrate (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     if (!a.v[0])
-        return s_usage ("arbitrate needs --department");
+        return cli_usage ("arbitrate needs --department");
     Gridcase__ArbitrateRequest arbitrate = GRIDCASE__ARBITRATE_REQUEST__INIT;
     arbitrate.case_id = (char *)a.id;
     arbitrate.department = (char *)a.v[0];
@@ -1057,7 +1114,7 @@ s_cmd_link (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     if (!a.v[0])
-        return s_usage ("link needs --to: the open case this one duplicates");
+        return cli_usage ("link needs --to: the open case this one duplicates");
     Gridcase__LinkRequest link = GRIDCASE__LINK_REQUEST__INIT;
     link.case_id = (char *)a.id;
     link.duplicate_of = (char *)a.v[0];
@@ -1070,24 +1127,17 @@ s_cmd_link (context_t *ctx, int argc, char **argv)
 //  --------------------------------------------------------------------------
 //  watch: follow a topic; a gap in the notices is filled from the journal
 
-static int
-s_cmd_watch (context_t *ctx, int argc, char **argv)
+const char *
+cli_events_endpoint (const char *given)
 {
-    const char *names[] = {"since=", "json", "events=", NULL};
-    const char *v[3] = {0};
-    int positional;
-    const char *topic = NULL;
-    if (s_parse (argc, argv, names, v, &positional, &topic))
-        return EXIT_USAGE;
-    if (positional != 1)
-        return s_usage ("watch takes one topic, e.g. dept/gas, committee/haihong or log");
-    const char *events = v[2] ? v[2] : getenv ("GRIDCASE_EVENTS");
-    if (!events || !*events)
-        events = "tcp://127.0.0.1:7571";
-    bool json = v[1] != NULL;
-    double number = 0;
-    if (v[0] && (!s_number (v[0], &number) || number < 0))
-        return s_usage ("--since wants a journal sequence number");
+    const char *events = given ? given : getenv ("GRIDCASE_EVENTS");
+    return events && *events ? events : "tcp://127.0.0.1:7571";
+}
+
+int
+cli_follow (context_t *ctx, const char *events, const char *topic,
+            Gridcase__JournalRequest *query, bool backlog, cli_format_t format)
+{
     setvbuf (stdout, NULL, _IOLBF, 0);
     zsock_t *sub = zsock_new (ZMQ_SUB);
     if (!sub || zsock_connect (sub, "%s", events) < 0) {
@@ -1096,16 +1146,18 @@ s_cmd_watch (context_t *ctx, int argc, char **argv)
         return EXIT_UNREACHABLE;
     }
     zsock_set_subscribe (sub, topic);
-    Gridcase__JournalRequest query = GRIDCASE__JOURNAL_REQUEST__INIT;
-    query.topic = (char *)topic;
-    uint64_t last = 0;
+    query->topic = (char *)topic;
+    uint64_t last = query->since;
+    bool anchored = backlog; //  without a backlog, the first notice is where we start
     int rc = 0;
     //  Subscribe first, then read the backlog, so nothing falls between
-    if (v[0]) {
+    if (backlog) {
         zclock_sleep (200);
-        query.since = (uint64_t)number;
-        rc = s_journal_pages (ctx, &query, UINT64_MAX, 0, json, &last);
+        rc = cli_journal_pages (ctx, query, UINT64_MAX, 0, format, &last, NULL, 0);
     }
+    //  Fault injection for tests: act as if the first N notices were lost
+    const char *drop = getenv ("GRIDCASE_DROP_NOTICES");
+    long dropping = drop ? atol (drop) : 0;
     while (rc == 0 && !zsys_interrupted) {
         zmsg_t *msg = zmsg_recv (sub);
         if (!msg)
@@ -1113,20 +1165,24 @@ s_cmd_watch (context_t *ctx, int argc, char **argv)
         char *name = zmsg_popstr (msg);
         zframe_t *frame = zmsg_pop (msg);
         //  SUB filters by prefix: dept/gas must not also show dept/gas-2
-        if (name && frame && streq (name, topic)) {
+        if (name && frame && streq (name, topic) && dropping > 0)
+            dropping--;
+        else if (name && frame && streq (name, topic)) {
             Gridcase__Notice *notice =
                 gridcase__notice__unpack (NULL, zframe_size (frame), zframe_data (frame));
             if (notice && notice->entry && notice->seq > last) {
-                if (last && notice->prev_seq > last) {
+                if (anchored && notice->prev_seq > last) {
                     fprintf (stderr,
                              "gridcase: missed notices on %s after %" PRIu64
                              "; fetching them from the journal\n",
                              topic, last);
-                    query.since = last;
-                    rc = s_journal_pages (ctx, &query, UINT64_MAX, notice->seq, json, NULL);
+                    query->since = last;
+                    rc = cli_journal_pages (ctx, query, UINT64_MAX, notice->seq, format, NULL,
+                                            NULL, 0);
                 }
-                s_print_entry (notice->entry, json);
+                cli_print_entry (notice->entry, format);
                 last = notice->seq;
+                anchored = true;
             }
             if (notice)
                 gridcase__notice__free_unpacked (notice, NULL);
@@ -1137,6 +1193,26 @@ s_cmd_watch (context_t *ctx, int argc, char **argv)
     }
     zsock_destroy (&sub);
     return rc;
+}
+
+static int
+s_cmd_watch (context_t *ctx, int argc, char **argv)
+{
+    const char *names[] = {"since=", "json", "events=", NULL};
+    const char *v[3] = {0};
+    int positional;
+    const char *topic = NULL;
+    if (cli_parse (argc, argv, names, v, &positional, &topic))
+        return EXIT_USAGE;
+    if (positional != 1)
+        return cli_usage ("watch takes one topic, e.g. dept/gas, committee/haihong or log");
+    double number = 0;
+    if (v[0] && (!cli_number (v[0], &number) || number < 0))
+        return cli_usage ("--since wants a journal sequence number");
+    Gridcase__JournalRequest query = GRIDCASE__JOURNAL_REQUEST__INIT;
+    query.since = (uint64_t)number;
+    return cli_follow (ctx, cli_events_endpoint (v[2]), topic, &query, v[0] != NULL,
+                       v[1] ? CLI_JSON : CLI_TEXT);
 }
 
 int
@@ -1168,31 +1244,31 @@ main (int argc, char *argv[])
             case 't':
                 ctx.timeout = atoi (optarg);
                 if (ctx.timeout <= 0)
-                    return s_usage ("--timeout wants milliseconds");
+                    return cli_usage ("--timeout wants milliseconds");
                 break;
             case 'h':
                 fputs (s_usage_text, stdout);
                 return 0;
             default:
-                return s_usage (NULL);
+                return cli_usage (NULL);
         }
     }
     static char actor[128];
     if (as && *as) {
         const char *colon = strchr (as, ':');
         if (!colon || colon == as || !colon[1] || strlen (colon + 1) >= sizeof (actor))
-            return s_usage ("--as wants ROLE:ID, e.g. officer:o-haihong-01");
+            return cli_usage ("--as wants ROLE:ID, e.g. officer:o-haihong-01");
         char role[32];
         snprintf (role, sizeof (role), "%.*s", (int)(colon - as), as);
         ctx.role = gridcase_role_parse (role);
         if (!ctx.role)
-            return s_usage ("the role in --as is officer, committee, street, worker, supervisor "
+            return cli_usage ("the role in --as is officer, committee, street, worker, supervisor "
                             "or admin");
         snprintf (actor, sizeof (actor), "%s", colon + 1);
         ctx.actor = actor;
     }
     if (optind >= argc)
-        return s_usage ("no command given");
+        return cli_usage ("no command given");
     const char *command = argv[optind];
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
@@ -1201,14 +1277,15 @@ main (int argc, char *argv[])
         int (*run) (context_t *ctx, int argc, char **argv);
     } commands[] = {
         {"report", s_cmd_report},     {"show", s_cmd_show},           {"journal", s_cmd_journal},
-        {"stats", s_cmd_stats},       {"note", s_cmd_note},           {"resolve", s_cmd_resolve},
+        {"stats", cli_cmd_stats},     {"note", s_cmd_note},           {"resolve", s_cmd_resolve},
         {"escalate", s_cmd_escalate}, {"queue", s_cmd_queue},         {"list", s_cmd_list},
         {"claim", s_cmd_claim},       {"accept", s_cmd_lease},        {"renew", s_cmd_lease},
         {"release", s_cmd_lease},     {"dispatch", s_cmd_dispatch},   {"bounce", s_cmd_bounce},
         {"verify", s_cmd_verify},     {"evaluate", s_cmd_evaluate},   {"regrade", s_cmd_regrade},
         {"extend", s_cmd_extend},     {"park", s_cmd_extend},         {"approve", s_cmd_approve},
         {"reject", s_cmd_approve},    {"arbitrate", s_cmd_arbitrate}, {"link", s_cmd_link},
-        {"watch", s_cmd_watch},
+        {"watch", s_cmd_watch},       {"log", cli_cmd_log},           {"weekly", cli_cmd_weekly},
+        {"verify-journal", cli_cmd_verify_journal},
     };
     for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
         if (streq (command, commands[i].name))
@@ -1216,5 +1293,5 @@ main (int argc, char *argv[])
     if (streq (command, "help"))
         return fputs (s_usage_text, stdout), 0;
     fprintf (stderr, "gridcase: unknown command '%s'\n", command);
-    return s_usage (NULL);
+    return cli_usage (NULL);
 }

@@ -57,6 +57,20 @@ gc_figures_key (char *key, size_t size, const char *kind, const char *id)
     snprintf (key, size, "%s/%s", kind, id);
 }
 
+bool
+gc_log_key (const Gridcase__JournalEntry *entry, size_t index, char *key, size_t size)
+{
+    const char *kinds[] = {"grid", "community", "street", "district"};
+    const char *ids[] = {entry->grid, entry->community, entry->street, entry->district};
+    if (index < 4)
+        gc_figures_key (key, size, kinds[index], ids[index]);
+    else if (index - 4 < entry->n_departments)
+        gc_figures_key (key, size, "dept", entry->departments[index - 4]);
+    else
+        return false;
+    return true;
+}
+
 //  --------------------------------------------------------------------------
 //  Histograms: sorted (bucket, count) pairs
 

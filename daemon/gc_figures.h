@@ -53,5 +53,8 @@ int gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t de
 
 //  Events that belong to the escalation log supervisors read
 bool gc_log_event (Gridcase__EventType type);
+//  The INDEX-th area or department key a log entry is filed under (its grid,
+//  community, street, district, then its departments); false after the last
+bool gc_log_key (const Gridcase__JournalEntry *entry, size_t index, char *key, size_t size);
 
 #endif

@@ -393,16 +393,8 @@ static void
 s_log_index (gc_txn_t *txn, const Gridcase__JournalEntry *entry)
 {
     char key[GC_FIGURES_KEY_MAX];
-    const char *kinds[] = {"grid", "community", "street", "district"};
-    const char *ids[] = {entry->grid, entry->community, entry->street, entry->district};
-    for (size_t i = 0; i < 4; i++) {
-        gc_figures_key (key, sizeof (key), kinds[i], ids[i]);
+    for (size_t i = 0; gc_log_key (entry, i, key, sizeof (key)); i++)
         gc_txn_log_put (txn, key, entry->seq);
-    }
-    for (size_t i = 0; i < entry->n_departments; i++) {
-        gc_figures_key (key, sizeof (key), "dept", entry->departments[i]);
-        gc_txn_log_put (txn, key, entry->seq);
-    }
 }
 
 //  Appends ENTRY to the journal with the topics it concerns, and queues a
@@ -429,6 +421,12 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
     if (gc_log_event (entry->type)) {
         s_holder_queue (extra, "supervision", kase->district);
         s_topic_add (topics, &count, storage, &used, extra);
+        //  The escalation log of each area and department it concerns
+        char key[GC_FIGURES_KEY_MAX];
+        for (size_t i = 0; gc_log_key (entry, i, key, sizeof (key)); i++) {
+            snprintf (extra, sizeof (extra), "log/%s", key);
+            s_topic_add (topics, &count, storage, &used, extra);
+        }
     }
     s_topic_add (topics, &count, storage, &used, "log");
     entry->topics = topics;

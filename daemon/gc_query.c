@@ -340,10 +340,11 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
     result.entries = (Gridcase__JournalEntry **)calloc (limit, sizeof (Gridcase__JournalEntry *));
     result.last_seq = gc_txn_journal_last (txn);
     bool ok = true;
+    char key[GC_FIGURES_KEY_MAX], topic[GC_FIGURES_KEY_MAX + 8] = "";
     if (*query->case_id) {
-        gc_key_t key;
+        gc_key_t case_key;
         Gridcase__Case *kase = NULL;
-        int rc = gc_case_id_parse (query->case_id, &key)
+        int rc = gc_case_id_parse (query->case_id, &case_key)
                      ? gc_txn_case_get (txn, query->case_id, &kase)
                      : GC_NOTFOUND;
         if (rc == GC_NOTFOUND || (rc == GC_OK && !gc_actor_sees_case (actor, kase))) {
@@ -362,7 +363,7 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
         if (kase)
             gridcase__case__free_unpacked (kase, NULL);
         ok = rc == GC_OK &&
-             s_case_history (txn, &key, query->since, limit, result.entries, &result.n_entries);
+             s_case_history (txn, &case_key, query->since, limit, result.entries, &result.n_entries);
         //  Filters apply to the case's own entries too
         size_t kept = 0;
         for (size_t i = 0; i < result.n_entries; i++) {
@@ -381,9 +382,17 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
             if (at > start)
                 start = at;
         }
-        char key[GC_FIGURES_KEY_MAX];
         bool indexed = s_log_key (&filter, key, sizeof (key));
         ok = ok && s_journal_walk (txn, &filter, indexed ? key : NULL, start, limit, &result);
+    }
+    //  What to subscribe to for more of the same
+    if (query->log_only && !*query->topic) {
+        if (s_log_key (&filter, key, sizeof (key)) && !(filter.has_area && *query->department))
+            snprintf (topic, sizeof (topic), "log/%s", key);
+        else if (actor->role == GRIDCASE__ROLE__ROLE_ADMIN && !filter.has_area &&
+                 !*query->department)
+            snprintf (topic, sizeof (topic), "log");
+        result.follow_topic = topic;
     }
     if (ok) {
         Gridcase__Reply reply = GRIDCASE__REPLY__INIT;

@@ -1,0 +1,73 @@
+/*  The gridcase command line: what the command files share. gridcase.c
+    holds the commands that change cases and the plain reads; supervise.c
+    the supervisors' commands: log, stats, weekly, verify-journal. */
+#ifndef GC_CLI_H_INCLUDED
+#define GC_CLI_H_INCLUDED
+
+#include "gridcase.h"
+
+#include <czmq.h>
+#include <time.h>
+
+#define EXIT_REPLY 1
+#define EXIT_USAGE 2
+#define EXIT_UNREACHABLE 3
+
+typedef struct {
+    const char *endpoint;
+    Gridcase__Role role;
+    const char *actor;
+    int timeout;
+} context_t;
+
+//  Tables for people, JSON lines for programs, CSV for spreadsheets
+typedef enum { CLI_TEXT, CLI_JSON, CLI_CSV } cli_format_t;
+
+int cli_usage (const char *why);
+//  Parses subcommand options: NAMES are "name" (flag) or "name=" (value)
+int cli_parse (int argc, char **argv, const char *const *names, const char **values,
+               int *positional, const char **first_positional);
+bool cli_number (const char *text, double *value);
+//  Sends REQUEST and waits for its reply; 0 or an exit code (errors printed)
+int cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p);
+
+void cli_json_string (FILE *out, const char *text);
+//  One CSV field, quoted when it must be; LAST ends the line
+void cli_csv_field (const char *text, bool last);
+const char *cli_time_utc (int64_t ms, char *buffer, size_t size);
+const char *cli_time_local (int64_t ms, char *buffer, size_t size);
+void cli_actor_text (const Gridcase__Actor *actor, char *buffer, size_t size);
+
+void cli_print_case_json (const Gridcase__Case *c);
+void cli_print_case_line (const Gridcase__Case *c);
+void cli_entry_header (cli_format_t format);
+void cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format);
+
+//  Prints journal entries matching QUERY after query->since, page by page, up
+//  to LIMIT and (UNTIL > 0) before seq UNTIL. *LAST: the last seq seen; TOPIC
+//  (if not NULL) gets the reply's follow_topic.
+int cli_journal_pages (context_t *ctx, Gridcase__JournalRequest *query, uint64_t limit,
+                       uint64_t until, cli_format_t format, uint64_t *last, char *topic,
+                       size_t topic_size);
+//  The events endpoint: GIVEN, else $GRIDCASE_EVENTS, else the default
+const char *cli_events_endpoint (const char *given);
+//  Follows TOPIC live; with BACKLOG first prints what QUERY finds after
+//  query->since. A notice whose prev_seq is past the last one seen means some
+//  were lost: they are fetched from the journal with QUERY before going on.
+int cli_follow (context_t *ctx, const char *events, const char *topic,
+                Gridcase__JournalRequest *query, bool backlog, cli_format_t format);
+
+//  Local dates: "2026-11-01" -> 20261101; 0 if not a date
+uint32_t cli_date (const char *text);
+//  A period: "2026-11-01..2026-11-30", "2026-11-22", "2026-11" or "2026-W47"
+bool cli_period (const char *text, uint32_t *from, uint32_t *to);
+//  Local midnight starting DAY, UTC ms; the day after DAY
+int64_t cli_day_start (uint32_t day);
+uint32_t cli_day_after (uint32_t day);
+
+int cli_cmd_log (context_t *ctx, int argc, char **argv);
+int cli_cmd_stats (context_t *ctx, int argc, char **argv);
+int cli_cmd_weekly (context_t *ctx, int argc, char **argv);
+int cli_cmd_verify_journal (context_t *ctx, int argc, char **argv);
+
+#endif
