@@ -34,7 +34,7 @@ DAEMON_SRC = daemon/gc_store.c daemon/gc_util.c daemon/gc_config.c daemon/gc_req
              daemon/gc_server.c
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/gridcase.pb-c.o
 LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/gen/gridcase.pb-c.o
-TEST_NAMES = test_store test_units test_lifecycle test_e2e
+TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e
 TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
@@ -87,11 +87,9 @@ $(BUILD)/lib/libgridcase.so: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,libgridcase.so.0 $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_store: $(BUILD)/obj/tests/test_store.o $(DAEMON_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/tests/test_lifecycle: $(BUILD)/obj/tests/test_lifecycle.o $(DAEMON_OBJ)
+# Unit tests of the daemon's modules link them directly
+$(BUILD)/tests/test_store $(BUILD)/tests/test_lifecycle $(BUILD)/tests/test_supervision: \
+  $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -126,7 +124,7 @@ install: all
 	install -m 644 proto/gridcase.proto deploy/sample-city.cfg $(DESTDIR)$(PREFIX)/share/gridcase/
 
 format:
-	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/lib/*.c include/*.h tests/*.c tests/*.h
+	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h
 
 lint: $(GEN)
 	clang-format --dry-run --Werror daemon/*.c daemon/*.h clients/*.c clients/lib/*.c include/*.h tests/*.c tests/*.h

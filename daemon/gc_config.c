@@ -628,8 +628,9 @@ gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase)
 {
     if (actor->role != GRIDCASE__ROLE__ROLE_WORKER)
         return gc_actor_covers (actor, kase->grid, kase->community, kase->street, kase->district);
+    //  Its queue, or it led the case once it was dispatched, or it helps
     const char *id = actor->department->id;
-    if (streq (kase->lead_department, id) ||
+    if ((streq (kase->lead_department, id) && kase->dept_since) ||
         (strncmp (kase->queue, "dept/", 5) == 0 && streq (kase->queue + 5, id)))
         return true;
     for (size_t i = 0; i < kase->n_helper_departments; i++)

@@ -148,7 +148,8 @@ const char *gc_role_name (Gridcase__Role role);
 bool gc_actor_covers (const gc_actor_t *actor, const char *grid, const char *community,
                       const char *street, const char *district);
 //  The actor may see the case: it is in the actor's area, or for a worker it
-//  concerns the worker's department (lead, helper or queue)
+//  concerns the worker's department (in its queue, dispatched to it as lead,
+//  or helped by it)
 bool gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase);
 //  The actor may see the journal entry (by the place and departments it names)
 bool gc_actor_sees_entry (const gc_actor_t *actor, const Gridcase__JournalEntry *entry);
