@@ -255,7 +255,8 @@ cli_print_case_line (const Gridcase__Case *c)
     char t[64];
     int64_t due = c->response_due ? c->response_due : c->resolution_due;
     printf ("%-16s %-6s %-11s %-22s due %-25s %s\n", c->id, gridcase_severity_name (c->severity),
-            gridcase_state_name (c->state), c->holder, cli_time_local (due, t, sizeof (t)), c->title);
+            gridcase_state_name (c->state), c->holder, cli_time_local (due, t, sizeof (t)),
+            c->title);
 }
 
 void
@@ -293,9 +294,9 @@ s_entry_json (const Gridcase__JournalEntry *e, const char *actor)
     cli_json_string (stdout, e->case_id);
     printf (",\"actor\":");
     cli_json_string (stdout, actor);
-    const char *fields[] = {"from", e->from, "to", e->to, "reason", e->reason,
-                            "grid", e->grid, "community", e->community, "street", e->street,
-                            "district", e->district};
+    const char *fields[] = {"from",    e->from,   "to",       e->to,       "reason",
+                            e->reason, "grid",    e->grid,    "community", e->community,
+                            "street",  e->street, "district", e->district};
     for (size_t i = 0; i < sizeof (fields) / sizeof (fields[0]); i += 2) {
         printf (",\"%s\":", fields[i]);
         cli_json_string (stdout, fields[i + 1]);
@@ -331,13 +332,19 @@ cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format)
         for (size_t i = 0, at = 0; i < e->n_departments && at < sizeof (departments); i++)
             at += (size_t)snprintf (departments + at, sizeof (departments) - at, "%s%s",
                                     i ? " " : "", e->departments[i]);
-        const char *fields[] = {seq,         cli_time_local (e->time, t, sizeof (t)),
+        const char *fields[] = {seq,
+                                cli_time_local (e->time, t, sizeof (t)),
                                 gridcase_event_name (e->type),
-                                e->case_id,  e->grid,
-                                e->community, e->street,
-                                e->district, departments,
-                                actor,       e->from,
-                                e->to,       e->reason};
+                                e->case_id,
+                                e->grid,
+                                e->community,
+                                e->street,
+                                e->district,
+                                departments,
+                                actor,
+                                e->from,
+                                e->to,
+                                e->reason};
         size_t n = sizeof (fields) / sizeof (fields[0]);
         for (size_t i = 0; i < n; i++)
             cli_csv_field (fields[i], i + 1 == n);
@@ -349,7 +356,6 @@ cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format)
 
 //  --------------------------------------------------------------------------
 //  Talking to the daemon
-
 
 int
 cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
@@ -403,7 +409,7 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
 //  Values land in VALUES[i]; flags get "1". Returns 0, or a usage error.
 int
 cli_parse (int argc, char **argv, const char *const *names, const char **values, int *positional,
-         const char **first_positional)
+           const char **first_positional)
 {
     *positional = 0;
     for (int i = 1; i < argc; i++) {
@@ -492,7 +498,8 @@ s_cmd_report (context_t *ctx, int argc, char **argv)
     report.link_to = (char *)(v[8] ? v[8] : "");
     Gridcase__Location location = GRIDCASE__LOCATION__INIT;
     if (v[6] || v[7]) {
-        if (!v[6] || !v[7] || !cli_number (v[6], &location.lat) || !cli_number (v[7], &location.lon))
+        if (!v[6] || !v[7] || !cli_number (v[6], &location.lat) ||
+            !cli_number (v[7], &location.lon))
             return cli_usage ("--lat and --lon go together, as decimal degrees");
         report.location = &location;
     }
@@ -627,23 +634,21 @@ static void
 s_print_case_csv (const Gridcase__Case *c)
 {
     char created[64], response[64], resolution[64];
-    const char *fields[] = {c->id,
-                            gridcase_severity_name (c->severity),
-                            gridcase_state_name (c->state),
-                            gridcase_level_name (c->level),
-                            c->holder,
-                            c->grid,
-                            c->community,
-                            c->street,
-                            c->category,
-                            cli_time_local (c->created_at, created, sizeof (created)),
-                            c->response_due ? cli_time_local (c->response_due, response,
-                                                              sizeof (response))
-                                            : "",
-                            c->resolution_due ? cli_time_local (c->resolution_due, resolution,
-                                                                sizeof (resolution))
-                                              : "",
-                            c->title};
+    const char *fields[] = {
+        c->id,
+        gridcase_severity_name (c->severity),
+        gridcase_state_name (c->state),
+        gridcase_level_name (c->level),
+        c->holder,
+        c->grid,
+        c->community,
+        c->street,
+        c->category,
+        cli_time_local (c->created_at, created, sizeof (created)),
+        c->response_due ? cli_time_local (c->response_due, response, sizeof (response)) : "",
+        c->resolution_due ? cli_time_local (c->resolution_due, resolution, sizeof (resolution))
+                          : "",
+        c->title};
     size_t n = sizeof (fields) / sizeof (fields[0]);
     for (size_t i = 0; i < n; i++)
         cli_csv_field (fields[i], i + 1 == n);
@@ -700,15 +705,14 @@ s_cmd_queue (context_t *ctx, int argc, char **argv)
         return cli_usage ("--limit wants a positive number");
     Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
     list.queue = (char *)queue;
-    return s_list_call (ctx, &list, (uint64_t)number,
-                        v[1] ? CLI_JSON : v[2] ? CLI_CSV : CLI_TEXT);
+    return s_list_call (ctx, &list, (uint64_t)number, v[1] ? CLI_JSON : v[2] ? CLI_CSV : CLI_TEXT);
 }
 
 static int
 s_cmd_list (context_t *ctx, int argc, char **argv)
 {
     const char *names[] = {"state=", "level=", "area=", "severity=", "overdue",
-                           "limit=", "json",  "csv",   "period=",   NULL};
+                           "limit=", "json",   "csv",   "period=",   NULL};
     const char *v[9] = {0};
     int positional;
     const char *first = NULL;
@@ -719,10 +723,10 @@ s_cmd_list (context_t *ctx, int argc, char **argv)
     Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
     if (v[0] && !(list.state = gridcase_state_parse (v[0])))
         return cli_usage ("--state is at_grid, queued, claimed, in_progress, resolved, verified "
-                        "or closed");
+                          "or closed");
     if (v[1] && !(list.level = gridcase_level_parse (v[1])))
         return cli_usage ("--level is grid, community, street, district, department or "
-                        "supervision");
+                          "supervision");
     list.area = (char *)(v[2] ? v[2] : "");
     if (v[3] && !(list.severity = gridcase_severity_parse (v[3])))
         return cli_usage ("--severity is red, yellow or green");
@@ -739,8 +743,7 @@ s_cmd_list (context_t *ctx, int argc, char **argv)
         list.from = cli_day_start (from);
         list.to = cli_day_start (cli_day_after (to));
     }
-    return s_list_call (ctx, &list, (uint64_t)number,
-                        v[6] ? CLI_JSON : v[7] ? CLI_CSV : CLI_TEXT);
+    return s_list_call (ctx, &list, (uint64_t)number, v[6] ? CLI_JSON : v[7] ? CLI_CSV : CLI_TEXT);
 }
 
 //  --------------------------------------------------------------------------
@@ -1015,7 +1018,8 @@ s_cmd_evaluate (context_t *ctx, int argc, char **argv)
     if (s_case_args (argc, argv, names, &a))
         return EXIT_USAGE;
     double rating;
-    if (!a.v[0] || !cli_number (a.v[0], &rating) || rating < 1 || rating > 5 || rating != (int)rating)
+    if (!a.v[0] || !cli_number (a.v[0], &rating) || rating < 1 || rating > 5 ||
+        rating != (int)rating)
         return cli_usage ("evaluate needs --rating 1 to 5");
     Gridcase__EvaluateRequest evaluate = GRIDCASE__EVALUATE_REQUEST__INIT;
     evaluate.case_id = (char *)a.id;
@@ -1135,8 +1139,8 @@ cli_events_endpoint (const char *given)
 }
 
 int
-cli_follow (context_t *ctx, const char *events, const char *topic,
-            Gridcase__JournalRequest *query, bool backlog, cli_format_t format)
+cli_follow (context_t *ctx, const char *events, const char *topic, Gridcase__JournalRequest *query,
+            bool backlog, cli_format_t format)
 {
     setvbuf (stdout, NULL, _IOLBF, 0);
     zsock_t *sub = zsock_new (ZMQ_SUB);
@@ -1177,8 +1181,8 @@ cli_follow (context_t *ctx, const char *events, const char *topic,
                              "; fetching them from the journal\n",
                              topic, last);
                     query->since = last;
-                    rc = cli_journal_pages (ctx, query, UINT64_MAX, notice->seq, format, NULL,
-                                            NULL, 0);
+                    rc = cli_journal_pages (ctx, query, UINT64_MAX, notice->seq, format, NULL, NULL,
+                                            0);
                 }
                 cli_print_entry (notice->entry, format);
                 last = notice->seq;
@@ -1263,7 +1267,7 @@ main (int argc, char *argv[])
         ctx.role = gridcase_role_parse (role);
         if (!ctx.role)
             return cli_usage ("the role in --as is officer, committee, street, worker, supervisor "
-                            "or admin");
+                              "or admin");
         snprintf (actor, sizeof (actor), "%s", colon + 1);
         ctx.actor = actor;
     }
@@ -1276,16 +1280,20 @@ main (int argc, char *argv[])
         const char *name;
         int (*run) (context_t *ctx, int argc, char **argv);
     } commands[] = {
-        {"report", s_cmd_report},     {"show", s_cmd_show},           {"journal", s_cmd_journal},
-        {"stats", cli_cmd_stats},     {"note", s_cmd_note},           {"resolve", s_cmd_resolve},
-        {"escalate", s_cmd_escalate}, {"queue", s_cmd_queue},         {"list", s_cmd_list},
-        {"claim", s_cmd_claim},       {"accept", s_cmd_lease},        {"renew", s_cmd_lease},
-        {"release", s_cmd_lease},     {"dispatch", s_cmd_dispatch},   {"bounce", s_cmd_bounce},
-        {"verify", s_cmd_verify},     {"evaluate", s_cmd_evaluate},   {"regrade", s_cmd_regrade},
-        {"extend", s_cmd_extend},     {"park", s_cmd_extend},         {"approve", s_cmd_approve},
-        {"reject", s_cmd_approve},    {"arbitrate", s_cmd_arbitrate}, {"link", s_cmd_link},
-        {"watch", s_cmd_watch},       {"log", cli_cmd_log},           {"weekly", cli_cmd_weekly},
-        {"verify-journal", cli_cmd_verify_journal},
+        {"report", s_cmd_report},       {"show", s_cmd_show},
+        {"journal", s_cmd_journal},     {"stats", cli_cmd_stats},
+        {"note", s_cmd_note},           {"resolve", s_cmd_resolve},
+        {"escalate", s_cmd_escalate},   {"queue", s_cmd_queue},
+        {"list", s_cmd_list},           {"claim", s_cmd_claim},
+        {"accept", s_cmd_lease},        {"renew", s_cmd_lease},
+        {"release", s_cmd_lease},       {"dispatch", s_cmd_dispatch},
+        {"bounce", s_cmd_bounce},       {"verify", s_cmd_verify},
+        {"evaluate", s_cmd_evaluate},   {"regrade", s_cmd_regrade},
+        {"extend", s_cmd_extend},       {"park", s_cmd_extend},
+        {"approve", s_cmd_approve},     {"reject", s_cmd_approve},
+        {"arbitrate", s_cmd_arbitrate}, {"link", s_cmd_link},
+        {"watch", s_cmd_watch},         {"log", cli_cmd_log},
+        {"weekly", cli_cmd_weekly},     {"verify-journal", cli_cmd_verify_journal},
     };
     for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
         if (streq (command, commands[i].name))

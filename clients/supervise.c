@@ -138,8 +138,8 @@ s_format (const char *json, const char *csv)
 int
 cli_cmd_log (context_t *ctx, int argc, char **argv)
 {
-    const char *names[] = {"follow", "since=",  "area=", "department=", "period=",
-                           "limit=", "json",    "csv",   "events=",     NULL};
+    const char *names[] = {"follow", "since=", "area=", "department=", "period=",
+                           "limit=", "json",   "csv",   "events=",     NULL};
     const char *v[9] = {0};
     int positional;
     const char *first = NULL;
@@ -220,8 +220,8 @@ s_rate (double rate, uint64_t whole, char *buffer, size_t size)
 static void
 s_figures_table_header (void)
 {
-    printf ("%-26s %6s %6s %8s %8s %7s %7s %15s %15s %6s %5s %7s\n", "area or department",
-            "recv", "closed", "closure", "on-time", "rework", "bounce", "respond avg/p95",
+    printf ("%-26s %6s %6s %8s %8s %7s %7s %15s %15s %6s %5s %7s\n", "area or department", "recv",
+            "closed", "closure", "on-time", "rework", "bounce", "respond avg/p95",
             "resolve avg/p95", "rating", "open", "overdue");
 }
 
@@ -447,8 +447,7 @@ s_weekly_text (const Gridcase__StatsReply *r, const char *week)
     if (f->rated)
         printf ("  %-34s %.2f of 5 (%" PRIu64 " ratings)\n", "satisfaction", f->satisfaction,
                 f->rated);
-    printf ("Now: %" PRIu64 " open, %" PRIu64 " overdue\n\nBy grid\n", f->open_now,
-            f->overdue_now);
+    printf ("Now: %" PRIu64 " open, %" PRIu64 " overdue\n\nBy grid\n", f->open_now, f->overdue_now);
     s_figures_table_header ();
     for (size_t i = 1; i < r->n_figures; i++)
         s_figures_row (r->figures[i]);
@@ -528,7 +527,7 @@ cli_cmd_weekly (context_t *ctx, int argc, char **argv)
 //  verify-journal
 
 typedef struct {
-    uint64_t expected;        //  the seq the next entry must have
+    uint64_t expected;          //  the seq the next entry must have
     uint8_t hash[GC_HASH_SIZE]; //  hash of the previous entry as stored
     size_t breaks;
 } chain_t;

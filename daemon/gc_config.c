@@ -566,7 +566,6 @@ gc_config_list (gc_config_t *self, gc_kind_t kind)
     return &self->lists[kind];
 }
 
-
 //  --------------------------------------------------------------------------
 //  Actors and their scope
 
@@ -674,7 +673,7 @@ gc_config_area (gc_config_t *self, const char *name, gc_area_t *area)
                                 : wanted < 0 || wanted == GC_KIND_COMMUNITY
                                     ? gc_config_community (self, name)
                                     : NULL;
-    gc_street_t *street = community                          ? community->street
+    gc_street_t *street = community                                ? community->street
                           : wanted < 0 || wanted == GC_KIND_STREET ? gc_config_street (self, name)
                                                                    : NULL;
     gc_district_t *district = street ? street->district
@@ -683,7 +682,7 @@ gc_config_area (gc_config_t *self, const char *name, gc_area_t *area)
                                   : NULL;
     if (!district)
         return false;
-    area->kind = grid ? GC_KIND_GRID
+    area->kind = grid        ? GC_KIND_GRID
                  : community ? GC_KIND_COMMUNITY
                  : street    ? GC_KIND_STREET
                              : GC_KIND_DISTRICT;
@@ -692,7 +691,7 @@ gc_config_area (gc_config_t *self, const char *name, gc_area_t *area)
     area->street = street ? street->id : "";
     area->district = district->id;
     area->id = grid ? grid->id : community ? community->id : street ? street->id : district->id;
-    area->name = grid ? grid->name
+    area->name = grid        ? grid->name
                  : community ? community->name
                  : street    ? street->name
                              : district->name;

@@ -111,7 +111,7 @@ typedef struct {
     size_t map_size;
     size_t map_max;
     bool curve;
-    size_t readers; //  threads answering reads
+    size_t readers;      //  threads answering reads
     zhashx_t *districts; //  id -> gc_district_t, and so on for each kind
     zhashx_t *streets;
     zhashx_t *communities;

@@ -158,10 +158,8 @@ gc_figures_add (Gridcase__Figures *sum, const Gridcase__Figures *add)
         uint64_t *to = (uint64_t *)((char *)sum + field->offset);
         *to += *(const uint64_t *)((const char *)add + field->offset);
     }
-    s_hist_merge (&sum->respond_hist, &sum->n_respond_hist, add->respond_hist,
-                  add->n_respond_hist);
-    s_hist_merge (&sum->resolve_hist, &sum->n_resolve_hist, add->resolve_hist,
-                  add->n_resolve_hist);
+    s_hist_merge (&sum->respond_hist, &sum->n_respond_hist, add->respond_hist, add->n_respond_hist);
+    s_hist_merge (&sum->resolve_hist, &sum->n_resolve_hist, add->resolve_hist, add->n_resolve_hist);
 }
 
 void
@@ -193,14 +191,13 @@ s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *
     const void *value;
     size_t size;
     if (gc_txn_get (txn, GC_DB_FIGURES, &k, &value, &size) == GC_OK) {
-        Gridcase__Figures *stored =
-            gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+        Gridcase__Figures *stored = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
         if (stored) {
             gc_figures_add (&sum, stored);
             gridcase__figures__free_unpacked (stored, NULL);
         } else
-            zsys_warning ("figures of %s for day %u do not decode: counting again from zero",
-                          key, day);
+            zsys_warning ("figures of %s for day %u do not decode: counting again from zero", key,
+                          day);
     }
     gc_figures_add (&sum, delta);
     size = gridcase__figures__get_packed_size (&sum);
@@ -360,8 +357,8 @@ s_gauges (gc_txn_t *txn, const Gridcase__Case *kase, const gc_figures_snap_t *be
         if (*after->dept)
             s_apply (txn, key, 0, &delta);
     } else {
-        delta.open_now = (uint64_t)-(int64_t)before->dept_open;
-        delta.overdue_now = (uint64_t)-(int64_t)before_overdue;
+        delta.open_now = (uint64_t) - (int64_t)before->dept_open;
+        delta.overdue_now = (uint64_t) - (int64_t)before_overdue;
         gc_figures_key (key, sizeof (key), "dept", before->dept);
         if (*before->dept)
             s_apply (txn, key, 0, &delta);
@@ -529,8 +526,7 @@ gc_figures_read (gc_txn_t *txn, const char *key, uint32_t from_day, uint32_t to_
         return rc;
     rc = gc_txn_get (txn, GC_DB_FIGURES, &now, &value, &size);
     if (rc == GC_OK) {
-        Gridcase__Figures *gauges =
-            gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+        Gridcase__Figures *gauges = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
         if (!gauges)
             return GC_CORRUPT;
         sum->open_now += gauges->open_now;
@@ -576,8 +572,7 @@ gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth,
         Gridcase__Figures *gauges = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
         if (gauges && gauges->open_now) {
             char queue[GC_FIGURES_KEY_MAX];
-            snprintf (queue, sizeof (queue), "%.*s", (int)(ksize - 6 - 5),
-                      (const char *)k + 6);
+            snprintf (queue, sizeof (queue), "%.*s", (int)(ksize - 6 - 5), (const char *)k + 6);
             fn (queue, gauges->open_now, arg);
         }
         if (gauges)

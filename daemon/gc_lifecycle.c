@@ -54,9 +54,8 @@ typedef struct {
     index_t before;
     gc_figures_snap_t figures; //  the case as the figures knew it before the change
     char from[GC_HOLDER_MAX];  //  the holder before the change
-    bool refused;             //  a reply with an error is set
+    bool refused;              //  a reply with an error is set
 } op_t;
-
 
 //  --------------------------------------------------------------------------
 //  Small helpers
@@ -1295,7 +1294,7 @@ s_report (op_t *op)
     }
     gc_community_t *community = grid->community;
     if (!gc_actor_covers (op->actor, grid->id, community->id, community->street->id,
-                        community->street->district->id)) {
+                          community->street->district->id)) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "%s does not look after grid %s",
                   op->who_text, grid->id);
         return;

@@ -362,8 +362,8 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
         }
         if (kase)
             gridcase__case__free_unpacked (kase, NULL);
-        ok = rc == GC_OK &&
-             s_case_history (txn, &case_key, query->since, limit, result.entries, &result.n_entries);
+        ok = rc == GC_OK && s_case_history (txn, &case_key, query->since, limit, result.entries,
+                                            &result.n_entries);
         //  Filters apply to the case's own entries too
         size_t kept = 0;
         for (size_t i = 0; i < result.n_entries; i++) {
@@ -594,13 +594,15 @@ static const char *
 s_ancestor (gc_kind_t kind, const void *place, gc_kind_t want)
 {
     const gc_grid_t *grid = kind == GC_KIND_GRID ? (const gc_grid_t *)place : NULL;
-    const gc_community_t *community =
-        grid ? grid->community
-             : kind == GC_KIND_COMMUNITY ? (const gc_community_t *)place : NULL;
-    const gc_street_t *street =
-        community ? community->street : kind == GC_KIND_STREET ? (const gc_street_t *)place : NULL;
-    const gc_district_t *district =
-        street ? street->district : kind == GC_KIND_DISTRICT ? (const gc_district_t *)place : NULL;
+    const gc_community_t *community = grid                        ? grid->community
+                                      : kind == GC_KIND_COMMUNITY ? (const gc_community_t *)place
+                                                                  : NULL;
+    const gc_street_t *street = community                ? community->street
+                                : kind == GC_KIND_STREET ? (const gc_street_t *)place
+                                                         : NULL;
+    const gc_district_t *district = street                     ? street->district
+                                    : kind == GC_KIND_DISTRICT ? (const gc_district_t *)place
+                                                               : NULL;
     switch (want) {
         case GC_KIND_GRID:
             return grid ? grid->id : "";
@@ -809,8 +811,8 @@ bool
 gc_query_is_counters (const Gridcase__Request *request)
 {
     const Gridcase__StatsRequest *stats = request->stats;
-    return request->op_case == GRIDCASE__REQUEST__OP_STATS && !stats->from_day &&
-           !stats->to_day && !stats->from && !stats->to && !*stats->by && !*stats->area;
+    return request->op_case == GRIDCASE__REQUEST__OP_STATS && !stats->from_day && !stats->to_day &&
+           !stats->from && !stats->to && !*stats->by && !*stats->area;
 }
 
 void

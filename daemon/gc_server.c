@@ -73,8 +73,8 @@ typedef struct {
     zlistx_t *notices;
     item_t items[GC_BATCH_MAX];
     uint64_t counters[C_COUNT];
-    int timer_id;     //  the escalation timer, -1 when none is armed
-    int64_t armed_at; //  the deadline (daemon clock) it is armed for
+    int timer_id;          //  the escalation timer, -1 when none is armed
+    int64_t armed_at;      //  the deadline (daemon clock) it is armed for
     zsock_t *to_readers;   //  PUSH: identity + request to the next free reader
     zsock_t *from_readers; //  PULL: identity + reply + error code back
     size_t readers;

@@ -247,8 +247,7 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
         goto fail;
     step = "open";
     //  MDB_NOTLS: read transactions may move between threads (long reads)
-    if ((rc = mdb_env_open (self->env, dir, MDB_NOTLS | (self->readonly ? MDB_RDONLY : 0),
-                            0600)))
+    if ((rc = mdb_env_open (self->env, dir, MDB_NOTLS | (self->readonly ? MDB_RDONLY : 0), 0600)))
         goto fail;
     MDB_envinfo info;
     mdb_env_info (self->env, &info);

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <czmq.h>
+#include <lmdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -630,7 +631,8 @@ test_watch_fetches_what_it_missed (void)
     snprintf (file, sizeof (file), "%s/watch.out", d.dir);
     snprintf (command, sizeof (command),
               "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s exec %s/bin/gridcase "
-              "--as officer:o-haihong-01 watch officer/o-haihong-01 --since 1 --json --events %s > %s 2>&1",
+              "--as officer:o-haihong-01 watch officer/o-haihong-01 --since 1 --json --events %s > "
+              "%s 2>&1",
               d.dir, d.command, s_build, d.events, file);
     pid_t watcher = fork ();
     if (watcher == 0) {
@@ -669,6 +671,161 @@ test_watch_fetches_what_it_missed (void)
     return true;
 }
 
+//  Reports a case in GRID as OFFICER and escalates it (one log entry); the id in ID
+static bool
+s_escalated_case (daemon_t *d, const char *officer, const char *grid, char *id)
+{
+    char out[256], args[512];
+    snprintf (args, sizeof (args),
+              "--as officer:%s report --grid %s --category garbage --title 'bins overflowing'",
+              officer, grid);
+    CHECK (s_cli (d, out, sizeof (out), args) == 0);
+    CHECK (sscanf (out, "%31s", id) == 1);
+    snprintf (args, sizeof (args), "--as officer:%s escalate %s --reason 'for the committee'",
+              officer, id);
+    CHECK (s_cli (d, out, sizeof (out), args) == 0);
+    return true;
+}
+
+static bool
+test_log_follow_survives_a_missed_notice (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    static char out[65536];
+    char ids[4][32];
+    CHECK (s_escalated_case (&d, "o-haihong-01", "haihong-01", ids[0]));
+    //  The committee follows its log; the first notice it gets is lost
+    char file[200], errors[200], command[1024];
+    snprintf (file, sizeof (file), "%s/follow.out", d.dir);
+    snprintf (errors, sizeof (errors), "%s/follow.err", d.dir);
+    snprintf (command, sizeof (command),
+              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s GRIDCASE_DROP_NOTICES=1 exec "
+              "%s/bin/gridcase --as committee:c-haihong log --follow --json --events %s > %s "
+              "2> %s",
+              d.dir, d.command, s_build, d.events, file, errors);
+    pid_t follower = fork ();
+    if (follower == 0) {
+        execl ("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit (127);
+    }
+    zclock_sleep (800);
+    CHECK (s_escalated_case (&d, "o-haihong-01", "haihong-01", ids[1])); //  lost
+    CHECK (s_escalated_case (&d, "o-qianpu-01", "qianpu-01", ids[2]));   //  not its log
+    CHECK (s_escalated_case (&d, "o-haihong-02", "haihong-02", ids[3])); //  reveals the loss
+    zclock_sleep (600);
+    kill (follower, SIGTERM);
+    waitpid (follower, NULL, 0);
+    FILE *f = fopen (file, "r");
+    CHECK (f);
+    size_t got = fread (out, 1, sizeof (out) - 1, f);
+    out[got] = 0;
+    fclose (f);
+    //  Each of the community's three escalations once, in order; not qianpu's
+    const char *at = out;
+    int order[] = {0, 1, 3};
+    for (size_t i = 0; i < 3; i++) {
+        char want[64];
+        snprintf (want, sizeof (want), "\"case\":\"%s\"", ids[order[i]]);
+        const char *found = strstr (at, want);
+        CHECK (found);
+        CHECK (s_lines_with (out, want) == 1);
+        at = found;
+    }
+    char other[64];
+    snprintf (other, sizeof (other), "\"case\":\"%s\"", ids[2]);
+    CHECK (s_lines_with (out, other) == 0);
+    f = fopen (errors, "r");
+    CHECK (f);
+    got = fread (out, 1, sizeof (out) - 1, f);
+    out[got] = 0;
+    fclose (f);
+    CHECK (strstr (out, "missed notices on log/community/haihong"));
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  Changes journal entry SEQ in the store copied to DIR: its reason is
+//  rewritten (ALTER) or the entry is deleted
+static bool
+s_tamper (const char *dir, uint64_t seq, bool alter)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK (mdb_env_create (&env) == 0);
+    mdb_env_set_maxdbs (env, 16);
+    CHECK (mdb_env_open (env, dir, 0, 0600) == 0);
+    CHECK (mdb_txn_begin (env, NULL, 0, &txn) == 0);
+    CHECK (mdb_dbi_open (txn, "journal", 0, &dbi) == 0);
+    uint8_t key_data[8];
+    for (int i = 0; i < 8; i++)
+        key_data[i] = (uint8_t)(seq >> (56 - 8 * i));
+    MDB_val key = {8, key_data}, value;
+    if (alter) {
+        CHECK (mdb_get (txn, dbi, &key, &value) == 0);
+        Gridcase__JournalEntry *entry =
+            gridcase__journal_entry__unpack (NULL, value.mv_size, value.mv_data);
+        CHECK (entry);
+        entry->reason = "nothing happened here";
+        uint8_t buffer[4096];
+        MDB_val changed = {gridcase__journal_entry__pack (entry, buffer), buffer};
+        entry->reason = NULL; //  static: not freed with the entry
+        CHECK (mdb_put (txn, dbi, &key, &changed, 0) == 0);
+        entry->reason = (char *)protobuf_c_empty_string;
+        gridcase__journal_entry__free_unpacked (entry, NULL);
+    } else
+        CHECK (mdb_del (txn, dbi, &key, NULL) == 0);
+    CHECK (mdb_txn_commit (txn) == 0);
+    mdb_env_close (env);
+    return true;
+}
+
+static bool
+test_verify_journal_finds_altered_and_removed_entries (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    static char out[65536];
+    char id[32];
+    for (int i = 0; i < 3; i++)
+        CHECK (s_escalated_case (&d, "o-haihong-01", "haihong-01", id));
+    //  Through the daemon, as the admin who reads the whole journal
+    CHECK (s_cli (&d, out, sizeof (out), "--as admin:admin verify-journal") == 0);
+    CHECK (strstr (out, "journal intact: 6 entries"));
+    //  Copies of the data directory, once the daemon has stopped
+    CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
+    char command[1024], args[300];
+    snprintf (command, sizeof (command),
+              "for c in intact altered removed tail; do mkdir -p %s/$c && cp %s/data/data.mdb "
+              "%s/$c/; done",
+              d.dir, d.dir, d.dir);
+    CHECK (system (command) == 0);
+    char dir[256];
+    snprintf (dir, sizeof (dir), "%s/altered", d.dir);
+    CHECK (s_tamper (dir, 3, true));
+    snprintf (dir, sizeof (dir), "%s/removed", d.dir);
+    CHECK (s_tamper (dir, 2, false));
+    snprintf (dir, sizeof (dir), "%s/tail", d.dir);
+    CHECK (s_tamper (dir, 6, false));
+
+    snprintf (args, sizeof (args), "verify-journal --data %s/intact", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (strstr (out, "journal intact: 6 entries"));
+    snprintf (args, sizeof (args), "verify-journal --data %s/altered", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
+    CHECK (strstr (out, "BREAK at seq 4: it does not carry the hash of entry 3"));
+    CHECK (strstr (out, "journal BROKEN: 1 break in 6 entries"));
+    snprintf (args, sizeof (args), "verify-journal --data %s/removed", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
+    CHECK (strstr (out, "BREAK at seq 2: entries 2..2 are missing"));
+    snprintf (args, sizeof (args), "verify-journal --data %s/tail", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
+    CHECK (strstr (out, "last written at seq 6 but ends at 5"));
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -685,5 +842,7 @@ main (int argc, char *argv[])
     RUN (test_story_end_to_end);
     RUN (test_restart_fires_deadlines_missed_while_down);
     RUN (test_watch_fetches_what_it_missed);
+    RUN (test_log_follow_survives_a_missed_notice);
+    RUN (test_verify_journal_finds_altered_and_removed_entries);
     return TESTS_DONE ();
 }

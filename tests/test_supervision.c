@@ -51,7 +51,7 @@ s_error (const Gridcase__Reply *reply)
 {
     return !reply ? GRIDCASE__ERROR_CODE__ERROR_INTERNAL
            : reply->result_case == GRIDCASE__REPLY__RESULT_ERROR ? reply->error->code
-                                                                  : 0;
+                                                                 : 0;
 }
 
 static bool
@@ -60,7 +60,7 @@ s_near (double a, double b)
     return fabs (a - b) < 1e-9;
 }
 
-#define AT(minutes) (T0 + (minutes) * MINUTE)
+#define AT(minutes) (T0 + (minutes)*MINUTE)
 #define DAY0 20261123u
 
 //  Ten cases reported in grid haihong-01 at T0 with chosen timings:
@@ -75,8 +75,8 @@ static bool
 s_scenario (world_t *w, char ids[10][GC_CASE_ID_MAX])
 {
     for (int i = 0; i < 10; i++)
-        CHECK (s_report (w, T0, OFFICER, "haihong-01", i == 7 ? "gas-leak" : "garbage", NULL,
-                         ids[i]));
+        CHECK (
+            s_report (w, T0, OFFICER, "haihong-01", i == 7 ? "gas-leak" : "garbage", NULL, ids[i]));
     for (int i = 0; i < 6; i++)
         CHECK (s_do (w, AT (i + 1), OFFICER, "resolve-on-site", ids[i], NULL) == 0);
     const char *ratings[] = {"5", "4", "5", "3", "4"};
@@ -125,15 +125,15 @@ test_figures_of_a_scenario_with_known_answers (void)
     for (size_t i = 0; i < 2; i++) {
         const Gridcase__Figures *f = reply->stats->figures[i];
         CHECK (f->received == 10);
-        CHECK (f->responded == 8);   //  1-7 and 9
-        CHECK (f->resolved == 8);    //  1-7 and 9
-        CHECK (f->due == 9);         //  the resolved, and 8 past its deadline
-        CHECK (f->on_time == 8);     //  8 is late
-        CHECK (f->closed == 7);      //  1-5, 7, 9
-        CHECK (f->reworked == 1);    //  7
-        CHECK (f->dispatched == 2);  //  9, 10
-        CHECK (f->bounced == 1);     //  10
-        CHECK (f->escalated == 4);   //  7, 9, 10 by the officer, 8 by the daemon
+        CHECK (f->responded == 8);  //  1-7 and 9
+        CHECK (f->resolved == 8);   //  1-7 and 9
+        CHECK (f->due == 9);        //  the resolved, and 8 past its deadline
+        CHECK (f->on_time == 8);    //  8 is late
+        CHECK (f->closed == 7);     //  1-5, 7, 9
+        CHECK (f->reworked == 1);   //  7
+        CHECK (f->dispatched == 2); //  9, 10
+        CHECK (f->bounced == 1);    //  10
+        CHECK (f->escalated == 4);  //  7, 9, 10 by the officer, 8 by the daemon
         CHECK (f->rated == 7 && f->rating_sum == 30);
         CHECK (f->open_now == 3);    //  6 (not rated), 8, 10
         CHECK (f->overdue_now == 0); //  8 climbed: someone new has it in time
