@@ -127,7 +127,7 @@ format:
 	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h
 
 lint: $(GEN)
-	clang-format --dry-run --Werror daemon/*.c daemon/*.h clients/*.c clients/lib/*.c include/*.h tests/*.c tests/*.h
+	clang-format --dry-run --Werror daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem -I include -I daemon -I $(BUILD)/gen \
 	  daemon clients tests

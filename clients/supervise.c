@@ -528,6 +528,7 @@ cli_cmd_weekly (context_t *ctx, int argc, char **argv)
 
 typedef struct {
     uint64_t expected;          //  the seq the next entry must have
+    uint64_t seen;              //  entries read
     uint8_t hash[GC_HASH_SIZE]; //  hash of the previous entry as stored
     size_t breaks;
 } chain_t;
@@ -572,6 +573,7 @@ s_chain_step (chain_t *chain, uint64_t seq, const uint8_t *data, size_t size)
     }
     gc_hash (data, size, chain->hash);
     chain->expected = seq + 1;
+    chain->seen++;
 }
 
 //  Reads the journal straight from a data directory (or a copy of one)
@@ -681,10 +683,10 @@ cli_cmd_verify_journal (context_t *ctx, int argc, char **argv)
     int rc = v[0] ? s_verify_store (v[0], &chain) : s_verify_daemon (ctx, &chain);
     if (rc)
         return rc;
-    uint64_t entries = chain.expected - 1;
+    uint64_t entries = chain.seen;
     if (chain.breaks) {
-        printf ("journal BROKEN: %zu break%s in %" PRIu64 " entries\n", chain.breaks,
-                chain.breaks == 1 ? "" : "s", entries);
+        printf ("journal BROKEN: %zu break%s; %" PRIu64 " entries read, up to seq %" PRIu64 "\n",
+                chain.breaks, chain.breaks == 1 ? "" : "s", entries, chain.expected - 1);
         return EXIT_REPLY;
     }
     printf ("journal intact: %" PRIu64 " entries, seq 1 to %" PRIu64

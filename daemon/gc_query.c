@@ -618,8 +618,9 @@ s_ancestor (gc_kind_t kind, const void *place, gc_kind_t want)
 }
 
 typedef struct {
-    char key[GC_FIGURES_KEY_MAX];
+    char key[GC_FIGURES_KEY_MAX]; //  "": the sum of the rows
     const char *name;
+    char label[GC_FIGURES_KEY_MAX]; //  what a sum is called: "dept/*", "officer/<id>"
 } row_t;
 
 static const char *s_kind_names[] = {"district", "street", "community", "grid", "dept"};
@@ -654,6 +655,7 @@ s_stats_rows (gc_config_t *config, const gc_actor_t *actor, const Gridcase__Requ
                 s_row (&rows[(*count)++], GC_KIND_DEPARTMENT, departments->items[i]);
         total->key[0] = 0;
         total->name = all ? "all departments" : actor->department->name;
+        snprintf (total->label, sizeof (total->label), "dept/*");
         return true;
     }
     int by = -1;
@@ -697,6 +699,7 @@ s_stats_rows (gc_config_t *config, const gc_actor_t *actor, const Gridcase__Requ
                     s_row (&rows[(*count)++], GC_KIND_GRID, actor->grid[i]);
                 total->key[0] = 0;
                 total->name = actor->name;
+                snprintf (total->label, sizeof (total->label), "officer/%s", actor->id);
                 return true;
             default: {
                 const gc_list_t *districts = gc_config_list (config, GC_KIND_DISTRICT);
@@ -764,7 +767,7 @@ s_stats (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
     }
     if (actor->grids > most)
         most = actor->grids;
-    row_t total, *rows = (row_t *)calloc (most, sizeof (row_t));
+    row_t total = {{0}, NULL, {0}}, *rows = (row_t *)calloc (most, sizeof (row_t));
     size_t count;
     if (!s_stats_rows (config, actor, request, &total, rows, &count, out)) {
         free (rows);
@@ -777,7 +780,7 @@ s_stats (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
         gridcase__figures__init (&figures[i]);
         pointers[i] = &figures[i];
     }
-    figures[0].key = *total.key ? total.key : "";
+    figures[0].key = *total.key ? total.key : total.label;
     figures[0].name = (char *)total.name;
     if (*total.key)
         rc = gc_figures_read (txn, total.key, from, to, &figures[0]);
