@@ -41,14 +41,25 @@ static const char *s_usage_text =
     "everyone\n"
     "  show ID [--history] [--json]\n"
     "                           one case, optionally with its journal\n"
-    "  list [--state S] [--level L] [--area A] [--severity S] [--overdue] [--limit N]\n"
-    "       [--json]            cases, filtered\n"
+    "  list [--state S] [--level L] [--area A] [--severity S] [--overdue] [--period P]\n"
+    "       [--limit N] [--json|--csv]\n"
+    "                           cases, filtered\n"
     "  journal [--since N] [--case ID] [--topic T] [--escalations] [--limit N] [--json]\n"
     "                           journal entries after sequence N\n"
     "  watch TOPIC [--since N] [--json] [--events ENDPOINT]\n"
     "                           follow a topic (dept/gas, committee/haihong, officer/ID,\n"
     "                           supervision/siming, log); fetches what it missed\n"
-    "  stats [--json]           the daemon's counters\n"
+    "supervisors' view\n"
+    "  log [--follow] [--since N] [--area A] [--department D] [--period P] [--limit N]\n"
+    "      [--json|--csv]       the escalation log; --follow goes on live\n"
+    "  stats [--period P] [--by department|street|community|grid] [--area A] [--json|--csv]\n"
+    "                           the figures; without options the daemon's counters\n"
+    "  weekly --community C [--week 2026-W47] [--csv]\n"
+    "                           the weekly report\n"
+    "  verify-journal [--data DIR]\n"
+    "                           check the journal's hash chain\n"
+    "operator\n"
+    "  backup DIR               a compacting copy of the store, taken while serving\n"
     "\n"
     "  -e, --endpoint ENDPOINT  the daemon's command socket (default $GRIDCASE_ENDPOINT,\n"
     "                           else tcp://127.0.0.1:7570)\n"
@@ -56,7 +67,8 @@ static const char *s_usage_text =
     "                           (default $GRIDCASE_AS)\n"
     "      --timeout MS         give up after MS milliseconds (default 10000)\n"
     "\n"
-    "DURATION is like 90s, 15m, 4h, 3d or 1h30m; TIME is local, like 2026-11-25T18:00.\n"
+    "DURATION is like 90s, 15m, 4h, 3d or 1h30m; TIME is local, like 2026-11-25T18:00;\n"
+    "PERIOD is 2026-11-01..2026-11-30, 2026-11, 2026-W47 or 2026-11-22.\n"
     "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
     "3 daemon unreachable\n";
 
@@ -1131,6 +1143,41 @@ s_cmd_link (context_t *ctx, int argc, char **argv)
 //  --------------------------------------------------------------------------
 //  watch: follow a topic; a gap in the notices is filled from the journal
 
+static int
+s_cmd_backup (context_t *ctx, int argc, char **argv)
+{
+    const char *names[] = {NULL};
+    const char *v[1] = {0};
+    int positional;
+    const char *dir = NULL;
+    if (cli_parse (argc, argv, names, v, &positional, &dir))
+        return EXIT_USAGE;
+    if (positional != 1)
+        return cli_usage ("backup takes one directory, on the daemon's machine");
+    //  The daemon writes it: a relative path is taken from here
+    char path[4096];
+    if (*dir == '/')
+        snprintf (path, sizeof (path), "%s", dir);
+    else {
+        char cwd[2048];
+        if (!getcwd (cwd, sizeof (cwd)))
+            return cli_usage ("cannot tell the current directory: give an absolute path");
+        snprintf (path, sizeof (path), "%s/%s", cwd, dir);
+    }
+    Gridcase__BackupRequest backup = GRIDCASE__BACKUP_REQUEST__INIT;
+    backup.path = path;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_BACKUP;
+    request.backup = &backup;
+    Gridcase__Reply *reply;
+    int rc = cli_call (ctx, &request, &reply);
+    if (rc)
+        return rc;
+    printf ("backed up to %s: %" PRIu64 " bytes\n", reply->backup->path, reply->backup->bytes);
+    gridcase__reply__free_unpacked (reply, NULL);
+    return 0;
+}
+
 const char *
 cli_events_endpoint (const char *given)
 {
@@ -1294,6 +1341,7 @@ main (int argc, char *argv[])
         {"arbitrate", s_cmd_arbitrate}, {"link", s_cmd_link},
         {"watch", s_cmd_watch},         {"log", cli_cmd_log},
         {"weekly", cli_cmd_weekly},     {"verify-journal", cli_cmd_verify_journal},
+        {"backup", s_cmd_backup},
     };
     for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
         if (streq (command, commands[i].name))

@@ -848,3 +848,43 @@ gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *requ
             break;
     }
 }
+
+void
+gc_query_backup (gc_config_t *config, gc_store_t *store, const Gridcase__Request *request,
+                 gc_reply_t *out)
+{
+    char why[4400];
+    const gc_actor_t *actor = gc_config_identify (config, request->actor, why, sizeof (why));
+    if (!actor) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
+        return;
+    }
+    if (actor->role != GRIDCASE__ROLE__ROLE_ADMIN) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                        "%s:%s may not take a backup: that is the admin's",
+                        gc_role_name (actor->role), actor->id);
+        return;
+    }
+    const char *path = request->backup->path;
+    if (!*path) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        "a backup needs the directory to write it to");
+        return;
+    }
+    uint64_t bytes = 0;
+    int rc = gc_store_backup (store, path, &bytes, why, sizeof (why));
+    if (rc != GC_OK) {
+        gc_reply_error (out, request,
+                        rc == GC_NOSPACE ? GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL
+                                         : GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        "%s", why);
+        return;
+    }
+    Gridcase__BackupReply backup = GRIDCASE__BACKUP_REPLY__INIT;
+    backup.path = (char *)path;
+    backup.bytes = bytes;
+    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+    reply.result_case = GRIDCASE__REPLY__RESULT_BACKUP;
+    reply.backup = &backup;
+    gc_reply_pack (out, request, &reply);
+}

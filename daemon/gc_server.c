@@ -486,6 +486,8 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
     if (!request)
         gc_reply_error (&reply, NULL, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
                         "a read could not be handed over");
+    else if (request->op_case == GRIDCASE__REQUEST__OP_BACKUP)
+        gc_query_backup (args->config, args->store, request, &reply);
     else {
         gc_txn_t *txn = gc_txn_begin (args->store, false);
         if (txn)

@@ -7,6 +7,8 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define GC_SCHEMA_VERSION 1
 
@@ -340,6 +342,39 @@ gc_store_grow (gc_store_t *self)
     zsys_info ("store %s: map grown from %zu KiB to %zu KiB", self->dir, self->map_size >> 10,
                size >> 10);
     self->map_size = size;
+    return GC_OK;
+}
+
+int
+gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *why, size_t why_size)
+{
+    char file[4200];
+    struct stat st;
+    if (*dir != '/') {
+        snprintf (why, why_size, "backup directory '%s' is not an absolute path", dir);
+        return GC_EIO;
+    }
+    if (gc_mkdir_p (dir, 0700)) {
+        snprintf (why, why_size, "cannot create backup directory %s: %s", dir, strerror (errno));
+        return errno == ENOSPC ? GC_NOSPACE : GC_EIO;
+    }
+    snprintf (file, sizeof (file), "%s/data.mdb", dir);
+    if (stat (file, &st) == 0) {
+        snprintf (why, why_size, "%s already holds a store (data.mdb): choose an empty directory",
+                  dir);
+        return GC_EIO;
+    }
+    //  The copy runs its own read transaction: the map must not move under it
+    pthread_rwlock_rdlock (&self->grow);
+    int rc = mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT);
+    pthread_rwlock_unlock (&self->grow);
+    if (rc) {
+        snprintf (why, why_size, "copying the store to %s failed: %s", dir, mdb_strerror (rc));
+        unlink (file);
+        return rc == ENOSPC || rc == EDQUOT ? GC_NOSPACE : GC_EIO;
+    }
+    *bytes = stat (file, &st) == 0 ? (uint64_t)st.st_size : 0;
+    zsys_info ("store %s: backed up to %s (%" PRIu64 " bytes, compacted)", self->dir, dir, *bytes);
     return GC_OK;
 }
 

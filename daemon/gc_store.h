@@ -71,6 +71,12 @@ void gc_store_destroy (gc_store_t **self_p);
 //  Doubles the map (bounded by map_max); no transaction may be open
 int gc_store_grow (gc_store_t *self);
 size_t gc_store_map_size (gc_store_t *self);
+//  A compacting copy of the whole store into directory DIR (created if
+//  missing; it must not hold a store already), taken while serving: it reads
+//  one consistent snapshot and never blocks the writer. *BYTES: its size.
+//  GC_OK, or an error with WHY set.
+int gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *why,
+                     size_t why_size);
 const char *gc_store_dir (gc_store_t *self);
 const char *gc_store_strerror (int rc);
 
