@@ -18,6 +18,8 @@ typedef struct {
     Gridcase__Role role;
     const char *actor;
     int timeout;
+    const char *cert;       //  CURVE: this client's certificate file, or NULL
+    const char *server_key; //  CURVE: the server's public key (Z85)
 } context_t;
 
 //  Tables for people, JSON lines for programs, CSV for spreadsheets

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <sys/stat.h>
 
 static const char *s_usage_text =
     "usage: gridcase [-e ENDPOINT] [--as ROLE:ID] [--timeout MS] COMMAND [ARGS]\n"
@@ -60,12 +61,17 @@ static const char *s_usage_text =
     "                           check the journal's hash chain\n"
     "operator\n"
     "  backup DIR               a compacting copy of the store, taken while serving\n"
+    "  keygen NAME              a CURVE key pair: NAME (public) and NAME_secret\n"
     "\n"
     "  -e, --endpoint ENDPOINT  the daemon's command socket (default $GRIDCASE_ENDPOINT,\n"
     "                           else tcp://127.0.0.1:7570)\n"
     "      --as ROLE:ID         the actor in local mode, e.g. officer:o-haihong-01\n"
     "                           (default $GRIDCASE_AS)\n"
     "      --timeout MS         give up after MS milliseconds (default 10000)\n"
+    "      --cert FILE          CURVE: this client's certificate (gridcase keygen; default\n"
+    "                           $GRIDCASE_CERT); the daemon knows you by its key\n"
+    "      --server-key KEY     CURVE: the server's public key, or its certificate file\n"
+    "                           (default $GRIDCASE_SERVER_KEY)\n"
     "\n"
     "DURATION is like 90s, 15m, 4h, 3d or 1h30m; TIME is local, like 2026-11-25T18:00;\n"
     "PERIOD is 2026-11-01..2026-11-30, 2026-11, 2026-W47 or 2026-11-22.\n"
@@ -392,6 +398,14 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
     if (!client) {
         fprintf (stderr, "gridcase: cannot connect to %s\n", ctx->endpoint);
         return EXIT_UNREACHABLE;
+    }
+    if (ctx->cert && gridcase_set_curve (client, ctx->cert, ctx->server_key)) {
+        fprintf (stderr,
+                 "gridcase: cannot use certificate %s with server key '%s' (see gridcase "
+                 "keygen)\n",
+                 ctx->cert, ctx->server_key);
+        gridcase_destroy (&client);
+        return EXIT_USAGE;
     }
     if (ctx->actor)
         gridcase_set_actor (client, ctx->role, ctx->actor);
@@ -1144,6 +1158,45 @@ s_cmd_link (context_t *ctx, int argc, char **argv)
 //  watch: follow a topic; a gap in the notices is filled from the journal
 
 static int
+s_cmd_keygen (context_t *ctx, int argc, char **argv)
+{
+    (void)ctx;
+    const char *names[] = {NULL};
+    const char *v[1] = {0};
+    int positional;
+    const char *name = NULL;
+    if (cli_parse (argc, argv, names, v, &positional, &name))
+        return EXIT_USAGE;
+    if (positional != 1)
+        return cli_usage ("keygen takes one name: the file to write (NAME and NAME_secret)");
+    char secret[1100];
+    snprintf (secret, sizeof (secret), "%s_secret", name);
+    if (zsys_file_exists (name) || zsys_file_exists (secret)) {
+        fprintf (stderr, "gridcase: %s or %s exists already; not overwriting a key\n", name,
+                 secret);
+        return EXIT_USAGE;
+    }
+    zcert_t *cert = zcert_new ();
+    zcert_set_meta (cert, "name", "%s", name);
+    //  The secret file is for its owner's eyes only
+    mode_t old = umask (077);
+    int rc = zcert_save (cert, name);
+    umask (old);
+    if (rc) {
+        fprintf (stderr, "gridcase: cannot write %s and %s\n", name, secret);
+        zcert_destroy (&cert);
+        return EXIT_USAGE;
+    }
+    chmod (name, 0644);
+    printf ("wrote %s (the public key) and %s (keep it secret)\n"
+            "public key: %s\n"
+            "for the roster:   key = \"%s\"\n",
+            name, secret, zcert_public_txt (cert), zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    return 0;
+}
+
+static int
 s_cmd_backup (context_t *ctx, int argc, char **argv)
 {
     const char *names[] = {NULL};
@@ -1191,6 +1244,12 @@ cli_follow (context_t *ctx, const char *events, const char *topic, Gridcase__Jou
 {
     setvbuf (stdout, NULL, _IOLBF, 0);
     zsock_t *sub = zsock_new (ZMQ_SUB);
+    zcert_t *cert = ctx->cert ? zcert_load (ctx->cert) : NULL;
+    if (sub && cert) {
+        zcert_apply (cert, sub);
+        zsock_set_curve_serverkey (sub, ctx->server_key);
+    }
+    zcert_destroy (&cert);
     if (!sub || zsock_connect (sub, "%s", events) < 0) {
         fprintf (stderr, "gridcase: cannot connect to the events socket %s\n", events);
         zsock_destroy (&sub);
@@ -1271,7 +1330,8 @@ main (int argc, char *argv[])
 {
     zsys_init ();
     zsys_set_logstream (stderr);
-    context_t ctx = {getenv ("GRIDCASE_ENDPOINT"), GRIDCASE__ROLE__ROLE_UNSPECIFIED, NULL, 10000};
+    context_t ctx = {
+        getenv ("GRIDCASE_ENDPOINT"), GRIDCASE__ROLE__ROLE_UNSPECIFIED, NULL, 10000, NULL, NULL};
     if (!ctx.endpoint || !*ctx.endpoint)
         ctx.endpoint = "tcp://127.0.0.1:7570";
     const char *as = getenv ("GRIDCASE_AS");
@@ -1279,6 +1339,8 @@ main (int argc, char *argv[])
         {"endpoint", required_argument, NULL, 'e'},
         {"as", required_argument, NULL, 'a'},
         {"timeout", required_argument, NULL, 't'},
+        {"cert", required_argument, NULL, 'c'},
+        {"server-key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1296,6 +1358,12 @@ main (int argc, char *argv[])
                 ctx.timeout = atoi (optarg);
                 if (ctx.timeout <= 0)
                     return cli_usage ("--timeout wants milliseconds");
+                break;
+            case 'c':
+                ctx.cert = optarg;
+                break;
+            case 'k':
+                ctx.server_key = optarg;
                 break;
             case 'h':
                 fputs (s_usage_text, stdout);
@@ -1318,6 +1386,20 @@ main (int argc, char *argv[])
         snprintf (actor, sizeof (actor), "%s", colon + 1);
         ctx.actor = actor;
     }
+    if (!ctx.cert && getenv ("GRIDCASE_CERT") && *getenv ("GRIDCASE_CERT"))
+        ctx.cert = getenv ("GRIDCASE_CERT");
+    if (!ctx.server_key)
+        ctx.server_key = getenv ("GRIDCASE_SERVER_KEY");
+    static char server_key[64];
+    if (ctx.server_key && zsys_file_exists (ctx.server_key)) {
+        //  A certificate file: its public key
+        zcert_t *cert = zcert_load (ctx.server_key);
+        snprintf (server_key, sizeof (server_key), "%s", cert ? zcert_public_txt (cert) : "");
+        zcert_destroy (&cert);
+        ctx.server_key = server_key;
+    }
+    if (ctx.cert && !ctx.server_key)
+        return cli_usage ("--cert needs --server-key (the server's public key or its .cert file)");
     if (optind >= argc)
         return cli_usage ("no command given");
     const char *command = argv[optind];
@@ -1341,7 +1423,7 @@ main (int argc, char *argv[])
         {"arbitrate", s_cmd_arbitrate}, {"link", s_cmd_link},
         {"watch", s_cmd_watch},         {"log", cli_cmd_log},
         {"weekly", cli_cmd_weekly},     {"verify-journal", cli_cmd_verify_journal},
-        {"backup", s_cmd_backup},
+        {"backup", s_cmd_backup},       {"keygen", s_cmd_keygen},
     };
     for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
         if (streq (command, commands[i].name))

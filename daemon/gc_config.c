@@ -24,6 +24,15 @@ s_named_destroy (void **item_p)
     }
 }
 
+static void
+s_actor_destroy (void **item_p)
+{
+    gc_actor_t *actor = (gc_actor_t *)*item_p;
+    if (actor)
+        free (actor->key);
+    s_named_destroy (item_p);
+}
+
 static zhashx_t *
 s_table_new (void)
 {
@@ -309,6 +318,18 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
             if (streq (role, roles[i]))
                 actor->role = (Gridcase__Role)i;
         const char *why = NULL;
+        const char *key = zconfig_get (a, "key", NULL);
+        if (key) {
+            uint8_t binary[32];
+            actor->key = strdup (key);
+            if (strlen (key) != 40 || !zmq_z85_decode (binary, key))
+                why = "has a key that is not a CURVE public key (40 characters of Z85, as "
+                      "gridcase keygen prints)";
+            else if (zhashx_lookup (self->keys, key))
+                why = "has the same key as another actor";
+            else
+                zhashx_insert (self->keys, key, actor);
+        }
         const char *community = zconfig_get (a, "community", NULL);
         const char *street = zconfig_get (a, "street", NULL);
         const char *district = zconfig_get (a, "district", NULL);
@@ -367,26 +388,38 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
     return 0;
 }
 
+//  NAME as a path: absolute, or relative to the directory of config FILE
+static char *
+s_relative (const char *file, const char *name)
+{
+    const char *slash = strrchr (file, '/');
+    if (*name == '/' || !slash)
+        return strdup (name);
+    size_t size = (size_t)(slash - file) + strlen (name) + 2;
+    char *path = (char *)malloc (size);
+    snprintf (path, size, "%.*s/%s", (int)(slash - file), file, name);
+    return path;
+}
+
 //  The roster is the config's own "roster" section, or the file that
 //  gridcase/roster names (relative to the config file's directory)
 static int
 s_load_roster_file (gc_config_t *self, zconfig_t *root)
 {
     self->actors = s_table_new ();
+    zhashx_set_destructor (self->actors, s_actor_destroy);
+    self->keys = zhashx_new ();
     const char *name = zconfig_get (root, "gridcase/roster", NULL);
     if (!name)
         return s_load_roster (self, zconfig_locate (root, "roster"));
-    char path[1024];
-    const char *slash = strrchr (self->file, '/');
-    if (*name == '/' || !slash)
-        snprintf (path, sizeof (path), "%s", name);
-    else
-        snprintf (path, sizeof (path), "%.*s/%s", (int)(slash - self->file), self->file, name);
+    char *path = s_relative (self->file, name);
     zconfig_t *roster = zconfig_load (path);
     if (!roster) {
         zsys_error ("config %s: cannot read the roster %s (ZPL)", self->file, path);
+        free (path);
         return -1;
     }
+    free (path);
     int rc = s_load_roster (self, zconfig_locate (roster, "roster"));
     zconfig_destroy (&roster);
     return rc;
@@ -427,6 +460,8 @@ gc_config_load (const char *file)
     self->events = strdup (zconfig_get (root, "gridcase/events", GC_DEFAULT_EVENTS));
     self->datadir = strdup (zconfig_get (root, "gridcase/datadir", "var/gridcase"));
     self->curve = streq (zconfig_get (root, "gridcase/curve", "off"), "on");
+    const char *server_cert = zconfig_get (root, "gridcase/server_cert", NULL);
+    self->server_cert = server_cert ? s_relative (file, server_cert) : NULL;
     self->districts = s_table_new ();
     self->streets = s_table_new ();
     self->communities = s_table_new ();
@@ -452,21 +487,36 @@ gc_config_load (const char *file)
                     GC_READERS_MAX);
         rc = -1;
     }
-    zconfig_t *city = zconfig_locate (root, "city");
+    //  The city (calendars, rules, places, departments, categories) is this
+    //  file's, or another file's that gridcase/city names
+    const char *city_file = zconfig_get (root, "gridcase/city", NULL);
+    zconfig_t *city_root = root;
+    if (rc == 0 && city_file) {
+        char *path = s_relative (file, city_file);
+        city_root = zconfig_load (path);
+        if (!city_root) {
+            zsys_error ("config %s: cannot read the city %s (ZPL)", file, path);
+            rc = -1;
+        }
+        free (path);
+    }
+    zconfig_t *city = city_root ? zconfig_locate (city_root, "city") : NULL;
     if (rc == 0 && !city) {
-        zsys_error ("config %s: no 'city' section", file);
+        zsys_error ("config %s: no 'city' section", city_file ? city_file : file);
         rc = -1;
     }
     if (rc == 0)
-        rc = s_load_calendars (self, root);
+        rc = s_load_calendars (self, city_root);
     if (rc == 0)
-        rc = s_load_rules (self, root);
+        rc = s_load_rules (self, city_root);
     if (rc == 0)
         rc = s_load_city (self, city);
     if (rc == 0)
-        rc = s_load_departments (self, root);
+        rc = s_load_departments (self, city_root);
     if (rc == 0)
         rc = s_load_roster_file (self, root);
+    if (city_root != root)
+        zconfig_destroy (&city_root);
     zconfig_destroy (&root);
     if (rc) {
         gc_config_destroy (&self);
@@ -486,6 +536,7 @@ gc_config_destroy (gc_config_t **self_p)
     gc_config_t *self = *self_p;
     if (self) {
         //  Children first: their tables point into their parents
+        zhashx_destroy (&self->keys);
         zhashx_destroy (&self->actors);
         zhashx_destroy (&self->categories);
         zhashx_destroy (&self->departments);
@@ -502,6 +553,7 @@ gc_config_destroy (gc_config_t **self_p)
         free (self->command);
         free (self->events);
         free (self->datadir);
+        free (self->server_cert);
         free (self);
         *self_p = NULL;
     }
@@ -540,6 +592,12 @@ gc_actor_t *
 gc_config_actor (gc_config_t *self, const char *id)
 {
     return (gc_actor_t *)s_lookup (self, self->actors, id);
+}
+
+gc_actor_t *
+gc_config_actor_by_key (gc_config_t *self, const char *key)
+{
+    return (gc_actor_t *)s_lookup (self, self->keys, key);
 }
 
 gc_district_t *

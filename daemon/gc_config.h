@@ -73,6 +73,7 @@ struct _gc_actor_t {
     gc_street_t *street;         //  street, or a street supervisor
     gc_district_t *district;     //  a district supervisor
     gc_department_t *department; //  worker
+    char *key;                   //  its CURVE public key (Z85), NULL if none
 };
 
 //  Rules that are not deadline windows
@@ -111,6 +112,7 @@ typedef struct {
     size_t map_size;
     size_t map_max;
     bool curve;
+    char *server_cert;   //  the server's CURVE certificate (with its secret), for curve = on
     size_t readers;      //  threads answering reads
     zhashx_t *districts; //  id -> gc_district_t, and so on for each kind
     zhashx_t *streets;
@@ -120,6 +122,7 @@ typedef struct {
     zhashx_t *categories;
     zhashx_t *calendars;
     zhashx_t *actors;
+    zhashx_t *keys; //  CURVE public key (Z85) -> actor
     gc_policy_t policy;
     gc_list_t lists[GC_KIND_COUNT];
     pthread_mutex_t lock; //  lookups come from several threads
@@ -133,6 +136,8 @@ gc_grid_t *gc_config_grid (gc_config_t *self, const char *id);
 gc_category_t *gc_config_category (gc_config_t *self, const char *id);
 gc_department_t *gc_config_department (gc_config_t *self, const char *id);
 gc_actor_t *gc_config_actor (gc_config_t *self, const char *id);
+//  The roster entry that holds CURVE public key KEY (Z85)
+gc_actor_t *gc_config_actor_by_key (gc_config_t *self, const char *key);
 gc_district_t *gc_config_district (gc_config_t *self, const char *id);
 gc_street_t *gc_config_street (gc_config_t *self, const char *id);
 gc_community_t *gc_config_community (gc_config_t *self, const char *id);

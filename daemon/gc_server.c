@@ -32,6 +32,7 @@
     X (rejected_too_large, "requests over a size or count limit")                                  \
     X (rejected_invalid, "requests with an invalid field")                                         \
     X (dropped_frames, "messages with a wrong frame count")                                        \
+    X (unauthenticated, "requests whose CURVE key is not in the roster")                           \
     X (errors, "error replies")                                                                    \
     X (storage_failures, "batches refused because the store failed or was full")                   \
     X (map_grown, "times the map grew")                                                            \
@@ -59,7 +60,8 @@ typedef struct {
     zmq_msg_t payload;
     Gridcase__Request *request; //  NULL when it did not decode: reply is set
     gc_reply_t reply;
-    bool forwarded; //  a read handed to the reader threads, which reply
+    bool forwarded;      //  a read handed to the reader threads, which reply
+    Gridcase__Actor who; //  with CURVE: the roster's actor for the sender's key
 } item_t;
 
 typedef struct {
@@ -75,6 +77,7 @@ typedef struct {
     uint64_t counters[C_COUNT];
     int timer_id;          //  the escalation timer, -1 when none is armed
     int64_t armed_at;      //  the deadline (daemon clock) it is armed for
+    zactor_t *auth;        //  zauth, with curve = on
     zsock_t *to_readers;   //  PUSH: identity + request to the next free reader
     zsock_t *from_readers; //  PULL: identity + reply + error code back
     size_t readers;
@@ -268,7 +271,10 @@ s_process_batch (server_t *self, size_t count)
             continue;
         }
         zmq_msg_send (&item->identity, readers, ZMQ_SNDMORE);
-        zmq_msg_send (&item->payload, readers, 0);
+        zmq_msg_send (&item->payload, readers, ZMQ_SNDMORE);
+        //  The actor the key says, or the one the request names (local mode)
+        const char *actor = item->request->actor ? item->request->actor->id : "";
+        zmq_send (readers, actor, strlen (actor), 0);
         item->request = NULL;
         item->forwarded = true;
     }
@@ -405,6 +411,26 @@ s_clock_resume (server_t *self)
     gc_txn_commit (&txn);
 }
 
+//  With CURVE the sender is who its key says: the roster entry of the key
+//  that zauth let in, whatever actor the request names
+static void
+s_authenticate (server_t *self, item_t *item)
+{
+    const char *key = zmq_msg_gets (&item->payload, "User-Id");
+    gc_actor_t *actor = key ? gc_config_actor_by_key (self->config, key) : NULL;
+    if (!actor) {
+        self->counters[C_unauthenticated]++;
+        gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_UNAUTHENTICATED,
+                        "this client's key is not in the roster");
+        item->request = NULL;
+        return;
+    }
+    gridcase__actor__init (&item->who);
+    item->who.role = actor->role;
+    item->who.id = actor->id;
+    item->request->actor = &item->who;
+}
+
 //  Takes every message waiting on the command socket, up to a batch
 static int
 s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
@@ -445,7 +471,9 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
             item->request =
                 gc_request_decode (self->arena, zmq_msg_data (&item->payload),
                                    zmq_msg_size (&item->payload), &code, why, sizeof (why));
-            if (!item->request) {
+            if (item->request && self->config->curve)
+                s_authenticate (self, item);
+            else if (!item->request) {
                 self->counters[code == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE ? C_rejected_too_large
                                : code == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST
                                    ? C_rejected_bad_request
@@ -476,6 +504,7 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
 {
     zframe_t *identity = zmsg_pop (task);
     zframe_t *payload = zmsg_pop (task);
+    char *actor_id = zmsg_popstr (task);
     gc_reply_t reply = {0};
     Gridcase__ErrorCode code;
     char why[256];
@@ -483,6 +512,14 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
         payload ? gc_request_decode (arena, zframe_data (payload), zframe_size (payload), &code,
                                      why, sizeof (why))
                 : NULL;
+    Gridcase__Actor who = GRIDCASE__ACTOR__INIT;
+    gc_actor_t *actor = actor_id && *actor_id ? gc_config_actor (args->config, actor_id) : NULL;
+    if (request && args->config->curve) {
+        //  The server thread checked the key; this is its roster entry
+        request->actor = actor ? &who : NULL;
+        who.role = actor ? actor->role : GRIDCASE__ROLE__ROLE_UNSPECIFIED;
+        who.id = actor ? actor->id : "";
+    }
     if (!request)
         gc_reply_error (&reply, NULL, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
                         "a read could not be handed over");
@@ -505,6 +542,7 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
     zmsg_send (&result, results);
     gc_reply_free (&reply);
     zframe_destroy (&payload);
+    zstr_free (&actor_id);
     gc_arena_reset (arena);
 }
 
@@ -581,6 +619,24 @@ s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
     return rc;
 }
 
+//  zauth with an in-memory store of the roster's keys
+static zactor_t *
+s_auth_new (gc_config_t *config)
+{
+    zcertstore_t *keys = zcertstore_new (NULL);
+    uint8_t none[32] = {0};
+    for (gc_actor_t *actor = (gc_actor_t *)zhashx_first (config->keys); actor;
+         actor = (gc_actor_t *)zhashx_next (config->keys)) {
+        uint8_t key[32];
+        zmq_z85_decode (key, actor->key);
+        zcert_t *cert = zcert_new_from (key, none);
+        zcert_set_meta (cert, "actor", "%s", actor->id);
+        zcertstore_insert (keys, &cert);
+    }
+    //  zauth owns the store from here
+    return zactor_new (zauth, keys);
+}
+
 static void
 s_server_destroy (server_t **self_p)
 {
@@ -593,6 +649,7 @@ s_server_destroy (server_t **self_p)
         zloop_destroy (&self->loop);
         zsock_destroy (&self->command);
         zsock_destroy (&self->events);
+        zactor_destroy (&self->auth);
         if (self->notices)
             s_discard_notices (self);
         zlistx_destroy (&self->notices);
@@ -604,9 +661,15 @@ s_server_destroy (server_t **self_p)
 }
 
 static zsock_t *
-s_bind (int type, const char *endpoint, char *why, size_t why_size)
+s_bind (int type, const char *endpoint, zcert_t *cert, char *why, size_t why_size)
 {
     zsock_t *sock = zsock_new (type);
+    if (cert) {
+        //  CURVE server: zauth checks every client's key against the roster
+        zcert_apply (cert, sock);
+        zsock_set_curve_server (sock, 1);
+        zsock_set_zap_domain (sock, "gridcase");
+    }
     if (type == ZMQ_ROUTER) {
         zsock_set_maxmsgsize (sock, GC_MESSAGE_HARD_MAX);
         zsock_set_rcvhwm (sock, 100000);
@@ -632,10 +695,24 @@ gc_server_actor (zsock_t *pipe, void *args)
     self->store = gc_store_new (self->config->datadir, &store_options);
     if (!self->store)
         snprintf (why, sizeof (why), "cannot open the store in %s", self->config->datadir);
-    if (self->store)
-        self->command = s_bind (ZMQ_ROUTER, self->config->command, why, sizeof (why));
+    zcert_t *cert = NULL;
+    if (self->store && self->config->curve) {
+        cert = zcert_load (self->config->server_cert);
+        if (!cert || zmq_z85_decode ((uint8_t[32]){0}, zcert_secret_txt (cert)) == NULL ||
+            streq (zcert_secret_txt (cert), "0000000000000000000000000000000000000000"))
+            snprintf (why, sizeof (why),
+                      "cannot load the server certificate %s with its secret key "
+                      "(gridcase keygen writes NAME and NAME_secret)",
+                      self->config->server_cert);
+        else
+            self->auth = s_auth_new (self->config);
+    }
+    bool ready = self->store && (!self->config->curve || self->auth);
+    if (ready)
+        self->command = s_bind (ZMQ_ROUTER, self->config->command, cert, why, sizeof (why));
     if (self->command)
-        self->events = s_bind (ZMQ_PUB, self->config->events, why, sizeof (why));
+        self->events = s_bind (ZMQ_PUB, self->config->events, cert, why, sizeof (why));
+    zcert_destroy (&cert);
     if (!self->events) {
         zstr_sendf (pipe, "FAILED %s", why);
         s_server_destroy (&self);

@@ -135,13 +135,21 @@ main (int argc, char *argv[])
     }
     if (config->curve) {
         //  Never bind a public address without the security it asks for
-        zsys_error ("config %s: curve = on, but this gridcased has no CURVE support yet; "
-                    "set curve = off (loopback only)",
-                    config->file);
-        gc_config_destroy (&config);
-        return 1;
-    }
-    {
+        const char *why = !zsys_has_curve () ? "this libzmq has no CURVE support"
+                          : !config->server_cert
+                              ? "it needs server_cert, the server's certificate (gridcase keygen)"
+                          : !zhashx_size (config->keys)
+                              ? "no actor in the roster has a key: nobody could connect"
+                              : NULL;
+        if (why) {
+            zsys_error ("config %s: curve = on, but %s", config->file, why);
+            gc_config_destroy (&config);
+            return 1;
+        }
+        zsys_info ("CURVE: encrypted, clients authenticated by their key (%zu keys in the "
+                   "roster); the roster's actor rules, not what the client names",
+                   zhashx_size (config->keys));
+    } else {
         const char *endpoints[] = {config->command, config->events};
         for (int i = 0; i < 2; i++) {
             if (!gc_endpoint_is_local (endpoints[i])) {

@@ -29,6 +29,13 @@ typedef struct _gridcase_t gridcase_t;
 gridcase_t *gridcase_new (const char *endpoint, const uint8_t *client_id, uint64_t first_sequence);
 void gridcase_destroy (gridcase_t **self_p);
 
+//  CURVE: encrypt and authenticate with this client's certificate (CERT_FILE,
+//  as gridcase keygen writes it: NAME with NAME_secret beside it) and the
+//  server's public key (40 characters of Z85). The daemon then knows the
+//  client by its key; the actor it names is ignored. 0, or -1 if the
+//  certificate or the key cannot be used.
+int gridcase_set_curve (gridcase_t *self, const char *cert_file, const char *server_key);
+
 //  In local mode the daemon takes the actor from the request
 void gridcase_set_actor (gridcase_t *self, Gridcase__Role role, const char *id);
 //  Total time gridcase_call waits, across retries (default 10000 ms)

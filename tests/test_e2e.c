@@ -20,6 +20,9 @@ typedef struct {
     char command[64];
     char events[64];
     const char *time_scale; //  --time-scale, or NULL
+    const char *config;     //  the config file, NULL: the sample city
+    char cert[200];         //  CURVE: the client certificate the CLI and readiness use
+    char server_key[200];   //  CURVE: the server's certificate file
 } daemon_t;
 
 static int
@@ -60,6 +63,17 @@ s_kill_started (void)
         kill (s_started[i], SIGKILL);
 }
 
+//  The server's public key, from its certificate file
+static const char *
+s_server_public (daemon_t *d)
+{
+    static char key[64];
+    zcert_t *cert = zcert_load (d->server_key);
+    snprintf (key, sizeof (key), "%s", cert ? zcert_public_txt (cert) : "");
+    zcert_destroy (&cert);
+    return key;
+}
+
 //  Starts gridcased on D's data directory and waits until it answers
 static bool
 s_daemon_start (daemon_t *d, const char *extra_command)
@@ -81,7 +95,7 @@ s_daemon_start (daemon_t *d, const char *extra_command)
         freopen ("/dev/null", "w", stdout);
         const char *args[] = {binary,
                               "-c",
-                              "deploy/sample-city.cfg",
+                              d->config ? d->config : "deploy/sample-city.cfg",
                               "-d",
                               datadir,
                               "--command",
@@ -101,6 +115,8 @@ s_daemon_start (daemon_t *d, const char *extra_command)
     //  Ready when a stats request is answered
     gridcase_t *client = s_client (d, 0xEE);
     gridcase_set_timeout (client, 500);
+    if (d->cert[0] && gridcase_set_curve (client, d->cert, s_server_public (d)))
+        return false;
     bool ready = false;
     for (int attempt = 0; attempt < 40 && !ready; attempt++) {
         Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
@@ -144,11 +160,13 @@ s_daemon_remove (daemon_t *d)
 static int
 s_cli (daemon_t *d, char *out, size_t size, const char *args)
 {
-    char command[2048];
+    char command[2048], curve[500] = "";
+    if (d->cert[0])
+        snprintf (curve, sizeof (curve), "--cert %s --server-key %s", d->cert, d->server_key);
     snprintf (command, sizeof (command),
               "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s GRIDCASE_AS=supervisor:sup-siming "
-              "%s/bin/gridcase --timeout 5000 %s",
-              d->dir, d->command, s_build, args);
+              "%s/bin/gridcase --timeout 5000 %s %s",
+              d->dir, d->command, s_build, curve, args);
     FILE *pipe = popen (command, "r");
     if (!pipe)
         return -1;
@@ -900,6 +918,110 @@ test_backup_while_serving_restores_every_case (void)
     return true;
 }
 
+//  Reads FILE into a new string
+static char *
+s_slurp (const char *file)
+{
+    FILE *f = fopen (file, "r");
+    if (!f)
+        return NULL;
+    static char text[65536];
+    size_t got = fread (text, 1, sizeof (text) - 1, f);
+    text[got] = 0;
+    fclose (f);
+    return strdup (text);
+}
+
+//  A public key from a certificate written by gridcase keygen
+static bool
+s_public_key (const char *file, char *key)
+{
+    zcert_t *cert = zcert_load (file);
+    bool loaded = cert != NULL;
+    if (loaded)
+        snprintf (key, 64, "%s", zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    return loaded;
+}
+
+static bool
+test_curve_knows_clients_by_their_key (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-e2e-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    static char out[65536];
+    char command[1024], args[512];
+    //  Keys for the server, an officer, the admin, and a stranger
+    const char *names[] = {"server", "officer", "admin", "stranger"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf (command, sizeof (command), "%s/bin/gridcase keygen %s/%s > /dev/null", s_build,
+                  d.dir, names[i]);
+        CHECK (system (command) == 0);
+    }
+    char officer_key[64], admin_key[64], file[300];
+    snprintf (file, sizeof (file), "%s/officer", d.dir);
+    CHECK (s_public_key (file, officer_key));
+    snprintf (file, sizeof (file), "%s/admin", d.dir);
+    CHECK (s_public_key (file, admin_key));
+    //  The sample roster, with keys for the officer and the admin
+    char *roster = s_slurp ("deploy/sample-roster.cfg");
+    CHECK (roster);
+    snprintf (file, sizeof (file), "%s/roster.cfg", d.dir);
+    FILE *f = fopen (file, "w");
+    CHECK (f);
+    for (char *line = strtok (roster, "\n"); line; line = strtok (NULL, "\n")) {
+        fprintf (f, "%s\n", line);
+        if (streq (line, "    actor = o-haihong-01"))
+            fprintf (f, "        key = \"%s\"\n", officer_key);
+        if (streq (line, "    actor = admin"))
+            fprintf (f, "        key = \"%s\"\n", admin_key);
+    }
+    fclose (f);
+    free (roster);
+    char cwd[512];
+    CHECK (getcwd (cwd, sizeof (cwd)));
+    snprintf (file, sizeof (file), "%s/gridcase.cfg", d.dir);
+    f = fopen (file, "w");
+    CHECK (f);
+    fprintf (f,
+             "gridcase\n    curve = on\n    server_cert = \"%s/server\"\n"
+             "    roster = \"%s/roster.cfg\"\n    city = \"%s/deploy/sample-city.cfg\"\n",
+             d.dir, d.dir, cwd);
+    fclose (f);
+    static char config[300];
+    snprintf (config, sizeof (config), "%s", file);
+    d.config = config;
+    snprintf (d.cert, sizeof (d.cert), "%s/officer", d.dir);
+    snprintf (d.server_key, sizeof (d.server_key), "%s/server", d.dir);
+    CHECK (s_daemon_start (&d, NULL));
+
+    //  The key says who: the officer, whatever --as claims
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "--as admin:admin report --grid haihong-01 --category garbage --title keyed "
+                  "--json") == 0);
+    CHECK (strstr (out, "\"reporter\":\"officer:o-haihong-01\""));
+    snprintf (args, sizeof (args), "--as admin:admin backup %s/backup 2>&1", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
+    CHECK (strstr (out, "not_permitted: officer:o-haihong-01 may not take a backup"));
+    //  The admin's key may
+    snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
+    snprintf (args, sizeof (args), "backup %s/backup", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    //  A key not in the roster, and no key at all, get nowhere
+    snprintf (d.cert, sizeof (d.cert), "%s/stranger", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), "--timeout 1500 list 2>/dev/null") == 3);
+    d.cert[0] = 0;
+    CHECK (s_cli (&d, out, sizeof (out), "--timeout 1500 list 2>/dev/null") == 3);
+    //  Nothing but the officer's report was changed
+    snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), "stats --json") == 0);
+    const char *last = strstr (out, "\"journal_last\":");
+    CHECK (last && atoi (last + 15) == 1);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -919,5 +1041,6 @@ main (int argc, char *argv[])
     RUN (test_log_follow_survives_a_missed_notice);
     RUN (test_verify_journal_finds_altered_and_removed_entries);
     RUN (test_backup_while_serving_restores_every_case);
+    RUN (test_curve_knows_clients_by_their_key);
     return TESTS_DONE ();
 }

@@ -8,6 +8,8 @@
 struct _gridcase_t {
     char *endpoint;
     zsock_t *dealer;
+    zcert_t *cert;    //  CURVE: this client's certificate, or NULL
+    char *server_key; //  CURVE: the server's public key (Z85)
     uint8_t client_id[16];
     uint64_t sequence; //  the next one to use
     Gridcase__Role role;
@@ -16,11 +18,15 @@ struct _gridcase_t {
 };
 
 static zsock_t *
-s_connect (const char *endpoint)
+s_connect (const char *endpoint, zcert_t *cert, const char *server_key)
 {
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     if (!dealer)
         return NULL;
+    if (cert) {
+        zcert_apply (cert, dealer);
+        zsock_set_curve_serverkey (dealer, server_key);
+    }
     zsock_set_linger (dealer, 0);
     zsock_set_sndhwm (dealer, 100000);
     zsock_set_rcvhwm (dealer, 100000);
@@ -36,7 +42,7 @@ gridcase_new (const char *endpoint, const uint8_t *client_id, uint64_t first_seq
 {
     gridcase_t *self = (gridcase_t *)zmalloc (sizeof (gridcase_t));
     self->endpoint = strdup (endpoint);
-    self->dealer = s_connect (endpoint);
+    self->dealer = s_connect (endpoint, NULL, NULL);
     if (!self->dealer) {
         gridcase_destroy (&self);
         return NULL;
@@ -53,11 +59,31 @@ gridcase_destroy (gridcase_t **self_p)
     gridcase_t *self = *self_p;
     if (self) {
         zsock_destroy (&self->dealer);
+        zcert_destroy (&self->cert);
+        free (self->server_key);
         free (self->endpoint);
         free (self->actor);
         free (self);
         *self_p = NULL;
     }
+}
+
+int
+gridcase_set_curve (gridcase_t *self, const char *cert_file, const char *server_key)
+{
+    zcert_t *cert = zcert_load (cert_file);
+    uint8_t binary[32];
+    if (!cert || strlen (server_key) != 40 || !zmq_z85_decode (binary, server_key)) {
+        zcert_destroy (&cert);
+        return -1;
+    }
+    zcert_destroy (&self->cert);
+    free (self->server_key);
+    self->cert = cert;
+    self->server_key = strdup (server_key);
+    zsock_destroy (&self->dealer);
+    self->dealer = s_connect (self->endpoint, self->cert, self->server_key);
+    return self->dealer ? 0 : -1;
 }
 
 void
@@ -151,7 +177,7 @@ gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **r
         //  No reply in time: reconnect (dropping what is queued) and resend
         //  the same request id; the daemon will not apply it twice
         zsock_destroy (&self->dealer);
-        self->dealer = s_connect (self->endpoint);
+        self->dealer = s_connect (self->endpoint, self->cert, self->server_key);
         if (!self->dealer || s_send (self, request))
             return GRIDCASE_ELOCAL;
         if (attempt_timeout < 4000)
