@@ -10,7 +10,7 @@ BUILD ?= build
 VERSION = 0.1.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
-               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev
+               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev clang libclang-rt-14-dev
 PKGS = libczmq libzmq libprotobuf-c lmdb libsodium
 
 CC ?= cc
@@ -22,6 +22,9 @@ SANFLAGS = -fsanitize=address,undefined
 ifeq ($(SANITIZE),1)
 CFLAGS_OPT = -O1 $(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += $(SANFLAGS)
+ifeq ($(FUZZ),1)
+CFLAGS_OPT += -fsanitize=fuzzer-no-link
+endif
 else
 CFLAGS_OPT = -O2
 endif
@@ -40,7 +43,7 @@ TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
 LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
-.PHONY: all deps test tests run clean install format lint
+.PHONY: all deps test tests run clean install format lint fuzz
 .SECONDARY:
 
 all: $(BINS) $(LIBS)
@@ -102,6 +105,20 @@ $(BUILD)/tests/test_e2e: $(BUILD)/obj/tests/test_e2e.o $(BUILD)/lib/libgridcase.
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 tests: $(BINS) $(TESTS)
+
+# The fuzz target: clang's libFuzzer with ASan and UBSan (build/fuzz)
+$(BUILD)/tests/fuzz_request: $(BUILD)/obj/tests/fuzz_request.o $(DAEMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+FUZZ_TIME ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang SANITIZE=1 FUZZ=1 \
+	  build/fuzz/tests/fuzz_request
+	@rm -rf build/fuzz/seeds && mkdir -p build/fuzz/seeds build/fuzz/corpus
+	GC_FUZZ_SEEDS=build/fuzz/seeds build/fuzz/tests/fuzz_request
+	build/fuzz/tests/fuzz_request -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	  -rss_limit_mb=4096 build/fuzz/corpus build/fuzz/seeds
 
 # The test run: sanitizer build in build/test, then every test program;
 # the last line says "N passed, N failed".
