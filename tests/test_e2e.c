@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 static const char *s_build = "build/test";
@@ -1022,6 +1023,133 @@ test_curve_knows_clients_by_their_key (void)
     return true;
 }
 
+//  Reports TITLE in haihong-01; the reply's error code (0: ok), its id in ID
+static int
+s_report_one (gridcase_t *client, const char *title, char *id)
+{
+    Gridcase__Request request;
+    Gridcase__ReportRequest report;
+    s_report_request (&request, &report, "haihong-01", title);
+    Gridcase__Reply *reply = NULL;
+    int rc = gridcase_call (client, &request, &reply);
+    int code = rc == GRIDCASE_OK ? 0 : rc == GRIDCASE_EREPLY ? (int)reply->error->code : -1;
+    if (rc == GRIDCASE_OK && id)
+        snprintf (id, 32, "%s", reply->case_->case_->id);
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    return code;
+}
+
+static bool
+test_full_disk_refuses_writes_and_keeps_reads (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-e2e-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    char command[600], disk[200];
+    snprintf (disk, sizeof (disk), "%s/disk", d.dir);
+    snprintf (command, sizeof (command), "mkdir -p %s && mount -t tmpfs -o size=3m tmpfs %s", disk,
+              disk);
+    CHECK (system (command) == 0);
+    //  The data directory on the small disk: d.dir/data is a link to it
+    char datadir[200];
+    snprintf (datadir, sizeof (datadir), "%s/data", d.dir);
+    CHECK (symlink (disk, datadir) == 0);
+    bool ok = s_daemon_start (&d, NULL);
+    //  Fill the disk but for about 256 KiB
+    struct statvfs fs;
+    ok = ok && statvfs (disk, &fs) == 0;
+    unsigned long long free_kib = ok ? fs.f_bavail * fs.f_frsize / 1024 : 0;
+    snprintf (command, sizeof (command),
+              "dd if=/dev/zero of=%s/filler bs=1k count=%llu status=none", disk,
+              free_kib > 256 ? free_kib - 256 : 0);
+    ok = ok && system (command) == 0;
+    gridcase_t *client = ok ? s_client (&d, 0x61) : NULL;
+    int accepted = 0, full = 0;
+    char first[32] = "", id[32];
+    char title[180];
+    memset (title, 'x', sizeof (title) - 1);
+    title[sizeof (title) - 1] = 0;
+    for (int i = 0; ok && i < 20000 && !full; i++) {
+        int code = s_report_one (client, title, id);
+        if (code == 0) {
+            accepted++;
+            if (!*first)
+                snprintf (first, sizeof (first), "%s", id);
+        } else if (code == GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL)
+            full = 1;
+        else
+            ok = false;
+    }
+    //  Reads work on a full disk
+    Gridcase__GetRequest get = GRIDCASE__GET_REQUEST__INIT;
+    get.case_id = first;
+    Gridcase__Request read = GRIDCASE__REQUEST__INIT;
+    read.op_case = GRIDCASE__REQUEST__OP_GET;
+    read.get = &get;
+    Gridcase__Reply *reply = NULL;
+    bool readable = ok && gridcase_call (client, &read, &reply) == GRIDCASE_OK;
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    uint64_t journal = ok ? s_counter (&d, "journal_last") : 0;
+    uint64_t failures = ok ? s_counter (&d, "storage_failures") : 0;
+    //  Space returns: writes work again
+    snprintf (command, sizeof (command), "rm -f %s/filler", disk);
+    ok = ok && system (command) == 0;
+    bool again = ok && s_report_one (client, "space again", NULL) == 0;
+    gridcase_destroy (&client);
+    s_daemon_stop (&d, SIGTERM);
+    snprintf (command, sizeof (command), "umount %s", disk);
+    if (system (command) != 0)
+        fprintf (stderr, "cannot unmount %s\n", disk);
+    CHECK (ok);
+    CHECK (accepted > 0 && full);
+    CHECK (readable);
+    //  Nothing half-applied: one journal entry per accepted report
+    CHECK (journal == (uint64_t)accepted);
+    CHECK (failures >= 1);
+    CHECK (again);
+    s_daemon_remove (&d);
+    return true;
+}
+
+static bool
+test_a_subscriber_that_stops_reading_never_stalls (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    //  Subscribes to everything and never reads
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    zsock_set_rcvhwm (sub, 10);
+    zsock_set_subscribe (sub, "");
+    CHECK (zsock_connect (sub, "%s", d.events) == 0);
+    zclock_sleep (300);
+    gridcase_t *client = s_client (&d, 0x71);
+    const int total = 5000;
+    for (int i = 0; i < total; i++) {
+        Gridcase__Request request;
+        Gridcase__ReportRequest report;
+        s_report_request (&request, &report, "haihong-01", "while nobody reads");
+        CHECK (gridcase_send (client, &request) > 0);
+    }
+    int acknowledged = 0;
+    for (int i = 0; i < total; i++) {
+        Gridcase__Reply *reply = NULL;
+        if (gridcase_recv (client, &reply, 20000) != GRIDCASE_OK)
+            break;
+        if (reply->result_case == GRIDCASE__REPLY__RESULT_CASE)
+            acknowledged++;
+        gridcase__reply__free_unpacked (reply, NULL);
+    }
+    gridcase_destroy (&client);
+    //  Every report acknowledged; the notices the subscriber left went away
+    CHECK (acknowledged == total);
+    CHECK (s_counter (&d, "notices") >= (uint64_t)total);
+    zsock_destroy (&sub);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1042,5 +1170,7 @@ main (int argc, char *argv[])
     RUN (test_verify_journal_finds_altered_and_removed_entries);
     RUN (test_backup_while_serving_restores_every_case);
     RUN (test_curve_knows_clients_by_their_key);
+    RUN (test_full_disk_refuses_writes_and_keeps_reads);
+    RUN (test_a_subscriber_that_stops_reading_never_stalls);
     return TESTS_DONE ();
 }
