@@ -10,7 +10,8 @@ BUILD ?= build
 VERSION = 0.1.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
-               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev clang libclang-rt-14-dev
+               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev clang libclang-rt-14-dev \
+               valgrind python3
 PKGS = libczmq libzmq libprotobuf-c lmdb libsodium
 
 CC ?= cc
@@ -43,7 +44,7 @@ TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
 LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
-.PHONY: all deps test tests run clean install format lint fuzz
+.PHONY: all deps test tests run clean install format lint fuzz valgrind
 .SECONDARY:
 
 all: $(BINS) $(LIBS)
@@ -110,6 +111,11 @@ tests: $(BINS) $(TESTS)
 $(BUILD)/tests/fuzz_request: $(BUILD)/obj/tests/fuzz_request.o $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+# The daemon end to end under valgrind memcheck (a build without sanitizers)
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	tests/valgrind.sh $(BUILD)
 
 FUZZ_TIME ?= 60
 fuzz: deps
