@@ -480,6 +480,13 @@ gc_config_load (const char *file)
                     file, map_size, map_max);
         rc = -1;
     }
+    const char *idempotency = zconfig_get (root, "gridcase/idempotency", "7d");
+    self->idempotency = gc_parse_duration (idempotency);
+    if (self->idempotency < 3600 * 1000) {
+        zsys_error ("config %s: idempotency '%s': a duration of at least 1h, like 7d", file,
+                    idempotency);
+        rc = -1;
+    }
     const char *readers = zconfig_get (root, "gridcase/readers", "2");
     self->readers = (size_t)atoi (readers);
     if (self->readers < 1 || self->readers > GC_READERS_MAX) {

@@ -114,6 +114,7 @@ typedef struct {
     bool curve;
     char *server_cert;   //  the server's CURVE certificate (with its secret), for curve = on
     size_t readers;      //  threads answering reads
+    int64_t idempotency; //  a request id's reply is kept at least this long (ms)
     zhashx_t *districts; //  id -> gc_district_t, and so on for each kind
     zhashx_t *streets;
     zhashx_t *communities;

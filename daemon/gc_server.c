@@ -40,7 +40,8 @@
     X (reads, "reads answered by the reader threads")                                              \
     X (ticks, "escalation ticks run")                                                              \
     X (deadlines, "deadlines acted on")                                                            \
-    X (tick_failures, "escalation ticks the store refused")
+    X (tick_failures, "escalation ticks the store refused")                                        \
+    X (forgotten, "request ids forgotten after the idempotency window")
 
 typedef enum {
 #define X(name, text) C_##name,
@@ -376,6 +377,34 @@ s_tick (zloop_t *loop, int timer_id, void *arg)
                       gc_store_dir (self->store), gc_store_strerror (rc));
         self->armed_at = 0;
         self->timer_id = zloop_timer (self->loop, 1000, 1, s_tick, self);
+    }
+    return 0;
+}
+
+//  Forgets the replies to request ids older than the idempotency window, a
+//  bounded number per transaction so a commit never waits long
+static int
+s_forget (zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    server_t *self = (server_t *)arg;
+    int64_t before = gc_clock_now () - self->config->idempotency;
+    for (int round = 0; round < 10; round++) {
+        gc_txn_t *txn = gc_txn_begin (self->store, true);
+        size_t pruned = 0;
+        int rc = txn ? gc_txn_request_prune (txn, before, 10000, &pruned) : GC_EIO;
+        rc = rc == GC_OK ? gc_txn_commit (&txn) : rc;
+        gc_txn_abort (&txn);
+        if (rc != GC_OK) {
+            zsys_warning ("store %s: cannot forget old request ids now (%s); trying later",
+                          gc_store_dir (self->store), gc_store_strerror (rc));
+            break;
+        }
+        self->counters[C_commits]++;
+        self->counters[C_forgotten] += pruned;
+        if (pruned < 10000)
+            break;
     }
     return 0;
 }
@@ -747,6 +776,9 @@ gc_server_actor (zsock_t *pipe, void *args)
     s_clock_resume (self);
     //  Deadlines that passed while the daemon was down fire right away
     s_arm (self);
+    //  Old request ids are forgotten now and every ten minutes
+    s_forget (self->loop, 0, self);
+    zloop_timer (self->loop, 600 * 1000, 0, s_forget, self);
     zloop_reader (self->loop, pipe, s_pipe_ready, self);
     zloop_reader (self->loop, self->command, s_command_ready, self);
     zloop_reader (self->loop, self->from_readers, s_reader_reply, self);

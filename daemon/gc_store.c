@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define GC_SCHEMA_VERSION 1
@@ -17,11 +18,17 @@ static const struct {
     const char *name;
     unsigned int flags;
 } s_databases[GC_DB_COUNT] = {
-    [GC_DB_META] = {"meta", 0},         [GC_DB_CASES] = {"cases", 0},
-    [GC_DB_JOURNAL] = {"journal", 0},   [GC_DB_CASE_JOURNAL] = {"case-journal", 0},
-    [GC_DB_REQUESTS] = {"requests", 0}, [GC_DB_DEADLINES] = {"deadlines", 0},
-    [GC_DB_QUEUES] = {"queues", 0},     [GC_DB_TOPICS] = {"topics", 0},
-    [GC_DB_FIGURES] = {"figures", 0},   [GC_DB_LOG] = {"log", 0},
+    [GC_DB_META] = {"meta", 0},
+    [GC_DB_CASES] = {"cases", 0},
+    [GC_DB_JOURNAL] = {"journal", 0},
+    [GC_DB_CASE_JOURNAL] = {"case-journal", 0},
+    [GC_DB_REQUESTS] = {"requests", 0},
+    [GC_DB_DEADLINES] = {"deadlines", 0},
+    [GC_DB_QUEUES] = {"queues", 0},
+    [GC_DB_TOPICS] = {"topics", 0},
+    [GC_DB_FIGURES] = {"figures", 0},
+    [GC_DB_LOG] = {"log", 0},
+    [GC_DB_REQUEST_AGES] = {"request-ages", 0},
 };
 
 struct _gc_store_t {
@@ -187,6 +194,13 @@ s_map_error (gc_store_t *store, int rc, const char *what)
         return GC_MAPFULL;
     if (rc == ENOSPC || rc == EDQUOT) {
         zsys_error ("store %s: %s: %s", store->dir, what, mdb_strerror (rc));
+        return GC_NOSPACE;
+    }
+    //  A write cut short by a full disk comes back from LMDB as EIO
+    struct statvfs fs;
+    if (rc == EIO && statvfs (store->dir, &fs) == 0 &&
+        (uint64_t)fs.f_bavail * fs.f_frsize < ((uint64_t)1 << 20)) {
+        zsys_error ("store %s: %s: the disk is full (%s)", store->dir, what, mdb_strerror (rc));
         return GC_NOSPACE;
     }
     zsys_error ("store %s: %s: %s", store->dir, what, mdb_strerror (rc));
@@ -741,7 +755,45 @@ gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
     int rc = gc_txn_put (self, GC_DB_REQUESTS, &key, buffer, size + 8);
     if (buffer != stack)
         free (buffer);
+    if (rc == GC_OK) {
+        //  The age index: when to forget it
+        gc_key_t age;
+        gc_key_reset (&age);
+        gc_key_u64 (&age, (uint64_t)now);
+        gc_key_bytes (&age, key.data, key.size);
+        rc = gc_txn_put (self, GC_DB_REQUEST_AGES, &age, "", 0);
+    }
     return rc;
+}
+
+int
+gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned)
+{
+    *pruned = 0;
+    gc_key_t *ages = (gc_key_t *)malloc (max * sizeof (gc_key_t));
+    gc_cursor_t *cursor = gc_cursor_new (self, GC_DB_REQUEST_AGES);
+    const void *k;
+    size_t ksize, found = 0;
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
+    while (rc == GC_OK && found < max && ksize == 8 + 24 &&
+           (int64_t)gc_be64 ((const uint8_t *)k) < before) {
+        gc_key_reset (&ages[found]);
+        gc_key_bytes (&ages[found++], k, ksize);
+        rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
+    }
+    gc_cursor_destroy (&cursor);
+    for (size_t i = 0; i < found; i++) {
+        gc_key_t key;
+        gc_key_reset (&key);
+        gc_key_bytes (&key, ages[i].data + 8, 24);
+        gc_txn_del (self, GC_DB_REQUESTS, &key);
+        gc_txn_del (self, GC_DB_REQUEST_AGES, &ages[i]);
+    }
+    free (ages);
+    *pruned = found;
+    if (rc == GC_NOTFOUND)
+        rc = GC_OK;
+    return rc == GC_OK ? self->error : rc;
 }
 
 //  --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ typedef enum {
     GC_DB_TOPICS,       //  topic -> be64 seq of its last notice
     GC_DB_FIGURES,      //  figures key + NUL + be32 local day (0: now) -> packed Figures
     GC_DB_LOG,          //  area or department key + NUL + be64 seq -> empty: the escalation log
+    GC_DB_REQUEST_AGES, //  be64 time + client id + be64 sequence -> empty: when to forget
     GC_DB_COUNT
 } gc_db_t;
 
@@ -137,6 +138,9 @@ int gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t seque
                         const void **reply, size_t *size);
 int gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
                         const void *reply, size_t size);
+//  Forgets at most MAX of the replies recorded before BEFORE, oldest first;
+//  *PRUNED says how many. A repeat of a forgotten id is applied as new.
+int gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned);
 
 //  Cursors walk a database in key order from a starting key
 gc_cursor_t *gc_cursor_new (gc_txn_t *txn, gc_db_t db);

@@ -1078,8 +1078,10 @@ test_full_disk_refuses_writes_and_keeps_reads (void)
                 snprintf (first, sizeof (first), "%s", id);
         } else if (code == GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL)
             full = 1;
-        else
+        else {
+            fprintf (stderr, "report %d on a full disk: code %d\n", i, code);
             ok = false;
+        }
     }
     //  Reads work on a full disk
     Gridcase__GetRequest get = GRIDCASE__GET_REQUEST__INIT;

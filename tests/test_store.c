@@ -199,6 +199,41 @@ test_idempotent_replay (void)
 }
 
 static bool
+test_old_request_ids_are_forgotten (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    uint8_t client[16];
+    memset (client, 0xAB, 16);
+    const int64_t day = 24 * 3600 * 1000LL;
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    //  Requests 1..5 answered on days 1..5
+    for (uint64_t seq = 1; seq <= 5; seq++)
+        CHECK (gc_txn_request_put (txn, client, seq, (int64_t)seq * day, "reply", 5) == GC_OK);
+    CHECK (gc_txn_commit (&txn) == GC_OK);
+    //  On day 10 with a 7-day window, those before day 3 go: 1 and 2, one at a time
+    size_t pruned = 0, total = 0;
+    do {
+        txn = gc_txn_begin (store, true);
+        CHECK (gc_txn_request_prune (txn, 10 * day - 7 * day, 1, &pruned) == GC_OK);
+        CHECK (gc_txn_commit (&txn) == GC_OK);
+        total += pruned;
+    } while (pruned);
+    CHECK (total == 2);
+    txn = gc_txn_begin (store, false);
+    const void *reply;
+    size_t size;
+    CHECK (gc_txn_request_get (txn, client, 1, &reply, &size) == GC_NOTFOUND);
+    CHECK (gc_txn_request_get (txn, client, 2, &reply, &size) == GC_NOTFOUND);
+    for (uint64_t seq = 3; seq <= 5; seq++)
+        CHECK (gc_txn_request_get (txn, client, seq, &reply, &size) == GC_OK);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+static bool
 test_map_growth_from_tiny_map (void)
 {
     s_fresh_dir ();
@@ -310,6 +345,7 @@ main (void)
     RUN (test_journal_order_and_chain);
     RUN (test_reopen_keeps_everything);
     RUN (test_idempotent_replay);
+    RUN (test_old_request_ids_are_forgotten);
     RUN (test_map_growth_from_tiny_map);
     RUN (test_map_maximum_is_storage_full);
     return TESTS_DONE ();
