@@ -11,7 +11,7 @@ VERSION = 0.1.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
                protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev clang libclang-rt-14-dev \
-               valgrind python3
+               valgrind python3 redis-server redis-tools
 PKGS = libczmq libzmq libprotobuf-c lmdb libsodium
 
 CC ?= cc
@@ -44,7 +44,7 @@ TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
 LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
-.PHONY: all deps test tests run clean install format lint fuzz valgrind
+.PHONY: all deps test tests run clean install format lint fuzz valgrind bench
 .SECONDARY:
 
 all: $(BINS) $(LIBS)
@@ -112,6 +112,20 @@ $(BUILD)/tests/fuzz_request: $(BUILD)/obj/tests/fuzz_request.o $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
+# Benchmarks (never part of make test): gridcased beside the raw ceiling and
+# Redis with appendfsync always, on loopback, in one run
+BENCH_BINS = $(BUILD)/bench/bench_load $(BUILD)/bench/bench_raw
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/obj/gen/gridcase.pb-c.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/obj/tests/bench/bench_%.o: tests/bench/%.c $(GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	tests/bench/run.sh $(BUILD)
+
 # The daemon end to end under valgrind memcheck (a build without sanitizers)
 valgrind: deps
 	@$(MAKE) --no-print-directory all
@@ -147,7 +161,7 @@ install: all
 	install -m 644 proto/gridcase.proto deploy/sample-city.cfg $(DESTDIR)$(PREFIX)/share/gridcase/
 
 format:
-	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h
+	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h tests/bench/*.c
 
 lint: $(GEN)
 	clang-format --dry-run --Werror daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h
