@@ -192,10 +192,23 @@ gc_clock_now (void)
 uint32_t
 gc_local_day (int64_t ms)
 {
+    //  localtime_r is slow (past its zone file's last transition glibc parses
+    //  the zone's rule again on every call): each thread remembers the last
+    //  day it computed, for the 23 hours from its midnight (DST-proof)
+    static __thread int64_t cached_from = 1, cached_to = 0;
+    static __thread uint32_t cached_day;
+    if (ms >= cached_from && ms < cached_to)
+        return cached_day;
     time_t seconds = (time_t)(ms / 1000);
     struct tm tm;
     localtime_r (&seconds, &tm);
-    return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+    uint32_t day = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+    int64_t since_midnight = ((int64_t)tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 1000 +
+                             (ms % 1000 + 1000) % 1000;
+    cached_from = ms - since_midnight;
+    cached_to = cached_from + 23 * 3600 * 1000LL;
+    cached_day = day;
+    return day;
 }
 
 bool

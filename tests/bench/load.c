@@ -135,8 +135,7 @@ main (int argc, char **argv)
                     else if (got <= end + 10 * 1000000) {
                         if (count == capacity) {
                             capacity *= 2;
-                            latencies =
-                                (int64_t *)realloc (latencies, capacity * sizeof (int64_t));
+                            latencies = (int64_t *)realloc (latencies, capacity * sizeof (int64_t));
                         }
                         latencies[count++] = got - conns[i].sent_at[reply->sequence % RING];
                     }
