@@ -4,6 +4,7 @@
 #ifndef GC_CLI_H_INCLUDED
 #define GC_CLI_H_INCLUDED
 
+#include "gc_util.h"
 #include "gridcase.h"
 
 #include <czmq.h>
@@ -63,9 +64,7 @@ int cli_follow (context_t *ctx, const char *events, const char *topic,
 uint32_t cli_date (const char *text);
 //  A period: "2026-11-01..2026-11-30", "2026-11-22", "2026-11" or "2026-W47"
 bool cli_period (const char *text, uint32_t *from, uint32_t *to);
-//  Local midnight starting DAY, UTC ms; the day after DAY
-int64_t cli_day_start (uint32_t day);
-uint32_t cli_day_after (uint32_t day);
+//  (Days: gc_day_valid, gc_day_start, gc_day_next from gc_util.)
 
 int cli_cmd_log (context_t *ctx, int argc, char **argv);
 int cli_cmd_stats (context_t *ctx, int argc, char **argv);

@@ -766,8 +766,8 @@ s_cmd_list (context_t *ctx, int argc, char **argv)
         if (!cli_period (v[8], &from, &to))
             return cli_usage ("--period is like 2026-11-01..2026-11-30, 2026-11, 2026-W47 or "
                               "2026-11-22");
-        list.from = cli_day_start (from);
-        list.to = cli_day_start (cli_day_after (to));
+        list.from = gc_day_start (from);
+        list.to = gc_day_start (gc_day_next (to));
     }
     return s_list_call (ctx, &list, (uint64_t)number, v[6] ? CLI_JSON : v[7] ? CLI_CSV : CLI_TEXT);
 }

@@ -14,18 +14,8 @@ cli_date (const char *text)
     int year, month, day, used = 0;
     if (sscanf (text, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || text[used])
         return 0;
-    struct tm tm = {0};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = 12;
-    tm.tm_isdst = -1;
-    time_t t = mktime (&tm);
-    struct tm back;
-    localtime_r (&t, &back);
-    if (back.tm_year != year - 1900 || back.tm_mon != month - 1 || back.tm_mday != day)
-        return 0;
-    return (uint32_t)(year * 10000 + month * 100 + day);
+    uint32_t date = (uint32_t)(year * 10000 + month * 100 + day);
+    return gc_day_valid (date) ? date : 0;
 }
 
 static uint32_t
@@ -71,23 +61,6 @@ s_week (const char *text, uint32_t *from, uint32_t *to)
     localtime_r (&next_jan4, &tm);
     time_t next_week1 = next_jan4 - (time_t)((tm.tm_wday + 6) % 7) * 86400;
     return monday < next_week1 - 3600;
-}
-
-int64_t
-cli_day_start (uint32_t day)
-{
-    struct tm tm = {0};
-    tm.tm_year = (int)(day / 10000) - 1900;
-    tm.tm_mon = (int)(day / 100 % 100) - 1;
-    tm.tm_mday = (int)(day % 100);
-    tm.tm_isdst = -1;
-    return (int64_t)mktime (&tm) * 1000;
-}
-
-uint32_t
-cli_day_after (uint32_t day)
-{
-    return s_day_of (s_noon (day) + 86400);
 }
 
 //  "2026-11-01..2026-11-30", "2026-11-22", "2026-11" or "2026-W47"

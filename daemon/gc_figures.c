@@ -212,17 +212,6 @@ s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *
 //  Counting
 
 static bool
-s_prefixed (const char *text, const char *prefix, const char **rest)
-{
-    size_t len = strlen (prefix);
-    if (strncmp (text, prefix, len) != 0)
-        return false;
-    if (rest)
-        *rest = text + len;
-    return true;
-}
-
-static bool
 s_state_open (Gridcase__State state)
 {
     return state == GRIDCASE__STATE__STATE_AT_GRID || state == GRIDCASE__STATE__STATE_QUEUED ||
@@ -239,7 +228,7 @@ gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap)
     bool flagged = kase->missed || kase->level == GRIDCASE__LEVEL__LEVEL_SUPERVISION;
     snap->overdue = snap->open && s_state_open (kase->state) && flagged;
     const char *dept;
-    if (s_prefixed (kase->queue, "dept/", &dept)) {
+    if (gc_prefixed (kase->queue, "dept/", &dept)) {
         snprintf (snap->dept, sizeof (snap->dept), "%s", dept);
         snap->dept_open = s_state_open (kase->state);
         snap->dept_since = kase->dept_since;

@@ -99,32 +99,21 @@ s_severity_name (Gridcase__Severity severity)
     return severity < 4 ? names[severity] : "?";
 }
 
-static bool
-s_prefixed (const char *text, const char *prefix, const char **rest)
-{
-    size_t len = strlen (prefix);
-    if (strncmp (text, prefix, len) != 0)
-        return false;
-    if (rest)
-        *rest = text + len;
-    return true;
-}
-
 //  The level a queue (or grid) belongs to
 static Gridcase__Level
 s_queue_level (const char *queue)
 {
-    if (s_prefixed (queue, "grid/", NULL))
+    if (gc_prefixed (queue, "grid/", NULL))
         return GRIDCASE__LEVEL__LEVEL_GRID;
-    if (s_prefixed (queue, "committee/", NULL))
+    if (gc_prefixed (queue, "committee/", NULL))
         return GRIDCASE__LEVEL__LEVEL_COMMUNITY;
-    if (s_prefixed (queue, "street/", NULL))
+    if (gc_prefixed (queue, "street/", NULL))
         return GRIDCASE__LEVEL__LEVEL_STREET;
-    if (s_prefixed (queue, "district/", NULL))
+    if (gc_prefixed (queue, "district/", NULL))
         return GRIDCASE__LEVEL__LEVEL_DISTRICT;
-    if (s_prefixed (queue, "dept/", NULL))
+    if (gc_prefixed (queue, "dept/", NULL))
         return GRIDCASE__LEVEL__LEVEL_DEPARTMENT;
-    if (s_prefixed (queue, "supervision/", NULL))
+    if (gc_prefixed (queue, "supervision/", NULL))
         return GRIDCASE__LEVEL__LEVEL_SUPERVISION;
     return GRIDCASE__LEVEL__LEVEL_UNSPECIFIED;
 }
@@ -139,19 +128,19 @@ s_calendar (op_t *op, const char *queue)
         return calendar;
     const char *id;
     const gc_calendar_t *found = NULL;
-    if (s_prefixed (queue, "grid/", &id)) {
+    if (gc_prefixed (queue, "grid/", &id)) {
         gc_grid_t *grid = gc_config_grid (config, id);
         found = grid ? grid->calendar : NULL;
-    } else if (s_prefixed (queue, "committee/", &id)) {
+    } else if (gc_prefixed (queue, "committee/", &id)) {
         gc_community_t *community = gc_config_community (config, id);
         found = community ? community->calendar : NULL;
-    } else if (s_prefixed (queue, "street/", &id)) {
+    } else if (gc_prefixed (queue, "street/", &id)) {
         gc_street_t *street = gc_config_street (config, id);
         found = street ? street->calendar : NULL;
-    } else if (s_prefixed (queue, "district/", &id) || s_prefixed (queue, "supervision/", &id)) {
+    } else if (gc_prefixed (queue, "district/", &id) || gc_prefixed (queue, "supervision/", &id)) {
         gc_district_t *district = gc_config_district (config, id);
         found = district ? district->calendar : NULL;
-    } else if (s_prefixed (queue, "dept/", &id)) {
+    } else if (gc_prefixed (queue, "dept/", &id)) {
         gc_department_t *department = gc_config_department (config, id);
         found = department ? department->calendar : NULL;
     }
@@ -219,18 +208,18 @@ s_serves (const gc_actor_t *actor, const char *queue, const Gridcase__Case *kase
     const char *id;
     switch (actor->role) {
         case GRIDCASE__ROLE__ROLE_COMMITTEE:
-            return s_prefixed (queue, "committee/", &id) && streq (id, actor->community->id);
+            return gc_prefixed (queue, "committee/", &id) && streq (id, actor->community->id);
         case GRIDCASE__ROLE__ROLE_STREET:
-            return s_prefixed (queue, "street/", &id) && streq (id, actor->street->id);
+            return gc_prefixed (queue, "street/", &id) && streq (id, actor->street->id);
         case GRIDCASE__ROLE__ROLE_WORKER:
-            return s_prefixed (queue, "dept/", &id) && streq (id, actor->department->id);
+            return gc_prefixed (queue, "dept/", &id) && streq (id, actor->department->id);
         case GRIDCASE__ROLE__ROLE_SUPERVISOR:
             //  A district supervisor works the district's queues; either kind
             //  may step in for a committee or street queue in their area
-            if (s_prefixed (queue, "district/", &id) || s_prefixed (queue, "supervision/", &id))
+            if (gc_prefixed (queue, "district/", &id) || gc_prefixed (queue, "supervision/", &id))
                 return actor->district && streq (id, actor->district->id);
-            return (s_prefixed (queue, "committee/", NULL) ||
-                    s_prefixed (queue, "street/", NULL)) &&
+            return (gc_prefixed (queue, "committee/", NULL) ||
+                    gc_prefixed (queue, "street/", NULL)) &&
                    (!kase || s_in_area (actor, kase));
         default:
             return false;
@@ -699,10 +688,10 @@ s_on_dispatch (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__DispatchRequest *dispatch = op->request->dispatch;
-    if (!s_prefixed (kase->queue, "committee/", NULL) &&
-        !s_prefixed (kase->queue, "street/", NULL) &&
-        !s_prefixed (kase->queue, "district/", NULL) &&
-        !s_prefixed (kase->queue, "supervision/", NULL)) {
+    if (!gc_prefixed (kase->queue, "committee/", NULL) &&
+        !gc_prefixed (kase->queue, "street/", NULL) &&
+        !gc_prefixed (kase->queue, "district/", NULL) &&
+        !gc_prefixed (kase->queue, "supervision/", NULL)) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
                   "case %s is not with a committee, street office or the district: it cannot be "
                   "dispatched from %s",
@@ -795,7 +784,7 @@ s_on_bounce (op_t *op)
     const char *reason = op->request->bounce->reason;
     const char *rest;
     char department[GC_HOLDER_MAX];
-    if (!s_prefixed (kase->queue, "dept/", &rest)) {
+    if (!gc_prefixed (kase->queue, "dept/", &rest)) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
                   "case %s is not with a department; only a department bounces a case", kase->id);
         return;
@@ -1188,7 +1177,7 @@ s_queue_head (op_t *op, const char *queue, char *id)
 {
     if (!s_serves (op->actor, queue, NULL) &&
         !(op->actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR &&
-          (s_prefixed (queue, "committee/", NULL) || s_prefixed (queue, "street/", NULL)))) {
+          (gc_prefixed (queue, "committee/", NULL) || gc_prefixed (queue, "street/", NULL)))) {
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "%s does not work queue '%s'",
                   op->who_text, queue);
         return false;

@@ -239,3 +239,14 @@ gc_day_next (uint32_t day)
     //  Noon avoids any daylight-saving edge
     return gc_local_day (gc_day_start (day) + 36 * 3600 * 1000LL);
 }
+
+bool
+gc_prefixed (const char *text, const char *prefix, const char **rest)
+{
+    size_t len = strlen (prefix);
+    if (strncmp (text, prefix, len) != 0)
+        return false;
+    if (rest)
+        *rest = text + len;
+    return true;
+}

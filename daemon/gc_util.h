@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+//  True if TEXT starts with PREFIX; *REST (if not NULL) is what follows
+bool gc_prefixed (const char *text, const char *prefix, const char **rest);
 //  Creates DIR and its missing parents; 0 or -1 with errno
 int gc_mkdir_p (const char *dir, mode_t mode);
 //  True if DATA is well-formed UTF-8 without NUL bytes
