@@ -818,16 +818,23 @@ gc_query_is_counters (const Gridcase__Request *request)
            !stats->from && !stats->to && !*stats->by && !*stats->area;
 }
 
+const gc_actor_t *
+gc_query_actor (gc_config_t *config, const Gridcase__Request *request, gc_reply_t *out)
+{
+    char why[200];
+    const gc_actor_t *actor = gc_config_identify (config, request->actor, why, sizeof (why));
+    if (!actor)
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
+    return actor;
+}
+
 void
 gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request, int64_t now,
                gc_reply_t *out)
 {
-    char why[200];
-    const gc_actor_t *actor = gc_config_identify (config, request->actor, why, sizeof (why));
-    if (!actor) {
-        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
+    const gc_actor_t *actor = gc_query_actor (config, request, out);
+    if (!actor)
         return;
-    }
     switch (request->op_case) {
         case GRIDCASE__REQUEST__OP_GET:
             s_get (txn, actor, request, out);
@@ -854,11 +861,9 @@ gc_query_backup (gc_config_t *config, gc_store_t *store, const Gridcase__Request
                  gc_reply_t *out)
 {
     char why[4400];
-    const gc_actor_t *actor = gc_config_identify (config, request->actor, why, sizeof (why));
-    if (!actor) {
-        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
+    const gc_actor_t *actor = gc_query_actor (config, request, out);
+    if (!actor)
         return;
-    }
     if (actor->role != GRIDCASE__ROLE__ROLE_ADMIN) {
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
                         "%s:%s may not take a backup: that is the admin's",

@@ -15,6 +15,11 @@
 //  A filtered journal read examines at most this many entries per request
 #define GC_JOURNAL_SCAN_MAX 100000
 
+//  The roster entry of the request's actor, or NULL with an unknown_actor
+//  reply in OUT: every read starts here
+const gc_actor_t *gc_query_actor (gc_config_t *config, const Gridcase__Request *request,
+                                  gc_reply_t *out);
+
 //  True for a stats request without a period: the daemon's own counters
 bool gc_query_is_counters (const Gridcase__Request *request);
 

@@ -111,12 +111,8 @@ s_depth (const char *queue, uint64_t depth, void *arg)
 static void
 s_reply_stats (server_t *self, item_t *item)
 {
-    char why[200];
-    if (!gc_config_identify (self->config, item->request->actor, why, sizeof (why))) {
-        gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR,
-                        "%s", why);
+    if (!gc_query_actor (self->config, item->request, &item->reply))
         return;
-    }
     depths_t depths = {0};
     Gridcase__Counter counters[C_COUNT + 2];
     for (int i = 0; i < C_COUNT; i++) {
