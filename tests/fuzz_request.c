@@ -20,6 +20,17 @@ static gc_store_t *s_store;
 static gc_arena_t *s_arena;
 static zlistx_t *s_notices;
 static int64_t s_now;
+static char s_dir[64];
+
+//  The scratch store goes when the fuzzer ends
+static void
+s_remove_scratch (void)
+{
+    char command[128];
+    snprintf (command, sizeof (command), "rm -rf %s", s_dir);
+    if (system (command) != 0)
+        fprintf (stderr, "cannot remove %s\n", s_dir);
+}
 
 static void
 s_write_seed (const char *dir, int number, Gridcase__Request *request, const char *role,
@@ -146,13 +157,13 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
         s_seeds (seeds);
         exit (0);
     }
-    static char dir[64];
-    snprintf (dir, sizeof (dir), "/tmp/gc-fuzz-XXXXXX");
-    if (!mkdtemp (dir))
+    snprintf (s_dir, sizeof (s_dir), "/tmp/gc-fuzz-XXXXXX");
+    if (!mkdtemp (s_dir))
         abort ();
+    atexit (s_remove_scratch);
     s_config = gc_config_load ("deploy/sample-city.cfg");
     gc_store_options_t options = {64 << 20, 1 << 30, false};
-    s_store = gc_store_new (dir, &options);
+    s_store = gc_store_new (s_dir, &options);
     if (!s_config || !s_store)
         abort ();
     s_arena = gc_arena_new ();
