@@ -1,6 +1,7 @@
 /*  gc_rules - deadline windows and service-hours calendars. See gc_rules.h. */
 #include "gc_rules.h"
 #include "gc_config.h"
+#include "gc_util.h"
 
 #include <time.h>
 
@@ -214,27 +215,14 @@ gc_calendar_destroy (gc_calendar_t **self_p)
 }
 
 static bool
-s_open_on (const gc_calendar_t *self, const struct tm *tm)
+s_open_on (const gc_calendar_t *self, const gc_localday_t *day)
 {
-    if (!(self->days & (1 << tm->tm_wday)))
+    if (!(self->days & (1 << day->wday)))
         return false;
-    uint32_t date = (uint32_t)((tm->tm_year + 1900) * 10000 + (tm->tm_mon + 1) * 100 + tm->tm_mday);
     for (size_t i = 0; i < self->holidays; i++)
-        if (self->holiday[i] == date)
+        if (self->holiday[i] == day->day)
             return false;
     return true;
-}
-
-//  Local time MINUTES after midnight of the day in TM, as UTC ms
-static int64_t
-s_at_minute (const struct tm *day, int minutes)
-{
-    struct tm tm = *day;
-    tm.tm_hour = minutes / 60;
-    tm.tm_min = minutes % 60;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime (&tm) * 1000;
 }
 
 int64_t
@@ -244,14 +232,13 @@ gc_calendar_due (const gc_calendar_t *self, int64_t start, int64_t duration)
         return start + duration;
     int64_t remaining = duration;
     int64_t t = start;
-    for (int day = 0; day < GC_CALENDAR_DAYS_MAX; day++) {
-        time_t seconds = (time_t)(t / 1000);
-        struct tm tm;
-        localtime_r (&seconds, &tm);
-        if (s_open_on (self, &tm)) {
-            for (size_t i = 0; i < self->spans; i++) {
-                int64_t from = s_at_minute (&tm, self->span_start[i]);
-                int64_t until = s_at_minute (&tm, self->span_end[i]);
+    for (int i = 0; i < GC_CALENDAR_DAYS_MAX; i++) {
+        gc_localday_t day;
+        gc_localday (t, &day);
+        if (s_open_on (self, &day)) {
+            for (size_t span = 0; span < self->spans; span++) {
+                int64_t from = gc_localday_minute (&day, self->span_start[span]);
+                int64_t until = gc_localday_minute (&day, self->span_end[span]);
                 if (t >= until)
                     continue;
                 if (from < t)
@@ -262,8 +249,7 @@ gc_calendar_due (const gc_calendar_t *self, int64_t start, int64_t duration)
             }
         }
         //  On to midnight of the next local day
-        tm.tm_mday++;
-        t = s_at_minute (&tm, 0);
+        t = day.end;
     }
     return start + duration;
 }

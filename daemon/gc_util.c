@@ -189,26 +189,58 @@ gc_clock_now (void)
     return s_scale_origin + (int64_t)((double)(wall - s_scale_origin) * s_scale);
 }
 
+//  localtime_r and mktime are slow (past its zone file's last transition
+//  glibc parses the zone's rule again on every call): each thread remembers
+//  the last few local days it worked out
+#define LOCALDAYS 4
+
+void
+gc_localday (int64_t ms, gc_localday_t *out)
+{
+    static __thread gc_localday_t cache[LOCALDAYS];
+    static __thread size_t next;
+    for (size_t i = 0; i < LOCALDAYS; i++)
+        if (ms >= cache[i].start && ms < cache[i].end) {
+            *out = cache[i];
+            return;
+        }
+    time_t seconds = (time_t)(ms / 1000 - (ms % 1000 < 0));
+    struct tm tm;
+    localtime_r (&seconds, &tm);
+    gc_localday_t *day = &cache[next++ % LOCALDAYS];
+    day->day = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+    day->wday = tm.tm_wday;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    day->start = (int64_t)mktime (&tm) * 1000;
+    tm.tm_mday++;
+    tm.tm_isdst = -1;
+    day->end = (int64_t)mktime (&tm) * 1000;
+    *out = *day;
+}
+
+int64_t
+gc_localday_minute (const gc_localday_t *day, int minute)
+{
+    if (day->end - day->start == 24 * 3600 * 1000LL)
+        return day->start + (int64_t)minute * 60000;
+    //  A day the clocks change on: ask the zone
+    struct tm tm = {0};
+    tm.tm_year = (int)(day->day / 10000) - 1900;
+    tm.tm_mon = (int)(day->day / 100 % 100) - 1;
+    tm.tm_mday = (int)(day->day % 100);
+    tm.tm_hour = minute / 60;
+    tm.tm_min = minute % 60;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime (&tm) * 1000;
+}
+
 uint32_t
 gc_local_day (int64_t ms)
 {
-    //  localtime_r is slow (past its zone file's last transition glibc parses
-    //  the zone's rule again on every call): each thread remembers the last
-    //  day it computed, for the 23 hours from its midnight (DST-proof)
-    static __thread int64_t cached_from = 1, cached_to = 0;
-    static __thread uint32_t cached_day;
-    if (ms >= cached_from && ms < cached_to)
-        return cached_day;
-    time_t seconds = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r (&seconds, &tm);
-    uint32_t day = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
-    int64_t since_midnight = ((int64_t)tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) * 1000 +
-                             (ms % 1000 + 1000) % 1000;
-    cached_from = ms - since_midnight;
-    cached_to = cached_from + 23 * 3600 * 1000LL;
-    cached_day = day;
-    return day;
+    gc_localday_t day;
+    gc_localday (ms, &day);
+    return day.day;
 }
 
 bool

@@ -29,6 +29,18 @@ void gc_clock_set_origin (int64_t origin);
 int64_t gc_clock_now (void);
 //  The local date (process time zone, TZ) of a UTC millisecond time: YYYYMMDD
 uint32_t gc_local_day (int64_t ms);
+//  A local day: its date (YYYYMMDD), weekday (0 = Sunday) and the UTC
+//  millisecond times of its midnight and the next
+typedef struct {
+    uint32_t day;
+    int wday;
+    int64_t start, end;
+} gc_localday_t;
+//  The local day MS falls in (remembered per thread, so cheap when repeated)
+void gc_localday (int64_t ms, gc_localday_t *out);
+//  The UTC millisecond time of MINUTE minutes past midnight of local DAY
+//  (on wall clocks: a day the clocks change on is asked of the zone)
+int64_t gc_localday_minute (const gc_localday_t *day, int minute);
 //  True if DAY (YYYYMMDD) is a real date
 bool gc_day_valid (uint32_t day);
 //  The UTC millisecond time of local midnight at the start of DAY

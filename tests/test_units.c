@@ -2,9 +2,12 @@
     sizes, the city config, and the client library's names. */
 #include "gc_config.h"
 #include "gc_request.h"
+#include "gc_rules.h"
 #include "gc_util.h"
 #include "gridcase.h"
 #include "testutil.h"
+
+#include <sys/wait.h>
 
 static size_t
 s_pack (Gridcase__Request *request, uint8_t *buffer)
@@ -234,6 +237,76 @@ test_client_identity_is_kept (void)
     return true;
 }
 
+static int64_t
+s_local (int year, int month, int day, int hour, int minute)
+{
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime (&tm) * 1000;
+}
+
+//  In a zone with daylight saving: the remembered local days and the
+//  service-hours arithmetic built on them agree with the C library
+static bool
+s_daylight_saving (void)
+{
+    setenv ("TZ", "Europe/Berlin", 1);
+    tzset ();
+    //  Sunday 29 March 2026: the clocks go from 02:00 to 03:00
+    gc_localday_t day;
+    gc_localday (s_local (2026, 3, 29, 12, 0), &day);
+    CHECK (day.day == 20260329 && day.wday == 0);
+    CHECK (day.start == s_local (2026, 3, 29, 0, 0));
+    CHECK (day.end - day.start == 23 * 3600 * 1000LL);
+    CHECK (gc_localday_minute (&day, 9 * 60 + 30) == s_local (2026, 3, 29, 9, 30));
+    //  The same day again comes from memory, and one millisecond before it is Saturday
+    gc_localday (day.start, &day);
+    CHECK (day.day == 20260329);
+    CHECK (gc_local_day (day.start - 1) == 20260328);
+    //  Sunday 25 October 2026 is 25 hours long
+    gc_localday (s_local (2026, 10, 25, 23, 0), &day);
+    CHECK (day.end - day.start == 25 * 3600 * 1000LL);
+    CHECK (gc_localday_minute (&day, 17 * 60) == s_local (2026, 10, 25, 17, 0));
+    //  An ordinary day
+    gc_localday (s_local (2026, 3, 30, 0, 0), &day);
+    CHECK (day.day == 20260330 && day.wday == 1);
+    CHECK (gc_localday_minute (&day, 8 * 60) == s_local (2026, 3, 30, 8, 0));
+    //  Open every day 08:00-12:00: Saturday 10:00 + 5 h is Sunday 11:00 (summer time)
+    zconfig_t *node = zconfig_new ("calendar", NULL);
+    zconfig_set_value (node, "daily");
+    zconfig_put (node, "days", "mon-sun");
+    zconfig_put (node, "hours", "08:00-12:00");
+    char why[256];
+    gc_calendar_t *daily = gc_calendar_new (node, why, sizeof (why));
+    CHECK (daily);
+    CHECK (gc_calendar_due (daily, s_local (2026, 3, 28, 10, 0), 5 * 3600 * 1000LL) ==
+           s_local (2026, 3, 29, 11, 0));
+    CHECK (gc_calendar_due (daily, s_local (2026, 10, 24, 11, 0), 2 * 3600 * 1000LL) ==
+           s_local (2026, 10, 25, 9, 0));
+    gc_calendar_destroy (&daily);
+    zconfig_destroy (&node);
+    return true;
+}
+
+static bool
+test_local_days_across_daylight_saving (void)
+{
+    //  In a child, so the zone and the days it remembers stay there
+    pid_t child = fork ();
+    CHECK (child >= 0);
+    if (child == 0)
+        _exit (s_daylight_saving () ? 0 : 1);
+    int status;
+    CHECK (waitpid (child, &status, 0) == child);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    return true;
+}
+
 int
 main (void)
 {
@@ -245,5 +318,6 @@ main (void)
     RUN (test_bad_configs_are_refused);
     RUN (test_client_names);
     RUN (test_client_identity_is_kept);
+    RUN (test_local_days_across_daylight_saving);
     return TESTS_DONE ();
 }
