@@ -179,12 +179,10 @@ s_figures_db_key (gc_key_t *k, const char *key, uint32_t day)
     gc_key_u32 (k, day);
 }
 
-//  Adds DELTA to KEY's record for DAY
+//  Adds SUM to KEY's stored record for DAY
 static void
-s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *delta)
+s_write (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *add)
 {
-    if (!*key || gridcase__figures__get_packed_size (delta) == 0)
-        return;
     gc_key_t k;
     s_figures_db_key (&k, key, day);
     Gridcase__Figures sum = GRIDCASE__FIGURES__INIT;
@@ -199,13 +197,79 @@ s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *
             zsys_warning ("figures of %s for day %u do not decode: counting again from zero", key,
                           day);
     }
-    gc_figures_add (&sum, delta);
+    gc_figures_add (&sum, add);
     size = gridcase__figures__get_packed_size (&sum);
     uint8_t *buffer = (uint8_t *)malloc (size ? size : 1);
     gridcase__figures__pack (&sum, buffer);
     gc_txn_put (txn, GC_DB_FIGURES, &k, buffer, size);
     free (buffer);
     gc_figures_clear (&sum);
+}
+
+//  A write transaction adds its changes up per record in memory and writes
+//  each changed record once, when it commits: a batch of reports from one
+//  grid moves the same dozen records
+typedef struct {
+    char key[GC_FIGURES_KEY_MAX];
+    uint32_t day;
+    Gridcase__Figures sum;
+} pending_t;
+
+static void
+s_pending_destroy (void **item)
+{
+    pending_t *pending = (pending_t *)*item;
+    gc_figures_clear (&pending->sum);
+    free (pending);
+    *item = NULL;
+}
+
+static void
+s_finish (gc_txn_t *txn, void *state, bool write)
+{
+    zhashx_t *records = (zhashx_t *)state;
+    for (pending_t *pending = (pending_t *)zhashx_first (records); write && pending;
+         pending = (pending_t *)zhashx_next (records))
+        s_write (txn, pending->key, pending->day, &pending->sum);
+    zhashx_destroy (&records);
+}
+
+static bool
+s_empty (const Gridcase__Figures *figures)
+{
+    const ProtobufCMessageDescriptor *desc = &gridcase__figures__descriptor;
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields[i];
+        if (field->type == PROTOBUF_C_TYPE_UINT64 && field->label != PROTOBUF_C_LABEL_REPEATED &&
+            *(const uint64_t *)((const char *)figures + field->offset))
+            return false;
+    }
+    return !figures->n_respond_hist && !figures->n_resolve_hist;
+}
+
+//  Adds DELTA to KEY's record for DAY
+static void
+s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *delta)
+{
+    if (!*key || s_empty (delta))
+        return;
+    zhashx_t *records = (zhashx_t *)gc_txn_pending (txn, GC_PENDING_FIGURES);
+    if (!records) {
+        records = zhashx_new ();
+        zhashx_set_destructor (records, s_pending_destroy);
+        gc_txn_set_pending (txn, GC_PENDING_FIGURES, records, s_finish);
+    }
+    char name[GC_FIGURES_KEY_MAX + 16];
+    snprintf (name, sizeof (name), "%s@%u", key, day);
+    pending_t *pending = (pending_t *)zhashx_lookup (records, name);
+    if (!pending) {
+        pending = (pending_t *)zmalloc (sizeof (pending_t));
+        snprintf (pending->key, sizeof (pending->key), "%s", key);
+        pending->day = day;
+        gridcase__figures__init (&pending->sum);
+        zhashx_insert (records, name, pending);
+    }
+    gc_figures_add (&pending->sum, delta);
 }
 
 //  --------------------------------------------------------------------------

@@ -387,6 +387,62 @@ s_log_index (gc_txn_t *txn, const Gridcase__JournalEntry *entry)
 
 //  Appends ENTRY to the journal with the topics it concerns, and queues a
 //  notice on each, chained to that topic's previous notice
+//  Topic heads (the seq of each topic's last notice) change many times in a
+//  batch: the transaction keeps them in memory and writes each once
+typedef struct {
+    uint64_t seq;
+} head_t;
+
+static void
+s_heads_finish (gc_txn_t *txn, void *state, bool write)
+{
+    zhashx_t *heads = (zhashx_t *)state;
+    for (head_t *head = (head_t *)zhashx_first (heads); write && head;
+         head = (head_t *)zhashx_next (heads)) {
+        gc_key_t key, seq;
+        gc_key_reset (&key);
+        gc_key_str (&key, (const char *)zhashx_cursor (heads));
+        gc_key_reset (&seq);
+        gc_key_u64 (&seq, head->seq);
+        gc_txn_put (txn, GC_DB_TOPICS, &key, seq.data, 8);
+    }
+    zhashx_destroy (&heads);
+}
+
+static void
+s_head_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+//  Makes SEQ the head of TOPIC; returns the head before it (0: none)
+static uint64_t
+s_topic_advance (gc_txn_t *txn, const char *topic, uint64_t seq)
+{
+    zhashx_t *heads = (zhashx_t *)gc_txn_pending (txn, GC_PENDING_TOPICS);
+    if (!heads) {
+        heads = zhashx_new ();
+        zhashx_set_destructor (heads, s_head_destroy);
+        gc_txn_set_pending (txn, GC_PENDING_TOPICS, heads, s_heads_finish);
+    }
+    head_t *head = (head_t *)zhashx_lookup (heads, topic);
+    if (!head) {
+        head = (head_t *)zmalloc (sizeof (head_t));
+        gc_key_t key;
+        gc_key_reset (&key);
+        gc_key_str (&key, topic);
+        const void *value;
+        size_t size;
+        if (gc_txn_get (txn, GC_DB_TOPICS, &key, &value, &size) == GC_OK && size == 8)
+            head->seq = gc_be64 ((const uint8_t *)value);
+        zhashx_insert (heads, topic, head);
+    }
+    uint64_t prev = head->seq;
+    head->seq = seq;
+    return prev;
+}
+
 static void
 s_journal (op_t *op, Gridcase__JournalEntry *entry)
 {
@@ -426,23 +482,10 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
         if (gc_log_event (entry->type))
             s_log_index (op->txn, entry);
         for (size_t i = 0; i < count; i++) {
-            gc_key_t key;
-            gc_key_reset (&key);
-            gc_key_str (&key, topics[i]);
-            const void *value;
-            size_t size;
-            uint64_t prev_seq = 0;
-            if (gc_txn_get (op->txn, GC_DB_TOPICS, &key, &value, &size) == GC_OK && size == 8)
-                prev_seq = gc_be64 ((const uint8_t *)value);
-            gc_key_t seq;
-            gc_key_reset (&seq);
-            gc_key_u64 (&seq, entry->seq);
-            if (gc_txn_put (op->txn, GC_DB_TOPICS, &key, seq.data, 8))
-                break;
             Gridcase__Notice notice = GRIDCASE__NOTICE__INIT;
             notice.topic = topics[i];
             notice.seq = entry->seq;
-            notice.prev_seq = prev_seq;
+            notice.prev_seq = s_topic_advance (op->txn, topics[i], entry->seq);
             notice.entry = entry;
             size_t packed = gridcase__notice__get_packed_size (&notice);
             zmsg_t *msg = zmsg_new ();

@@ -54,6 +54,8 @@ struct _gc_txn_t {
     uint64_t journal_seq;
     uint8_t journal_hash[GC_HASH_SIZE];
     bool journal_dirty;
+    void *pending[GC_PENDING_COUNT];
+    gc_pending_fn *finish[GC_PENDING_COUNT];
 };
 
 struct _gc_cursor_t {
@@ -450,11 +452,38 @@ s_fail (gc_txn_t *self, int rc, const char *what)
     return code;
 }
 
+void *
+gc_txn_pending (gc_txn_t *self, gc_pending_t slot)
+{
+    return self->pending[slot];
+}
+
+void
+gc_txn_set_pending (gc_txn_t *self, gc_pending_t slot, void *state, gc_pending_fn *finish)
+{
+    assert (self->write && !self->pending[slot]);
+    self->pending[slot] = state;
+    self->finish[slot] = finish;
+}
+
+//  Writes out (COMMIT) or drops the modules' write-back state
+static void
+s_finish_pending (gc_txn_t *self, bool commit)
+{
+    for (int slot = 0; slot < GC_PENDING_COUNT; slot++)
+        if (self->pending[slot]) {
+            bool write = commit && self->error == GC_OK;
+            self->finish[slot](write ? self : NULL, self->pending[slot], write);
+            self->pending[slot] = NULL;
+        }
+}
+
 int
 gc_txn_commit (gc_txn_t **self_p)
 {
     gc_txn_t *self = *self_p;
     *self_p = NULL;
+    s_finish_pending (self, true);
     int rc = self->error;
     if (rc == GC_OK && self->journal_dirty) {
         //  The head's hash lets a verifier notice a removed tail
@@ -492,6 +521,7 @@ gc_txn_abort (gc_txn_t **self_p)
 {
     gc_txn_t *self = *self_p;
     if (self) {
+        s_finish_pending (self, false);
         mdb_txn_abort (self->txn);
         pthread_rwlock_unlock (&self->store->grow);
         free (self);

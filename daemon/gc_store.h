@@ -88,6 +88,17 @@ void gc_txn_abort (gc_txn_t **self_p);
 //  The first error met in this transaction, or GC_OK
 int gc_txn_error (gc_txn_t *self);
 
+//  Write-back state a module keeps for the length of a write transaction
+//  (records many requests of a batch change, written once at its end).
+//  FINISH (txn, state, true) runs just before the commit and writes the
+//  state out (a failure it meets fails the commit); FINISH (NULL, state,
+//  false) when the transaction is aborted or has already failed. Either way FINISH frees STATE.
+typedef enum { GC_PENDING_FIGURES, GC_PENDING_TOPICS, GC_PENDING_COUNT } gc_pending_t;
+typedef void (gc_pending_fn) (gc_txn_t *txn, void *state, bool commit);
+//  The state kept under SLOT, or NULL
+void *gc_txn_pending (gc_txn_t *self, gc_pending_t slot);
+void gc_txn_set_pending (gc_txn_t *self, gc_pending_t slot, void *state, gc_pending_fn *finish);
+
 int gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);
 //  Appends a key greater than every key in DB (sequential writes)
 int gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);

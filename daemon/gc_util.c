@@ -191,23 +191,24 @@ gc_clock_now (void)
 
 //  localtime_r and mktime are slow (past its zone file's last transition
 //  glibc parses the zone's rule again on every call): each thread remembers
-//  the last few local days it worked out
-#define LOCALDAYS 4
+//  the local days it worked out, in slots by UTC day, so a deadline's walk
+//  over the coming weeks finds them all again
+#define LOCALDAYS 64
+#define DAY_MS (24 * 3600 * 1000LL)
 
 void
 gc_localday (int64_t ms, gc_localday_t *out)
 {
     static __thread gc_localday_t cache[LOCALDAYS];
-    static __thread size_t next;
-    for (size_t i = 0; i < LOCALDAYS; i++)
-        if (ms >= cache[i].start && ms < cache[i].end) {
-            *out = cache[i];
-            return;
-        }
+    int64_t utc_day = ms / DAY_MS - (ms % DAY_MS < 0);
+    gc_localday_t *day = &cache[(uint64_t)utc_day % LOCALDAYS];
+    if (ms >= day->start && ms < day->end) {
+        *out = *day;
+        return;
+    }
     time_t seconds = (time_t)(ms / 1000 - (ms % 1000 < 0));
     struct tm tm;
     localtime_r (&seconds, &tm);
-    gc_localday_t *day = &cache[next++ % LOCALDAYS];
     day->day = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
     day->wday = tm.tm_wday;
     tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
@@ -222,7 +223,7 @@ gc_localday (int64_t ms, gc_localday_t *out)
 int64_t
 gc_localday_minute (const gc_localday_t *day, int minute)
 {
-    if (day->end - day->start == 24 * 3600 * 1000LL)
+    if (day->end - day->start == DAY_MS)
         return day->start + (int64_t)minute * 60000;
     //  A day the clocks change on: ask the zone
     struct tm tm = {0};
