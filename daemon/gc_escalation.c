@@ -65,3 +65,49 @@ gc_escalation_next (gc_txn_t *txn)
     gc_cursor_destroy (&cursor);
     return next;
 }
+
+static void
+s_drop_notices (zlistx_t *notices)
+{
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *)zlistx_detach (notices, NULL)))
+        zmsg_destroy (&msg);
+}
+
+int
+gc_escalation_tick (gc_store_t *store, gc_config_t *config, int64_t now, size_t max,
+                    zlistx_t *notices, size_t *done, size_t *grown)
+{
+    *done = 0;
+    //  Most ticks of a quiet city find nothing: a look costs no commit
+    gc_txn_t *txn = gc_txn_begin (store, false);
+    if (!txn)
+        return GC_EIO;
+    int64_t next = gc_escalation_next (txn);
+    gc_txn_abort (&txn);
+    if (!next || next > now)
+        return GC_OK;
+    int rc;
+    while (true) {
+        txn = gc_txn_begin (store, true);
+        if (!txn)
+            return GC_EIO;
+        rc = gc_escalation_run (config, txn, now, max, notices, done);
+        if (rc == GC_OK)
+            rc = gc_txn_commit (&txn);
+        else
+            gc_txn_abort (&txn);
+        if (rc != GC_MAPFULL)
+            break;
+        s_drop_notices (notices);
+        *done = 0;
+        if (gc_store_grow (store) != GC_OK)
+            break;
+        (*grown)++;
+    }
+    if (rc != GC_OK) {
+        s_drop_notices (notices);
+        *done = 0;
+    }
+    return rc;
+}

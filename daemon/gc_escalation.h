@@ -14,6 +14,14 @@
 int gc_escalation_run (gc_config_t *config, gc_txn_t *txn, int64_t now, size_t max,
                        zlistx_t *notices, size_t *done);
 
+//  One escalation tick as the daemon runs it. When a deadline is due at NOW,
+//  acts on at most MAX of them in one write transaction and commits it, a
+//  full map grown first (*GROWN counts that); with nothing due it only looks,
+//  in a read transaction. NOTICES (empty when called) gets the notices to
+//  publish. *DONE is how many deadlines were handled. Returns the store's
+//  error code; on error nothing was changed and NOTICES is empty.
+int gc_escalation_tick (gc_store_t *store, gc_config_t *config, int64_t now, size_t max,
+                        zlistx_t *notices, size_t *done, size_t *grown);
 //  The due time of the earliest armed deadline, or 0 when none is armed
 int64_t gc_escalation_next (gc_txn_t *txn);
 

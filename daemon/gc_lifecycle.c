@@ -1654,3 +1654,27 @@ gc_lifecycle_deadline (gc_config_t *config, gc_txn_t *txn, const char *case_id,
     gc_reply_free (&ignored);
     return gc_txn_error (txn);
 }
+
+bool
+gc_lifecycle_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
+                      int64_t now, gc_reply_t *out, zlistx_t *notices)
+{
+    const void *stored;
+    size_t size;
+    int rc = gc_txn_request_get (txn, request->client_id.data, request->sequence, &stored, &size);
+    if (rc == GC_OK) {
+        //  A repeated id: the original reply, nothing changed
+        out->data = (uint8_t *)malloc (size ? size : 1);
+        memcpy (out->data, stored, size);
+        out->size = size;
+        out->code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+        return true;
+    }
+    if (rc != GC_NOTFOUND)
+        return false;
+    gc_lifecycle_apply (config, txn, request, now, out, notices);
+    if (gc_txn_error (txn) == GC_OK)
+        gc_txn_request_put (txn, request->client_id.data, request->sequence, now, out->data,
+                            out->size);
+    return false;
+}

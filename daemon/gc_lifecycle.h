@@ -27,6 +27,13 @@ typedef enum {
 void gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                          int64_t now, gc_reply_t *out, zlistx_t *notices);
 
+//  A changing request as the daemon takes it: a request id seen before gets
+//  the reply it got then (true is returned, nothing changes); otherwise the
+//  request is applied and its reply kept under its id. Errors of the store
+//  are left in TXN (gc_txn_error).
+bool gc_lifecycle_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
+                           int64_t now, gc_reply_t *out, zlistx_t *notices);
+
 //  Acts on the deadline of KIND due at DUE for case CASE_ID, at time NOW: a
 //  missed response or resolution climbs the ladder, an expired lease returns
 //  the case to its queue, and so on. A stale index entry is removed. Returns

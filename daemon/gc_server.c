@@ -182,26 +182,11 @@ s_apply_writes (server_t *self, size_t count, int64_t now)
         item_t *item = &self->items[i];
         if (!item->request || gc_request_is_read (item->request))
             continue;
-        const void *stored;
-        size_t size;
-        int rc = gc_txn_request_get (txn, item->request->client_id.data, item->request->sequence,
-                                     &stored, &size);
-        if (rc == GC_OK) {
-            //  A repeated id: the original reply, nothing changed
-            item->reply.data = (uint8_t *)malloc (size ? size : 1);
-            memcpy (item->reply.data, stored, size);
-            item->reply.size = size;
-            item->reply.code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+        if (gc_lifecycle_request (self->config, txn, item->request, now, &item->reply,
+                                  self->notices))
             self->counters[C_repeated]++;
-            continue;
-        }
-        if (rc != GC_NOTFOUND)
-            break;
-        gc_lifecycle_apply (self->config, txn, item->request, now, &item->reply, self->notices);
         if (gc_txn_error (txn))
             break;
-        gc_txn_request_put (txn, item->request->client_id.data, item->request->sequence, now,
-                            item->reply.data, item->reply.size);
     }
     int rc = gc_txn_commit (&txn);
     if (rc == GC_OK)
@@ -337,37 +322,19 @@ s_tick (zloop_t *loop, int timer_id, void *arg)
     (void)timer_id;
     server_t *self = (server_t *)arg;
     self->timer_id = -1;
-    int64_t now = gc_clock_now ();
-    size_t done = 0;
-    int rc;
-    while (true) {
-        gc_txn_t *txn = gc_txn_begin (self->store, true);
-        if (!txn) {
-            rc = GC_EIO;
-            break;
-        }
-        rc = gc_escalation_run (self->config, txn, now, GC_TICK_MAX, self->notices, &done);
-        if (rc == GC_OK)
-            rc = gc_txn_commit (&txn);
-        else
-            gc_txn_abort (&txn);
-        if (rc != GC_MAPFULL)
-            break;
-        s_discard_notices (self);
-        if (gc_store_grow (self->store) != GC_OK)
-            break;
-        self->counters[C_map_grown]++;
-    }
+    size_t done = 0, grown = 0;
+    int rc = gc_escalation_tick (self->store, self->config, gc_clock_now (), GC_TICK_MAX,
+                                 self->notices, &done, &grown);
+    self->counters[C_map_grown] += grown;
     self->counters[C_ticks]++;
     if (rc == GC_OK) {
-        self->counters[C_commits]++;
+        self->counters[C_commits] += done > 0;
         self->counters[C_deadlines] += done;
         if (done)
             zsys_info ("escalation: %zu deadline%s acted on", done, done == 1 ? "" : "s");
         s_publish (self);
         s_arm (self);
     } else {
-        s_discard_notices (self);
         self->counters[C_tick_failures]++;
         zsys_warning ("escalation: store %s refused the tick (%s); trying again in 1 s",
                       gc_store_dir (self->store), gc_store_strerror (rc));

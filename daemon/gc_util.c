@@ -191,21 +191,24 @@ gc_clock_now (void)
 
 //  localtime_r and mktime are slow (past its zone file's last transition
 //  glibc parses the zone's rule again on every call): each thread remembers
-//  the local days it worked out, in slots by UTC day, so a deadline's walk
-//  over the coming weeks finds them all again
+//  the local days it worked out, two per UTC day (a UTC day touches two
+//  local days), so a deadline's walk over the coming weeks finds them again
 #define LOCALDAYS 64
 #define DAY_MS (24 * 3600 * 1000LL)
 
 void
 gc_localday (int64_t ms, gc_localday_t *out)
 {
-    static __thread gc_localday_t cache[LOCALDAYS];
+    static __thread gc_localday_t cache[LOCALDAYS][2];
+    static __thread uint8_t turn[LOCALDAYS];
     int64_t utc_day = ms / DAY_MS - (ms % DAY_MS < 0);
-    gc_localday_t *day = &cache[(uint64_t)utc_day % LOCALDAYS];
-    if (ms >= day->start && ms < day->end) {
-        *out = *day;
-        return;
-    }
+    size_t slot = (size_t)((uint64_t)utc_day % LOCALDAYS);
+    for (int way = 0; way < 2; way++)
+        if (ms >= cache[slot][way].start && ms < cache[slot][way].end) {
+            *out = cache[slot][way];
+            return;
+        }
+    gc_localday_t *day = &cache[slot][turn[slot]++ & 1];
     time_t seconds = (time_t)(ms / 1000 - (ms % 1000 < 0));
     struct tm tm;
     localtime_r (&seconds, &tm);

@@ -187,18 +187,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         gc_txn_abort (&txn);
     } else if (request) {
         gc_txn_t *txn = gc_txn_begin (s_store, true);
-        gc_lifecycle_apply (s_config, txn, request, s_now, &reply, s_notices);
+        gc_lifecycle_request (s_config, txn, request, s_now, &reply, s_notices);
         if (gc_txn_commit (&txn) == GC_MAPFULL)
             gc_store_grow (s_store);
     }
     gc_reply_free (&reply);
     //  Then whatever deadlines came due, as the escalation timer would
-    gc_txn_t *txn = gc_txn_begin (s_store, true);
-    size_t done = 0;
-    if (gc_escalation_run (s_config, txn, s_now, 100, s_notices, &done) == GC_OK)
-        gc_txn_commit (&txn);
-    else
-        gc_txn_abort (&txn);
+    size_t done = 0, grown = 0;
+    gc_escalation_tick (s_store, s_config, s_now, 100, s_notices, &done, &grown);
     zmsg_t *msg;
     while ((msg = (zmsg_t *)zlistx_detach (s_notices, NULL)))
         zmsg_destroy (&msg);

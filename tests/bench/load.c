@@ -1,9 +1,11 @@
 /*  Load for the benchmark: CONNECTIONS DEALER sockets, each keeping PIPELINE
     report requests in flight (closed loop) for SECONDS, or together sending
     RATE reports a second (open loop, when RATE > 0). Works against gridcased
-    and the raw loop alike (the same wire protocol). Prints one line:
+    and the raw loop alike (the same wire protocol). With QUEUE and WORKER
+    the requests are claims of the head of QUEUE by WORKER instead of
+    reports. Prints one line:
         rps=N p50_us=N p99_us=N p999_us=N acked=N errors=N
-    Usage: bench_load ENDPOINT CONNECTIONS PIPELINE SECONDS [RATE] */
+    Usage: bench_load ENDPOINT CONNECTIONS PIPELINE SECONDS [RATE [QUEUE WORKER]] */
 #include "gridcase.pb-c.h"
 
 #include <czmq.h>
@@ -25,6 +27,8 @@ s_usecs (void)
     return zclock_usecs ();
 }
 
+static const char *s_queue, *s_worker;
+
 static void
 s_send (conn_t *c, const char *description)
 {
@@ -43,6 +47,14 @@ s_send (conn_t *c, const char *description)
     request.actor = &actor;
     request.op_case = GRIDCASE__REQUEST__OP_REPORT;
     request.report = &report;
+    Gridcase__ClaimRequest claim = GRIDCASE__CLAIM_REQUEST__INIT;
+    if (s_queue) {
+        claim.queue = (char *)s_queue;
+        actor.role = GRIDCASE__ROLE__ROLE_WORKER;
+        actor.id = (char *)s_worker;
+        request.op_case = GRIDCASE__REQUEST__OP_CLAIM;
+        request.claim = &claim;
+    }
     uint8_t buffer[1024];
     size_t size = gridcase__request__pack (&request, buffer);
     c->sent_at[c->next % RING] = s_usecs ();
@@ -62,12 +74,17 @@ int
 main (int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf (stderr, "usage: bench_load ENDPOINT CONNECTIONS PIPELINE SECONDS [RATE]\n");
+        fprintf (stderr, "usage: bench_load ENDPOINT CONNECTIONS PIPELINE SECONDS "
+                         "[RATE [QUEUE WORKER]]\n");
         return 2;
     }
     zsys_init ();
     int connections = atoi (argv[2]), pipeline = atoi (argv[3]);
     double seconds = atof (argv[4]), rate = argc > 5 ? atof (argv[5]) : 0;
+    if (argc > 7) {
+        s_queue = argv[6];
+        s_worker = argv[7];
+    }
     if (connections < 1 || connections > 1000 || pipeline < 1 || pipeline > RING / 2)
         return 2;
     char description[201];
