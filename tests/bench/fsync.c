@@ -55,8 +55,13 @@ main (int argc, char **argv)
             return 1;
         }
         offset += sizeof (block);
-        if (count == capacity)
-            times = (int64_t *)realloc (times, (capacity *= 2) * sizeof (int64_t));
+        if (count == capacity) {
+            int64_t *more = (int64_t *)realloc (times, 2 * capacity * sizeof (int64_t));
+            if (!more)
+                break;
+            times = more;
+            capacity *= 2;
+        }
         times[count++] = s_usecs () - t;
         if (interval > 0 && s_usecs () < t + interval)
             usleep ((useconds_t)(t + interval - s_usecs ()));
