@@ -1,7 +1,8 @@
 /*  The disk's own flush latency, for make bench: writes 4 KiB at the end of
     a file in DIR and fdatasyncs it, again and again for SECONDS (at most
     one flush every INTERVAL_US microseconds, 0: back to back). Prints:
-        fdatasync_p50_us=N fdatasync_p99_us=N fdatasync_p999_us=N count=N
+        fdatasync_p50_us=N fdatasync_p99_us=N fdatasync_p999_us=N rps=N count=N
+    (rps: flushes a second)
     Usage: bench_fsync DIR SECONDS [INTERVAL_US] */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -71,8 +72,8 @@ main (int argc, char **argv)
     qsort (times, count, sizeof (int64_t), s_compare);
 #define AT(p) (count ? times[(size_t)((double)(count - 1) * (p))] : 0)
     printf ("fdatasync_p50_us=%" PRId64 " fdatasync_p99_us=%" PRId64 " fdatasync_p999_us=%" PRId64
-            " count=%zu\n",
-            AT (0.5), AT (0.99), AT (0.999), count);
+            " rps=%.0f count=%zu\n",
+            AT (0.5), AT (0.99), AT (0.999), (double)count / atof (argv[2]), count);
     free (times);
     return 0;
 }

@@ -7,12 +7,21 @@
 #               commit of one record per request + ack after commit
 #   redis       redis-server with appendonly yes, appendfsync always;
 #               redis-benchmark -t set -d 300
+# then ack latency at a steady 2,000 and 20,000 reports/s beside the raw loop
+# and the disk's own fdatasync, then a city at scale (BENCH_CASES, default
+# 1,000,000 open cases, built by bench_city with the daemon's own code): the
+# escalation tick with nothing due and with 10,000 cases due at once, the
+# restart to the first served request, the daemon's memory, and claims from
+# a department queue of 100,000.
 # Each figure is the median of BENCH_RUNS runs (default 3) of BENCH_SECONDS
 # (default 20). Usage: tests/bench/run.sh [BUILD]
 set -eu
 build=${1:-build}
 seconds=${BENCH_SECONDS:-20}
 runs=${BENCH_RUNS:-3}
+cases=${BENCH_CASES:-1000000}
+due=${BENCH_DUE:-10000}
+queued=${BENCH_QUEUED:-100000}
 dir=$(mktemp -d /tmp/gc-bench-XXXXXX)
 pids=""
 cleanup() {
@@ -39,8 +48,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 # run SYSTEM CONNECTIONS PIPELINE: one line "rps p50_ms p99_ms p999_ms"
-run_gridcase() { # endpoint connections pipeline
-    "$build/bench/bench_load" "$1" "$2" "$3" "$seconds"
+run_gridcase() { # endpoint connections pipeline [rate]
+    "$build/bench/bench_load" "$1" "$2" "$3" "$seconds" ${4:-}
 }
 run_redis() { # connections pipeline
     # redis-benchmark has no duration: size the run from a short one
@@ -51,15 +60,19 @@ run_redis() { # connections pipeline
         awk -F'"' '/^"SET"/ { printf "rps=%s p50_us=%d p99_us=%d p999_us=-\n", $4, $10 * 1000, $14 * 1000 }'
 }
 
-measure() { # system connections pipeline -> "rps p50 p99 p999"
+measure() { # system connections pipeline [rate] -> "rps p50 p99 p999"
     out="$dir/runs"
     : >"$out"
     i=0
     while [ "$i" -lt "$runs" ]; do
         case "$1" in
-            gridcased) run_gridcase "tcp://127.0.0.1:$gc_port" "$2" "$3" >>"$out" ;;
-            raw) run_gridcase "tcp://127.0.0.1:$raw_port" "$2" "$3" >>"$out" ;;
+            gridcased) run_gridcase "tcp://127.0.0.1:$gc_port" "$2" "$3" ${4:-} >>"$out" ;;
+            raw) run_gridcase "tcp://127.0.0.1:$raw_port" "$2" "$3" ${4:-} >>"$out" ;;
             redis) run_redis "$2" "$3" >>"$out" ;;
+            fdatasync)
+                "$build/bench/bench_fsync" "$dir" "$seconds" "$((1000000 / $4))" |
+                    sed 's/fdatasync_//g' >>"$out"
+                ;;
         esac
         i=$((i + 1))
     done
@@ -70,7 +83,11 @@ measure() { # system connections pipeline -> "rps p50 p99 p999"
     echo "$rps $p50 $p99 $p999"
 }
 
+ms() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.2f", v / 1000 }'; }
+
 echo "gridcase benchmark: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), median of $runs runs of ${seconds}s"
+echo
+echo "1. durable acknowledged reports at equal numbers in flight"
 echo "in flight        system        reports/s    p50 ms    p99 ms  p99.9 ms"
 last_raw=0; last_redis=0
 for level in "1 1" "50 1" "50 16"; do
@@ -80,9 +97,8 @@ for level in "1 1" "50 1" "50 16"; do
         result=$(measure "$system" "$1" "$2")
         set -- $result
         eval "${system}_rps=$1"
-        printf "%-16s %-12s %10.0f %9.2f %9.2f %9s\n" "$inflight ($level)" "$system" "$1" \
-            "$(awk -v v="$2" 'BEGIN { print v / 1000 }')" "$(awk -v v="$3" 'BEGIN { print v / 1000 }')" \
-            "$(if [ "$4" = - ]; then echo -; else awk -v v="$4" 'BEGIN { printf "%.2f", v / 1000 }'; fi)"
+        printf "%-16s %-12s %10.0f %9s %9s %9s\n" "$inflight ($level)" "$system" "$1" \
+            "$(ms "$2")" "$(ms "$3")" "$(ms "$4")"
         set -- $level
     done
     r1=$(awk -v a="$gridcased_rps" -v b="$raw_rps" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
@@ -90,4 +106,72 @@ for level in "1 1" "50 1" "50 16"; do
     echo "                 gridcased/raw = $r1, gridcased/redis = $r2"
     last_raw=$r1; last_redis=$r2
 done
+
+echo
+echo "2. ack latency at a steady rate (open loop, 50 connections)"
+echo "rate             system         done/s    p50 ms    p99 ms  p99.9 ms"
+for rate in 2000 20000; do
+    for system in gridcased raw fdatasync; do
+        set -- $(measure "$system" 50 1 "$rate")
+        label=$system
+        [ "$system" = fdatasync ] && label="fdatasync 4K"
+        printf "%-16s %-12s %10.0f %9s %9s %9s\n" "$rate/s" "$label" \
+            "$1" "$(ms "$2")" "$(ms "$3")" "$(ms "$4")"
+    done
+done
+echo "(fdatasync 4K: the disk alone, a 4 KiB write and fdatasync, one per request interval at most)"
+
+# A city at scale. The daemon of parts 1-2 is done: stop it first.
+for p in $pids; do kill "$p" 2>/dev/null || true; done
+wait 2>/dev/null || true
+pids=""
+echo
+echo "3. a city at scale: $cases open cases"
+city=$(
+    "$build/bench/bench_city" deploy/sample-city.cfg "$dir/city" "$cases" "$due" "$queued" 2>"$dir/city.log"
+) || { echo "bench_city failed:"; tail -5 "$dir/city.log"; exit 1; }
+get() { echo "$city" | field "$1"; }
+sample=$(echo "$city" | sed -n 's/.*sample_case=\([^ ]*\).*/\1/p')
+printf "%-52s %s s\n" "built with the daemon's code" "$(get build_s)"
+printf "%-52s p50 %s us, p99 %s us\n" "escalation tick, nothing due" "$(get tick_idle_us)" "$(get tick_idle_p99_us)"
+printf "%-52s %s ms\n" "$(get due) cases falling due at once, all escalated in" "$(get escalate_ms)"
+
+city_port=$(port)
+: >"$dir/restarts"
+i=0
+while [ "$i" -lt "$runs" ]; do
+    "$build/bench/bench_first" "tcp://127.0.0.1:$city_port" "$sample" sup-siming \
+        "$build/bin/gridcased" -c deploy/sample-city.cfg -d "$dir/city" \
+        --command "tcp://127.0.0.1:$city_port" --events "tcp://127.0.0.1:$(port)" \
+        >>"$dir/restarts" 2>>"$dir/city-daemon.log"
+    daemon=$(tail -1 "$dir/restarts" | field pid)
+    pids="$daemon"
+    i=$((i + 1))
+    if [ "$i" -lt "$runs" ]; then
+        kill "$daemon"
+        while kill -0 "$daemon" 2>/dev/null; do sleep 0.1; done
+    fi
+done
+printf "%-52s %s ms\n" "restart: exec to the first served request" "$(field first_reply_ms <"$dir/restarts" | median)"
+
+#   Claims, the head of sanitation's queue each time, 1 s a run
+: >"$dir/claims"
+i=0
+while [ "$i" -lt "$runs" ]; do
+    "$build/bench/bench_load" "tcp://127.0.0.1:$city_port" 50 16 1 0 dept/sanitation w-sanitation-1 \
+        >>"$dir/claims" || { echo "claims failed (queue empty?)"; tail -1 "$dir/claims"; }
+    i=$((i + 1))
+done
+printf "%-52s %s claims/s, p99 %s ms\n" "claims from a department queue of $queued" \
+    "$(field rps <"$dir/claims" | median)" "$(ms "$(field p99_us <"$dir/claims" | median)")"
+
+kib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+smaps=/proc/$daemon/smaps_rollup
+rss=$(awk '/^Rss:/ { print $2 }' "$smaps")
+anon=$(awk '/^Pss_Anon:/ { print $2 }' "$smaps")
+file=$(awk '/^Pss_File:/ { print $2 }' "$smaps")
+dirty=$(awk '/^Private_Dirty:/ { print $2 }' "$smaps")
+printf "%-52s RSS %s MiB: %s MiB anonymous (private dirty %s MiB) + %s MiB of mapped files\n" \
+    "memory of the daemon serving them" "$(kib "$rss")" "$(kib "$anon")" "$(kib "$dirty")" "$(kib "$file")"
+echo
 echo "ratio raw=$last_raw redis=$last_redis"
