@@ -443,6 +443,25 @@ s_topic_advance (gc_txn_t *txn, const char *topic, uint64_t seq)
     return prev;
 }
 
+//  A packed Notice: NOTICE's own fields, then the journal entry as stored
+//  (field 4, packed once for all the topics it goes out on)
+static zframe_t *
+s_notice_frame (const Gridcase__Notice *notice, const void *entry, size_t entry_size)
+{
+    size_t head = gridcase__notice__get_packed_size (notice);
+    uint8_t length[10];
+    size_t length_size = 0;
+    for (size_t v = entry_size; length_size == 0 || v; v >>= 7)
+        length[length_size++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+    zframe_t *frame = zframe_new (NULL, head + 1 + length_size + entry_size);
+    uint8_t *data = zframe_data (frame);
+    gridcase__notice__pack (notice, data);
+    data[head] = (4 << 3) | 2; //  field 4, length-delimited
+    memcpy (data + head + 1, length, length_size);
+    memcpy (data + head + 1 + length_size, entry, entry_size);
+    return frame;
+}
+
 static void
 s_journal (op_t *op, Gridcase__JournalEntry *entry)
 {
@@ -478,7 +497,10 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
 
     uint8_t prev_hash[GC_HASH_SIZE];
     entry->prev_hash.data = prev_hash;
-    if (gc_txn_journal_append (op->txn, entry) == GC_OK) {
+    const void *packed;
+    size_t packed_size;
+    if (gc_txn_journal_append (op->txn, entry) == GC_OK &&
+        gc_txn_journal_get (op->txn, entry->seq, &packed, &packed_size) == GC_OK) {
         if (gc_log_event (entry->type))
             s_log_index (op->txn, entry);
         for (size_t i = 0; i < count; i++) {
@@ -486,12 +508,9 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
             notice.topic = topics[i];
             notice.seq = entry->seq;
             notice.prev_seq = s_topic_advance (op->txn, topics[i], entry->seq);
-            notice.entry = entry;
-            size_t packed = gridcase__notice__get_packed_size (&notice);
             zmsg_t *msg = zmsg_new ();
             zmsg_addstr (msg, topics[i]);
-            zframe_t *frame = zframe_new (NULL, packed);
-            gridcase__notice__pack (&notice, zframe_data (frame));
+            zframe_t *frame = s_notice_frame (&notice, packed, packed_size);
             zmsg_append (msg, &frame);
             zlistx_add_end (op->notices, msg);
         }
