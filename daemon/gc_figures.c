@@ -54,7 +54,7 @@ gc_log_event (Gridcase__EventType type)
 void
 gc_figures_key (char *key, size_t size, const char *kind, const char *id)
 {
-    snprintf (key, size, "%s/%s", kind, id);
+    gc_join (key, size, kind, '/', id);
 }
 
 bool
@@ -259,12 +259,16 @@ s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *
         zhashx_set_destructor (records, s_pending_destroy);
         gc_txn_set_pending (txn, GC_PENDING_FIGURES, records, s_finish);
     }
-    char name[GC_FIGURES_KEY_MAX + 16];
-    snprintf (name, sizeof (name), "%s@%u", key, day);
+    char name[GC_FIGURES_KEY_MAX + 16], digits[12];
+    size_t at = sizeof (digits) - 1;
+    digits[at] = 0;
+    for (uint32_t d = day; at == sizeof (digits) - 1 || d; d /= 10)
+        digits[--at] = (char)('0' + d % 10);
+    gc_join (name, sizeof (name), key, '@', digits + at);
     pending_t *pending = (pending_t *)zhashx_lookup (records, name);
     if (!pending) {
         pending = (pending_t *)zmalloc (sizeof (pending_t));
-        snprintf (pending->key, sizeof (pending->key), "%s", key);
+        gc_copy (pending->key, sizeof (pending->key), key);
         pending->day = day;
         gridcase__figures__init (&pending->sum);
         zhashx_insert (records, name, pending);
@@ -293,12 +297,12 @@ gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap)
     snap->overdue = snap->open && s_state_open (kase->state) && flagged;
     const char *dept;
     if (gc_prefixed (kase->queue, "dept/", &dept)) {
-        snprintf (snap->dept, sizeof (snap->dept), "%s", dept);
+        gc_copy (snap->dept, sizeof (snap->dept), dept);
         snap->dept_open = s_state_open (kase->state);
         snap->dept_since = kase->dept_since;
     }
     if (kase->state == GRIDCASE__STATE__STATE_QUEUED)
-        snprintf (snap->queue, sizeof (snap->queue), "%s", kase->queue);
+        gc_copy (snap->queue, sizeof (snap->queue), kase->queue);
 }
 
 //  One histogram entry for a single time

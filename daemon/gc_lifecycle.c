@@ -167,7 +167,7 @@ s_due (op_t *op, const char *queue, int64_t start, int64_t duration)
 static void
 s_holder_queue (char *buffer, const char *prefix, const char *id)
 {
-    snprintf (buffer, GC_HOLDER_MAX, "%s/%s", prefix, id);
+    gc_join (buffer, GC_HOLDER_MAX, prefix, '/', id);
 }
 
 //  The queue one step up the ladder from LEVEL for this case
@@ -307,7 +307,7 @@ s_index_of (const Gridcase__Case *kase, index_t *index)
     }
     if (kase->state == GRIDCASE__STATE__STATE_QUEUED) {
         index->queued = true;
-        snprintf (index->queue, sizeof (index->queue), "%s", kase->queue);
+        gc_copy (index->queue, sizeof (index->queue), kase->queue);
         index->severity = (uint8_t)kase->severity;
         index->queue_due = kase->response_due ? kase->response_due : kase->resolution_due;
     }
@@ -449,16 +449,13 @@ static zframe_t *
 s_notice_frame (const Gridcase__Notice *notice, const void *entry, size_t entry_size)
 {
     size_t head = gridcase__notice__get_packed_size (notice);
-    uint8_t length[10];
-    size_t length_size = 0;
-    for (size_t v = entry_size; length_size == 0 || v; v >>= 7)
-        length[length_size++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
-    zframe_t *frame = zframe_new (NULL, head + 1 + length_size + entry_size);
+    uint8_t field[GC_PB_HEAD_MAX];
+    size_t field_size = gc_pb_head (field, 4, entry_size);
+    zframe_t *frame = zframe_new (NULL, head + field_size + entry_size);
     uint8_t *data = zframe_data (frame);
     gridcase__notice__pack (notice, data);
-    data[head] = (4 << 3) | 2; //  field 4, length-delimited
-    memcpy (data + head + 1, length, length_size);
-    memcpy (data + head + 1 + length_size, entry, entry_size);
+    memcpy (data + head, field, field_size);
+    memcpy (data + head + field_size, entry, entry_size);
     return frame;
 }
 
@@ -527,7 +524,7 @@ s_begin (op_t *op)
 {
     s_index_of (op->kase, &op->before);
     gc_figures_snap (op->kase, &op->figures);
-    snprintf (op->from, sizeof (op->from), "%s", op->kase->holder);
+    gc_copy (op->from, sizeof (op->from), op->kase->holder);
 }
 
 //  Journals the change made to the case as event TYPE and stores the case
@@ -1183,8 +1180,8 @@ s_identify (op_t *op)
     }
     op->who.role = op->actor->role;
     op->who.id = op->actor->id;
-    snprintf (op->who_text, sizeof (op->who_text), "%s:%s", gc_role_name (op->actor->role),
-              op->actor->id);
+    gc_join (op->who_text, sizeof (op->who_text), gc_role_name (op->actor->role), ':',
+             op->actor->id);
     return true;
 }
 
@@ -1507,8 +1504,17 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
     if (!op.refused) {
         if (gc_txn_error (txn))
             s_storage_error (&op);
-        else if (op.kase)
-            gc_reply_case (out, request, op.kase, NULL, 0);
+        else if (op.kase) {
+            //  The reply holds the case as stored, packed once
+            gc_key_t key;
+            const void *stored;
+            size_t size;
+            if (gc_case_id_parse (op.kase->id, &key) &&
+                gc_txn_get (txn, GC_DB_CASES, &key, &stored, &size) == GC_OK)
+                gc_reply_case_packed (out, request, stored, size);
+            else
+                gc_reply_case (out, request, op.kase, NULL, 0);
+        }
     }
     if (op.kase)
         gridcase__case__free_unpacked (op.kase, NULL);

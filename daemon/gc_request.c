@@ -328,3 +328,44 @@ gc_reply_case (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case
     reply.case_ = &result;
     gc_reply_pack (out, request, &reply);
 }
+
+static size_t
+s_varint (uint8_t *out, uint64_t value)
+{
+    size_t n = 0;
+    do {
+        out[n++] = (uint8_t)((value & 0x7f) | (value >> 7 ? 0x80 : 0));
+        value >>= 7;
+    } while (value);
+    return n;
+}
+
+size_t
+gc_pb_head (uint8_t *out, unsigned field, size_t length)
+{
+    size_t n = s_varint (out, (uint64_t)field << 3 | 2);
+    return n + s_varint (out + n, length);
+}
+
+void
+gc_reply_case_packed (gc_reply_t *out, const Gridcase__Request *request, const void *kase,
+                      size_t size)
+{
+    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+    if (request) {
+        reply.client_id = request->client_id;
+        reply.sequence = request->sequence;
+    }
+    uint8_t inner[GC_PB_HEAD_MAX], outer[GC_PB_HEAD_MAX];
+    size_t inner_size = gc_pb_head (inner, 1, size);              //  CaseReply.case
+    size_t outer_size = gc_pb_head (outer, 4, inner_size + size); //  Reply.case
+    size_t head = gridcase__reply__get_packed_size (&reply);
+    out->code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+    out->size = head + outer_size + inner_size + size;
+    out->data = (uint8_t *)malloc (out->size);
+    assert (out->data);
+    gridcase__reply__pack (&reply, out->data);
+    memcpy (out->data + head, outer, outer_size);
+    memcpy (out->data + head + outer_size, inner, inner_size);
+    memcpy (out->data + head + outer_size + inner_size, kase, size);
+}

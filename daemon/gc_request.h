@@ -45,5 +45,14 @@ void gc_reply_free (gc_reply_t *out);
 //  A CaseReply holding KASE (and HISTORY entries, may be 0)
 void gc_reply_case (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
                     Gridcase__JournalEntry **history, size_t count);
+//  A CaseReply holding the case as stored (its packed bytes, CASE of SIZE):
+//  the same bytes as gc_reply_case without packing the case again
+void gc_reply_case_packed (gc_reply_t *out, const Gridcase__Request *request, const void *kase,
+                           size_t size);
+//  Writes the key of length-delimited field FIELD and then LENGTH, as
+//  protobuf encodes them before a submessage's bytes; returns their size
+//  (at most GC_PB_HEAD_MAX)
+#define GC_PB_HEAD_MAX 15
+size_t gc_pb_head (uint8_t *out, unsigned field, size_t length);
 
 #endif

@@ -276,6 +276,25 @@ gc_day_next (uint32_t day)
     return gc_local_day (gc_day_start (day) + 36 * 3600 * 1000LL);
 }
 
+void
+gc_copy (char *out, size_t size, const char *text)
+{
+    size_t len = strnlen (text, size - 1);
+    memcpy (out, text, len);
+    out[len] = 0;
+}
+
+void
+gc_join (char *out, size_t size, const char *a, char sep, const char *b)
+{
+    gc_copy (out, size, a);
+    size_t at = strlen (out);
+    if (at + 1 < size) {
+        out[at++] = sep;
+        gc_copy (out + at, size - at, b);
+    }
+}
+
 bool
 gc_prefixed (const char *text, const char *prefix, const char **rest)
 {

@@ -9,6 +9,11 @@
 
 //  True if TEXT starts with PREFIX; *REST (if not NULL) is what follows
 bool gc_prefixed (const char *text, const char *prefix, const char **rest);
+//  Copies TEXT into OUT of SIZE bytes (cut short if need be, always ended)
+void gc_copy (char *out, size_t size, const char *text);
+//  A, SEP and B into OUT of SIZE bytes (cut short if need be, always ended);
+//  a snprintf "%s/%s" without the format's cost
+void gc_join (char *out, size_t size, const char *a, char sep, const char *b);
 //  Creates DIR and its missing parents; 0 or -1 with errno
 int gc_mkdir_p (const char *dir, mode_t mode);
 //  True if DATA is well-formed UTF-8 without NUL bytes

@@ -237,6 +237,41 @@ test_client_identity_is_kept (void)
     return true;
 }
 
+//  A reply built around a case's stored bytes is the reply packed whole
+static bool
+test_case_reply_from_stored_bytes (void)
+{
+    Gridcase__Case kase = GRIDCASE__CASE__INIT;
+    kase.id = "20261123-000001";
+    kase.grid = "haihong-01";
+    kase.title = "井盖缺失 manhole cover missing";
+    char description[400];
+    memset (description, 'd', sizeof (description) - 1);
+    description[sizeof (description) - 1] = 0;
+    kase.description = description; //  over 127 bytes: two-byte lengths
+    kase.created_at = 1795000000000;
+    uint8_t id[16] = {7};
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.client_id.data = id;
+    request.client_id.len = 16;
+    request.sequence = 300;
+    uint8_t stored[2048];
+    size_t size = gridcase__case__pack (&kase, stored);
+    gc_reply_t whole = {0}, built = {0};
+    gc_reply_case (&whole, &request, &kase, NULL, 0);
+    gc_reply_case_packed (&built, &request, stored, size);
+    CHECK (whole.size == built.size);
+    CHECK (memcmp (whole.data, built.data, whole.size) == 0);
+    CHECK (built.code == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    Gridcase__Reply *reply = gridcase__reply__unpack (NULL, built.size, built.data);
+    CHECK (reply && reply->sequence == 300 && reply->result_case == GRIDCASE__REPLY__RESULT_CASE);
+    CHECK (streq (reply->case_->case_->description, description));
+    gridcase__reply__free_unpacked (reply, NULL);
+    gc_reply_free (&whole);
+    gc_reply_free (&built);
+    return true;
+}
+
 static int64_t
 s_local (int year, int month, int day, int hour, int minute)
 {
@@ -319,5 +354,6 @@ main (void)
     RUN (test_client_names);
     RUN (test_client_identity_is_kept);
     RUN (test_local_days_across_daylight_saving);
+    RUN (test_case_reply_from_stored_bytes);
     return TESTS_DONE ();
 }

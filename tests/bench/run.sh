@@ -22,6 +22,8 @@ runs=${BENCH_RUNS:-3}
 cases=${BENCH_CASES:-1000000}
 due=${BENCH_DUE:-10000}
 queued=${BENCH_QUEUED:-100000}
+parts=${BENCH_PARTS:-"1 2 3"}
+part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 dir=$(mktemp -d /tmp/gc-bench-XXXXXX)
 pids=""
 cleanup() {
@@ -86,10 +88,11 @@ measure() { # system connections pipeline [rate] -> "rps p50 p99 p999"
 ms() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.2f", v / 1000 }'; }
 
 echo "gridcase benchmark: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), median of $runs runs of ${seconds}s"
+last_raw=-; last_redis=-
+if part 1; then
 echo
 echo "1. durable acknowledged reports at equal numbers in flight"
 echo "in flight        system        reports/s    p50 ms    p99 ms  p99.9 ms"
-last_raw=0; last_redis=0
 for level in "1 1" "50 1" "50 16"; do
     set -- $level
     inflight=$(($1 * $2))
@@ -106,7 +109,9 @@ for level in "1 1" "50 1" "50 16"; do
     echo "                 gridcased/raw = $r1, gridcased/redis = $r2"
     last_raw=$r1; last_redis=$r2
 done
+fi
 
+if part 2; then
 echo
 echo "2. ack latency at a steady rate (open loop, 50 connections)"
 echo "rate             system         done/s    p50 ms    p99 ms  p99.9 ms"
@@ -120,11 +125,13 @@ for rate in 2000 20000; do
     done
 done
 echo "(fdatasync 4K: the disk alone, a 4 KiB write and fdatasync, one per request interval at most)"
+fi
 
 # A city at scale. The daemon of parts 1-2 is done: stop it first.
 for p in $pids; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=""
+if part 3; then
 echo
 echo "3. a city at scale: $cases open cases"
 city=$(
@@ -154,11 +161,11 @@ while [ "$i" -lt "$runs" ]; do
 done
 printf "%-52s %s ms\n" "restart: exec to the first served request" "$(field first_reply_ms <"$dir/restarts" | median)"
 
-#   Claims, the head of sanitation's queue each time, 1 s a run
+#   Claims, the head of sanitation's queue each time, half a second a run
 : >"$dir/claims"
 i=0
 while [ "$i" -lt "$runs" ]; do
-    "$build/bench/bench_load" "tcp://127.0.0.1:$city_port" 50 16 1 0 dept/sanitation w-sanitation-1 \
+    "$build/bench/bench_load" "tcp://127.0.0.1:$city_port" 50 16 0.5 0 dept/sanitation w-sanitation-1 \
         >>"$dir/claims" || { echo "claims failed (queue empty?)"; tail -1 "$dir/claims"; }
     i=$((i + 1))
 done
@@ -173,5 +180,6 @@ file=$(awk '/^Pss_File:/ { print $2 }' "$smaps")
 dirty=$(awk '/^Private_Dirty:/ { print $2 }' "$smaps")
 printf "%-52s RSS %s MiB: %s MiB anonymous (private dirty %s MiB) + %s MiB of mapped files\n" \
     "memory of the daemon serving them" "$(kib "$rss")" "$(kib "$anon")" "$(kib "$dirty")" "$(kib "$file")"
+fi
 echo
 echo "ratio raw=$last_raw redis=$last_redis"
