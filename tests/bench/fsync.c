@@ -64,8 +64,9 @@ main (int argc, char **argv)
             capacity *= 2;
         }
         times[count++] = s_usecs () - t;
-        if (interval > 0 && s_usecs () < t + interval)
-            usleep ((useconds_t)(t + interval - s_usecs ()));
+        int64_t rest = t + interval - s_usecs ();
+        if (interval > 0 && rest > 0)
+            usleep ((useconds_t)rest);
     }
     close (fd);
     unlink (path);
