@@ -37,11 +37,11 @@ static uint8_t s_client[16] = {'b', 'e', 'n', 'c', 'h', '-', 'c', 'i', 't', 'y'}
 static uint64_t s_sequence;
 
 static int64_t
-s_usecs (void)
+s_nsecs (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void
@@ -219,20 +219,20 @@ main (int argc, char **argv)
     char sample[GC_CASE_ID_MAX] = "";
 
     int64_t now = gc_clock_now ();
-    int64_t started = s_usecs ();
+    int64_t started = s_nsecs ();
     s_report_many (due, "gas-leak", now, NULL);
     s_report_many (cases - due - queued, "garbage", now, sample);
     s_queue_many (queued, now);
-    double build_s = (double)(s_usecs () - started) / 1e6;
+    double build_s = (double)(s_nsecs () - started) / 1e9;
 
     //  A tick with nothing due, as the timer runs it at most every minute
     int64_t *times = (int64_t *)malloc (IDLE_TICKS * sizeof (int64_t));
     size_t done = 0, grown = 0;
     for (int i = 0; i < IDLE_TICKS; i++) {
-        int64_t t = s_usecs ();
+        int64_t t = s_nsecs ();
         int rc =
             gc_escalation_tick (s_store, s_config, now + 1000, BATCH, s_notices, &done, &grown);
-        times[i] = s_usecs () - t;
+        times[i] = s_nsecs () - t;
         if (rc != GC_OK || done) {
             fprintf (stderr, "bench_city: a tick found %zu due (rc %d)\n", done, rc);
             return 1;
@@ -245,18 +245,18 @@ main (int argc, char **argv)
     int64_t first = gc_escalation_next (txn);
     gc_txn_abort (&txn);
     size_t escalated = 0;
-    started = s_usecs ();
+    started = s_nsecs ();
     do {
         gc_escalation_tick (s_store, s_config, first, BATCH, s_notices, &done, &grown);
         s_drop_notices ();
         escalated += done;
     } while (done);
-    double escalate_ms = (double)(s_usecs () - started) / 1000;
+    double escalate_ms = (double)(s_nsecs () - started) / 1e6;
 
-    printf ("built=%zu build_s=%.1f tick_idle_us=%" PRId64 " tick_idle_p99_us=%" PRId64
-            " due=%zu escalate_ms=%.0f sample_case=%s\n",
-            cases, build_s, times[IDLE_TICKS / 2], times[IDLE_TICKS * 99 / 100], escalated,
-            escalate_ms, sample);
+    printf ("built=%zu build_s=%.1f tick_idle_us=%.2f tick_idle_p99_us=%.2f due=%zu "
+            "escalate_ms=%.0f sample_case=%s\n",
+            cases, build_s, (double)times[IDLE_TICKS / 2] / 1000,
+            (double)times[IDLE_TICKS * 99 / 100] / 1000, escalated, escalate_ms, sample);
     free (times);
     zlistx_destroy (&s_notices);
     gc_store_destroy (&s_store);
