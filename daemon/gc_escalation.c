@@ -66,14 +66,6 @@ gc_escalation_next (gc_txn_t *txn)
     return next;
 }
 
-static void
-s_drop_notices (zlistx_t *notices)
-{
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (notices, NULL)))
-        zmsg_destroy (&msg);
-}
-
 int
 gc_escalation_tick (gc_store_t *store, gc_config_t *config, int64_t now, size_t max,
                     zlistx_t *notices, size_t *done, size_t *grown)
@@ -99,14 +91,14 @@ gc_escalation_tick (gc_store_t *store, gc_config_t *config, int64_t now, size_t 
             gc_txn_abort (&txn);
         if (rc != GC_MAPFULL)
             break;
-        s_drop_notices (notices);
+        gc_notices_drop (notices);
         *done = 0;
         if (gc_store_grow (store) != GC_OK)
             break;
         (*grown)++;
     }
     if (rc != GC_OK) {
-        s_drop_notices (notices);
+        gc_notices_drop (notices);
         *done = 0;
     }
     return rc;

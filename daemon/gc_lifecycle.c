@@ -1680,6 +1680,14 @@ gc_lifecycle_deadline (gc_config_t *config, gc_txn_t *txn, const char *case_id,
     return gc_txn_error (txn);
 }
 
+void
+gc_notices_drop (zlistx_t *notices)
+{
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *)zlistx_detach (notices, NULL)))
+        zmsg_destroy (&msg);
+}
+
 bool
 gc_lifecycle_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                       int64_t now, gc_reply_t *out, zlistx_t *notices)

@@ -27,6 +27,9 @@ typedef enum {
 void gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                          int64_t now, gc_reply_t *out, zlistx_t *notices);
 
+//  Destroys the notices waiting in NOTICES (a change that was not committed)
+void gc_notices_drop (zlistx_t *notices);
+
 //  A changing request as the daemon takes it: a request id seen before gets
 //  the reply it got then (true is returned, nothing changes); otherwise the
 //  request is applied and its reply kept under its id. Errors of the store

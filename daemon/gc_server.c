@@ -161,14 +161,6 @@ s_publish (server_t *self)
 
 static void s_arm (server_t *self);
 
-static void
-s_discard_notices (server_t *self)
-{
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (self->notices, NULL)))
-        zmsg_destroy (&msg);
-}
-
 //  Applies every changing request of the batch in one write transaction.
 //  Returns GC_OK or the store's error; on error no reply of a changing
 //  request is kept.
@@ -202,7 +194,7 @@ s_forget_write_replies (server_t *self, size_t count)
         if (item->request && !gc_request_is_read (item->request))
             gc_reply_free (&item->reply);
     }
-    s_discard_notices (self);
+    gc_notices_drop (self->notices);
 }
 
 static void
@@ -643,7 +635,7 @@ s_server_destroy (server_t **self_p)
         zsock_destroy (&self->events);
         zactor_destroy (&self->auth);
         if (self->notices)
-            s_discard_notices (self);
+            gc_notices_drop (self->notices);
         zlistx_destroy (&self->notices);
         gc_arena_destroy (&self->arena);
         gc_store_destroy (&self->store);

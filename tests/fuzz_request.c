@@ -195,9 +195,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     //  Then whatever deadlines came due, as the escalation timer would
     size_t done = 0, grown = 0;
     gc_escalation_tick (s_store, s_config, s_now, 100, s_notices, &done, &grown);
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (s_notices, NULL)))
-        zmsg_destroy (&msg);
+    gc_notices_drop (s_notices);
     gc_arena_reset (s_arena);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "gc_util.h"
 #include "gridcase.h"
 #include "testutil.h"
+#include "world.h"
 
 #include <sys/wait.h>
 
@@ -272,19 +273,6 @@ test_case_reply_from_stored_bytes (void)
     return true;
 }
 
-static int64_t
-s_local (int year, int month, int day, int hour, int minute)
-{
-    struct tm tm = {0};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime (&tm) * 1000;
-}
-
 //  In a zone with daylight saving: the remembered local days and the
 //  service-hours arithmetic built on them agree with the C library
 static bool
@@ -294,23 +282,23 @@ s_daylight_saving (void)
     tzset ();
     //  Sunday 29 March 2026: the clocks go from 02:00 to 03:00
     gc_localday_t day;
-    gc_localday (s_local (2026, 3, 29, 12, 0), &day);
+    gc_localday (s_at (2026, 3, 29, 12, 0), &day);
     CHECK (day.day == 20260329 && day.wday == 0);
-    CHECK (day.start == s_local (2026, 3, 29, 0, 0));
+    CHECK (day.start == s_at (2026, 3, 29, 0, 0));
     CHECK (day.end - day.start == 23 * 3600 * 1000LL);
-    CHECK (gc_localday_minute (&day, 9 * 60 + 30) == s_local (2026, 3, 29, 9, 30));
+    CHECK (gc_localday_minute (&day, 9 * 60 + 30) == s_at (2026, 3, 29, 9, 30));
     //  The same day again comes from memory, and one millisecond before it is Saturday
     gc_localday (day.start, &day);
     CHECK (day.day == 20260329);
     CHECK (gc_local_day (day.start - 1) == 20260328);
     //  Sunday 25 October 2026 is 25 hours long
-    gc_localday (s_local (2026, 10, 25, 23, 0), &day);
+    gc_localday (s_at (2026, 10, 25, 23, 0), &day);
     CHECK (day.end - day.start == 25 * 3600 * 1000LL);
-    CHECK (gc_localday_minute (&day, 17 * 60) == s_local (2026, 10, 25, 17, 0));
+    CHECK (gc_localday_minute (&day, 17 * 60) == s_at (2026, 10, 25, 17, 0));
     //  An ordinary day
-    gc_localday (s_local (2026, 3, 30, 0, 0), &day);
+    gc_localday (s_at (2026, 3, 30, 0, 0), &day);
     CHECK (day.day == 20260330 && day.wday == 1);
-    CHECK (gc_localday_minute (&day, 8 * 60) == s_local (2026, 3, 30, 8, 0));
+    CHECK (gc_localday_minute (&day, 8 * 60) == s_at (2026, 3, 30, 8, 0));
     //  Open every day 08:00-12:00: Saturday 10:00 + 5 h is Sunday 11:00 (summer time)
     zconfig_t *node = zconfig_new ("calendar", NULL);
     zconfig_set_value (node, "daily");
@@ -319,10 +307,10 @@ s_daylight_saving (void)
     char why[256];
     gc_calendar_t *daily = gc_calendar_new (node, why, sizeof (why));
     CHECK (daily);
-    CHECK (gc_calendar_due (daily, s_local (2026, 3, 28, 10, 0), 5 * 3600 * 1000LL) ==
-           s_local (2026, 3, 29, 11, 0));
-    CHECK (gc_calendar_due (daily, s_local (2026, 10, 24, 11, 0), 2 * 3600 * 1000LL) ==
-           s_local (2026, 10, 25, 9, 0));
+    CHECK (gc_calendar_due (daily, s_at (2026, 3, 28, 10, 0), 5 * 3600 * 1000LL) ==
+           s_at (2026, 3, 29, 11, 0));
+    CHECK (gc_calendar_due (daily, s_at (2026, 10, 24, 11, 0), 2 * 3600 * 1000LL) ==
+           s_at (2026, 10, 25, 9, 0));
     gc_calendar_destroy (&daily);
     zconfig_destroy (&node);
     return true;

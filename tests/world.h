@@ -25,7 +25,7 @@ typedef struct {
     char message[512];
 } world_t;
 
-//  Local time in Asia/Shanghai as UTC ms
+//  Local time (the process's zone; the tests set Asia/Shanghai) as UTC ms
 static inline int64_t
 s_at (int year, int month, int day, int hour, int minute)
 {
@@ -58,9 +58,7 @@ s_world (world_t *w, const char *config_file)
 static inline void
 s_discard_notices (world_t *w)
 {
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (w->notices, NULL)))
-        zmsg_destroy (&msg);
+    gc_notices_drop (w->notices);
 }
 
 static inline void

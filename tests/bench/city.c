@@ -44,14 +44,6 @@ s_nsecs (void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void
-s_drop_notices (void)
-{
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (s_notices, NULL)))
-        zmsg_destroy (&msg);
-}
-
 //  Applies COUNT requests in one transaction (grown and again when the map
 //  is full); IDS (if not NULL) gets the case id each reply names
 static void
@@ -65,7 +57,7 @@ s_apply (Gridcase__Request **requests, size_t count, int64_t now, char (*ids)[GC
         for (size_t i = 0; i < count && !gc_txn_error (txn); i++)
             gc_lifecycle_request (s_config, txn, requests[i], now, &replies[i], s_notices);
         rc = gc_txn_commit (&txn);
-        s_drop_notices ();
+        gc_notices_drop (s_notices);
         if (rc == GC_MAPFULL) {
             for (size_t i = 0; i < count; i++)
                 gc_reply_free (&replies[i]);
@@ -248,7 +240,7 @@ main (int argc, char **argv)
     started = s_nsecs ();
     do {
         gc_escalation_tick (s_store, s_config, first, BATCH, s_notices, &done, &grown);
-        s_drop_notices ();
+        gc_notices_drop (s_notices);
         escalated += done;
     } while (done);
     double escalate_ms = (double)(s_nsecs () - started) / 1e6;
