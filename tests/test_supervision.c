@@ -337,6 +337,106 @@ test_reads_stay_within_scope (void)
     return true;
 }
 
+//  Puts COUNT reports from haihong-01 into one write transaction, as the
+//  daemon does with a batch, then commits it or aborts it; false if the
+//  store refused
+static bool
+s_batch (world_t *w, size_t count, bool commit)
+{
+    gc_txn_t *txn = gc_txn_begin (w->store, true);
+    if (!txn)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
+        report.grid = "haihong-01";
+        report.category = "garbage";
+        report.title = "bins overflowing";
+        Gridcase__Actor who = GRIDCASE__ACTOR__INIT;
+        who.role = GRIDCASE__ROLE__ROLE_OFFICER;
+        who.id = "o-haihong-01";
+        uint8_t client_id[16] = {4, 2};
+        Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+        request.client_id.data = client_id;
+        request.client_id.len = 16;
+        request.sequence = ++w->sequence;
+        request.actor = &who;
+        request.op_case = GRIDCASE__REQUEST__OP_REPORT;
+        request.report = &report;
+        gc_reply_t out = {0};
+        gc_lifecycle_request (w->config, txn, &request, T0, &out, w->notices);
+        gc_reply_free (&out);
+    }
+    if (commit)
+        return gc_txn_commit (&txn) == GC_OK;
+    gc_txn_abort (&txn);
+    return true;
+}
+
+//  The officer's topic: the prev_seq of each notice on it, in order
+static size_t
+s_officer_chain (world_t *w, uint64_t *prev, uint64_t *seq, size_t max)
+{
+    size_t n = 0;
+    for (zmsg_t *msg = (zmsg_t *)zlistx_first (w->notices); msg && n < max;
+         msg = (zmsg_t *)zlistx_next (w->notices)) {
+        char *topic = zframe_strdup (zmsg_first (msg));
+        zframe_t *frame = zmsg_next (msg);
+        if (streq (topic, "officer/o-haihong-01")) {
+            Gridcase__Notice *notice =
+                gridcase__notice__unpack (NULL, zframe_size (frame), zframe_data (frame));
+            if (notice) {
+                prev[n] = notice->prev_seq;
+                seq[n++] = notice->seq;
+                gridcase__notice__free_unpacked (notice, NULL);
+            }
+        }
+        free (topic);
+    }
+    return n;
+}
+
+//  A batch's figures and topic heads are added up in memory and written at
+//  its commit: an aborted batch leaves no trace, a committed one counts each
+//  case once, and the next batch's notices link back to the last one
+static bool
+test_a_batch_counts_at_its_commit (void)
+{
+    world_t w;
+    CHECK (s_world (&w, NULL));
+    CHECK (s_batch (&w, 3, false));
+    s_discard_notices (&w);
+    Gridcase__Reply *reply = s_stats (&w, AT (1), SUPERVISOR, "haihong-01", "", DAY0, DAY0);
+    CHECK (s_error (reply) == 0);
+    CHECK (reply->stats->n_figures == 0 || reply->stats->figures[0]->received == 0);
+    gridcase__reply__free_unpacked (reply, NULL);
+
+    CHECK (s_batch (&w, 5, true));
+    uint64_t prev[16], seq[16];
+    size_t n = s_officer_chain (&w, prev, seq, 16);
+    CHECK (n == 5 && prev[0] == 0);
+    for (size_t i = 1; i < n; i++)
+        CHECK (prev[i] == seq[i - 1]); //  within the batch, from memory
+    uint64_t last = seq[n - 1];
+    s_discard_notices (&w);
+    reply = s_stats (&w, AT (1), SUPERVISOR, "haihong-01", "", DAY0, DAY0);
+    CHECK (s_error (reply) == 0);
+    CHECK (reply->stats->n_figures >= 1);
+    CHECK (reply->stats->figures[0]->received == 5);
+    CHECK (reply->stats->figures[0]->open_now == 5);
+    gridcase__reply__free_unpacked (reply, NULL);
+
+    //  The next batch: its first notice links to the head stored at commit
+    CHECK (s_batch (&w, 2, true));
+    n = s_officer_chain (&w, prev, seq, 16);
+    CHECK (n == 2 && prev[0] == last && prev[1] == seq[0]);
+    s_discard_notices (&w);
+    reply = s_stats (&w, AT (1), SUPERVISOR, "haihong-01", "", DAY0, DAY0);
+    CHECK (s_error (reply) == 0 && reply->stats->figures[0]->received == 7);
+    gridcase__reply__free_unpacked (reply, NULL);
+    s_world_end (&w);
+    return true;
+}
+
 int
 main (void)
 {
@@ -347,5 +447,6 @@ main (void)
     RUN (test_figures_of_a_scenario_with_known_answers);
     RUN (test_overdue_and_open_follow_the_case);
     RUN (test_reads_stay_within_scope);
+    RUN (test_a_batch_counts_at_its_commit);
     return TESTS_DONE ();
 }
