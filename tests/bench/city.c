@@ -119,9 +119,37 @@ s_report (request_t *r, size_t n, const char *category)
     return request;
 }
 
-//  Reports COUNT cases of CATEGORY at NOW, BATCH a transaction
+//  Hands the N cases IDS, just reported in haihong-01, from the officer to
+//  the committee and from the committee to sanitation's queue
 static void
-s_report_many (size_t count, const char *category, int64_t now, char *sample)
+s_to_sanitation (request_t *r, Gridcase__Request **requests, size_t n, char (*ids)[GC_CASE_ID_MAX],
+                 int64_t now)
+{
+    for (size_t i = 0; i < n; i++) {
+        requests[i] = s_request (&r[i], GRIDCASE__ROLE__ROLE_OFFICER, s_grids[0][0]);
+        gridcase__escalate_request__init (&r[i].escalate);
+        r[i].escalate.case_id = ids[i];
+        r[i].escalate.reason = "bench: for the department";
+        requests[i]->op_case = GRIDCASE__REQUEST__OP_ESCALATE;
+        requests[i]->escalate = &r[i].escalate;
+    }
+    s_apply (requests, n, now, NULL);
+    for (size_t i = 0; i < n; i++) {
+        requests[i] = s_request (&r[i], GRIDCASE__ROLE__ROLE_COMMITTEE, "c-haihong");
+        gridcase__dispatch_request__init (&r[i].dispatch);
+        r[i].dispatch.case_id = ids[i];
+        r[i].dispatch.lead = "sanitation";
+        requests[i]->op_case = GRIDCASE__REQUEST__OP_DISPATCH;
+        requests[i]->dispatch = &r[i].dispatch;
+    }
+    s_apply (requests, n, now, NULL);
+}
+
+//  Reports COUNT cases of CATEGORY at NOW, BATCH a transaction, spread over
+//  the grids; QUEUED: all in haihong-01, then on to sanitation's queue.
+//  SAMPLE (if not NULL) gets the first case's id.
+static void
+s_report_many (size_t count, const char *category, bool queued, int64_t now, char *sample)
 {
     request_t *r = (request_t *)calloc (BATCH, sizeof (request_t));
     Gridcase__Request *requests[BATCH];
@@ -129,47 +157,12 @@ s_report_many (size_t count, const char *category, int64_t now, char *sample)
     for (size_t done = 0; done < count;) {
         size_t n = count - done < BATCH ? count - done : BATCH;
         for (size_t i = 0; i < n; i++)
-            requests[i] = s_report (&r[i], done + i, category);
+            requests[i] = s_report (&r[i], queued ? 0 : done + i, category);
         s_apply (requests, n, now, ids);
         if (sample && !*sample)
             snprintf (sample, GC_CASE_ID_MAX, "%s", ids[0]);
-        done += n;
-    }
-    free (ids);
-    free (r);
-}
-
-//  Reports COUNT garbage cases in haihong-01, which the officer hands to
-//  the committee and the committee dispatches to sanitation
-static void
-s_queue_many (size_t count, int64_t now)
-{
-    request_t *r = (request_t *)calloc (BATCH, sizeof (request_t));
-    Gridcase__Request *requests[BATCH];
-    char (*ids)[GC_CASE_ID_MAX] = calloc (BATCH, GC_CASE_ID_MAX);
-    for (size_t done = 0; done < count;) {
-        size_t n = count - done < BATCH ? count - done : BATCH;
-        for (size_t i = 0; i < n; i++)
-            requests[i] = s_report (&r[i], 0, "garbage");
-        s_apply (requests, n, now, ids);
-        for (size_t i = 0; i < n; i++) {
-            requests[i] = s_request (&r[i], GRIDCASE__ROLE__ROLE_OFFICER, s_grids[0][0]);
-            gridcase__escalate_request__init (&r[i].escalate);
-            r[i].escalate.case_id = ids[i];
-            r[i].escalate.reason = "bench: for the department";
-            requests[i]->op_case = GRIDCASE__REQUEST__OP_ESCALATE;
-            requests[i]->escalate = &r[i].escalate;
-        }
-        s_apply (requests, n, now, NULL);
-        for (size_t i = 0; i < n; i++) {
-            requests[i] = s_request (&r[i], GRIDCASE__ROLE__ROLE_COMMITTEE, "c-haihong");
-            gridcase__dispatch_request__init (&r[i].dispatch);
-            r[i].dispatch.case_id = ids[i];
-            r[i].dispatch.lead = "sanitation";
-            requests[i]->op_case = GRIDCASE__REQUEST__OP_DISPATCH;
-            requests[i]->dispatch = &r[i].dispatch;
-        }
-        s_apply (requests, n, now, NULL);
+        if (queued)
+            s_to_sanitation (r, requests, n, ids, now);
         done += n;
     }
     free (ids);
@@ -212,9 +205,9 @@ main (int argc, char **argv)
 
     int64_t now = gc_clock_now ();
     int64_t started = s_nsecs ();
-    s_report_many (due, "gas-leak", now, NULL);
-    s_report_many (cases - due - queued, "garbage", now, sample);
-    s_queue_many (queued, now);
+    s_report_many (due, "gas-leak", false, now, NULL);
+    s_report_many (cases - due - queued, "garbage", false, now, sample);
+    s_report_many (queued, "garbage", true, now, NULL);
     double build_s = (double)(s_nsecs () - started) / 1e9;
 
     //  A tick with nothing due, as the timer runs it at most every minute
