@@ -184,6 +184,31 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
                     }
                     break;
                 }
+                case PROTOBUF_C_TYPE_INT64: {
+                    //  Every int64 in a request is a time or a duration in
+                    //  milliseconds: bounded here, so no arithmetic on it overflows
+                    int64_t value = *(const int64_t *)member;
+                    if (value < 0 || value > GC_TIME_MAX) {
+                        *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+                        snprintf (why, why_size,
+                                  "%s: %" PRId64 " is not a time or duration in milliseconds "
+                                  "(0 to %" PRId64 ")",
+                                  field->name, value, (int64_t)GC_TIME_MAX);
+                        return false;
+                    }
+                    break;
+                }
+                case PROTOBUF_C_TYPE_UINT64: {
+                    //  Sequence numbers: one more must never wrap around to 0
+                    uint64_t value = *(const uint64_t *)member;
+                    if (value > GC_SEQ_MAX) {
+                        *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+                        snprintf (why, why_size, "%s: %" PRIu64 " is over %" PRIu64, field->name,
+                                  value, (uint64_t)GC_SEQ_MAX);
+                        return false;
+                    }
+                    break;
+                }
                 case PROTOBUF_C_TYPE_DOUBLE: {
                     double value = *(const double *)member;
                     if (!isfinite (value)) {
@@ -209,6 +234,70 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
     return true;
 }
 
+static bool
+s_varint_read (const uint8_t **p, const uint8_t *end, uint64_t *value)
+{
+    *value = 0;
+    for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+        uint8_t byte = *(*p)++;
+        *value |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return true;
+    }
+    return false;
+}
+
+//  protobuf-c ends strings at their first NUL byte, so a string holding one
+//  would be cut short in silence: walks the wire bytes (already unpacked
+//  once, so well formed) and refuses any string field that holds a NUL
+static bool
+s_strings_without_nul (const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t size,
+                       const char **field_name, int depth)
+{
+    const uint8_t *p = data, *end = data + size;
+    while (p < end) {
+        uint64_t tag, length;
+        if (!s_varint_read (&p, end, &tag))
+            return false;
+        const ProtobufCFieldDescriptor *field =
+            tag >> 3 <= UINT32_MAX
+                ? protobuf_c_message_descriptor_get_field (desc, (unsigned)(tag >> 3))
+                : NULL;
+        switch (tag & 7) {
+            case 0:
+                if (!s_varint_read (&p, end, &length))
+                    return false;
+                break;
+            case 1:
+                if (end - p < 8)
+                    return false;
+                p += 8;
+                break;
+            case 5:
+                if (end - p < 4)
+                    return false;
+                p += 4;
+                break;
+            case 2:
+                if (!s_varint_read (&p, end, &length) || length > (uint64_t)(end - p))
+                    return false;
+                if (field && field->type == PROTOBUF_C_TYPE_STRING && memchr (p, 0, length)) {
+                    *field_name = field->name;
+                    return false;
+                }
+                if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && depth < 4 &&
+                    !s_strings_without_nul ((const ProtobufCMessageDescriptor *)field->descriptor,
+                                            p, length, field_name, depth + 1))
+                    return false;
+                p += length;
+                break;
+            default:
+                return false;
+        }
+    }
+    return true;
+}
+
 Gridcase__Request *
 gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__ErrorCode *code,
                    char *why, size_t why_size)
@@ -229,6 +318,15 @@ gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__E
     }
     if (!s_check (&request->base, code, why, why_size, 0))
         return NULL;
+    const char *field = NULL;
+    if (!s_strings_without_nul (&gridcase__request__descriptor, (const uint8_t *)data, size, &field,
+                                0)) {
+        *code = field ? GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT
+                      : GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
+        snprintf (why, why_size, field ? "%s: holds a NUL byte" : "%s: malformed",
+                  field ? field : "request");
+        return NULL;
+    }
     if (request->client_id.len != 16) {
         *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
         snprintf (why, why_size, "client_id must be 16 bytes, not %zu", request->client_id.len);

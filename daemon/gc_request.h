@@ -14,6 +14,10 @@
 //  Larger messages are cut off by libzmq (ZMQ_MAXMSGSIZE) with the connection
 #define GC_MESSAGE_HARD_MAX (1024 * 1024)
 #define GC_REPEATED_MAX 32
+//  Times and durations from the wire: 0 to the end of the year 9999 (UTC ms)
+#define GC_TIME_MAX INT64_C (253402300799999)
+//  Sequence numbers from the wire: one more never wraps around
+#define GC_SEQ_MAX ((uint64_t)INT64_MAX)
 
 //  A bump allocator: everything unpacked in one batch, freed at once
 typedef struct _gc_arena_t gc_arena_t;

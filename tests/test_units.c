@@ -99,6 +99,88 @@ test_request_decode_and_limits (void)
     return true;
 }
 
+//  Every int64 from the wire is a time or duration, every uint64 a sequence:
+//  values that would overflow the daemon's arithmetic are refused on arrival
+static bool
+test_extreme_numbers_and_nul_bytes_are_refused (void)
+{
+    gc_arena_t *arena = gc_arena_new ();
+    static uint8_t buffer[4096];
+    const Gridcase__ErrorCode invalid = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+    const Gridcase__ErrorCode ok = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_STATS;
+    request.stats = &stats;
+    int64_t extremes[] = {INT64_MIN, INT64_MIN + 1, -1, GC_TIME_MAX + 1, INT64_MAX};
+    for (size_t i = 0; i < sizeof (extremes) / sizeof (extremes[0]); i++) {
+        stats.from = extremes[i];
+        stats.to = 0;
+        CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+        stats.from = 0;
+        stats.to = extremes[i];
+        CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    }
+    stats.from = GC_TIME_MAX;
+    stats.to = GC_TIME_MAX;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == ok);
+    Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
+    list.to = INT64_MIN;
+    request.op_case = GRIDCASE__REQUEST__OP_LIST;
+    request.list = &list;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    Gridcase__ExtendRequest extend = GRIDCASE__EXTEND_REQUEST__INIT;
+    extend.case_id = "20261123-000001";
+    extend.reason = "waiting for a part";
+    extend.duration = INT64_MAX;
+    request.op_case = GRIDCASE__REQUEST__OP_EXTEND;
+    request.extend = &extend;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    extend.duration = 3600 * 1000;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == ok);
+    //  A journal read from 2^64 - 1 and a sequence at the top: never wrap
+    Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
+    journal.since = UINT64_MAX;
+    request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
+    request.journal = &journal;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    journal.since = 5;
+    request.sequence = UINT64_MAX;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    request.sequence = GC_SEQ_MAX;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == ok);
+    //  A NUL byte inside a string, at the top level and nested
+    Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
+    report.grid = "haihong-01";
+    report.category = "gas-leak";
+    report.title = "gas smell XX stairwell";
+    request.sequence = 1;
+    request.op_case = GRIDCASE__REQUEST__OP_REPORT;
+    request.report = &report;
+    size_t size = s_pack (&request, buffer);
+    CHECK (s_decode (arena, buffer, size) == ok);
+    uint8_t *mark = (uint8_t *)memmem (buffer, size, "XX", 2);
+    CHECK (mark);
+    mark[0] = 0;
+    Gridcase__ErrorCode code = ok;
+    char why[256] = "";
+    CHECK (!gc_request_decode (arena, buffer, size, &code, why, sizeof (why)));
+    CHECK (code == invalid && strstr (why, "title") && strstr (why, "NUL"));
+    gc_arena_reset (arena);
+    Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
+    actor.role = GRIDCASE__ROLE__ROLE_OFFICER;
+    actor.id = "o-haihong-01YY";
+    request.actor = &actor;
+    report.title = "gas smell";
+    size = s_pack (&request, buffer);
+    mark = (uint8_t *)memmem (buffer, size, "YY", 2);
+    CHECK (mark);
+    mark[1] = 0;
+    CHECK (s_decode (arena, buffer, size) == invalid);
+    gc_arena_destroy (&arena);
+    return true;
+}
+
 static bool
 test_utf8 (void)
 {
@@ -335,6 +417,7 @@ main (void)
 {
     zsys_init ();
     RUN (test_request_decode_and_limits);
+    RUN (test_extreme_numbers_and_nul_bytes_are_refused);
     RUN (test_utf8);
     RUN (test_endpoints_and_sizes);
     RUN (test_sample_city_config);
