@@ -1688,26 +1688,43 @@ gc_notices_drop (zlistx_t *notices)
         zmsg_destroy (&msg);
 }
 
-bool
+gc_request_outcome_t
 gc_lifecycle_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
-                      int64_t now, gc_reply_t *out, zlistx_t *notices)
+                      const uint8_t *binding, int64_t now, gc_reply_t *out, zlistx_t *notices)
 {
+    static const uint8_t unbound[GC_BINDING_SIZE] = {0};
+    if (!binding)
+        binding = unbound;
     const void *stored;
     size_t size;
-    int rc = gc_txn_request_get (txn, request->client_id.data, request->sequence, &stored, &size);
+    uint8_t kept[GC_BINDING_SIZE];
+    int rc =
+        gc_txn_request_get (txn, request->client_id.data, request->sequence, kept, &stored, &size);
     if (rc == GC_OK) {
+        //  The id is bound to whoever sent it first and to what they sent
+        bool legacy = memcmp (kept, unbound, GC_BINDING_SIZE) == 0;
+        bool same_sender = memcmp (kept, binding, GC_BINDING_SIZE / 2) == 0;
+        bool same_request = memcmp (kept + GC_BINDING_SIZE / 2, binding + GC_BINDING_SIZE / 2,
+                                    GC_BINDING_SIZE / 2) == 0;
+        if (!legacy && !(same_sender && same_request)) {
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_CONFLICT,
+                            "request id #%" PRIu64 " of this client id was already used %s; "
+                            "nothing was changed (use a new sequence number)",
+                            request->sequence,
+                            same_sender ? "for a different request" : "by another sender");
+            return GC_REQUEST_CONFLICT;
+        }
         //  A repeated id: the original reply, nothing changed
-        out->data = (uint8_t *)malloc (size ? size : 1);
-        memcpy (out->data, stored, size);
-        out->size = size;
-        out->code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
-        return true;
+        if (!gc_reply_copy (out, stored, size))
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                            "out of memory for the original reply; send it again");
+        return GC_REQUEST_REPEATED;
     }
     if (rc != GC_NOTFOUND)
-        return false;
+        return GC_REQUEST_APPLIED;
     gc_lifecycle_apply (config, txn, request, now, out, notices);
     if (gc_txn_error (txn) == GC_OK)
-        gc_txn_request_put (txn, request->client_id.data, request->sequence, now, out->data,
-                            out->size);
-    return false;
+        gc_txn_request_put (txn, request->client_id.data, request->sequence, now, binding,
+                            out->data, out->size);
+    return GC_REQUEST_APPLIED;
 }

@@ -4,6 +4,7 @@
 
 #include <czmq.h>
 #include <math.h>
+#include <sodium.h>
 
 //  Unpacking one request may use at most this much memory
 #define GC_UNPACK_BUDGET (512 * 1024)
@@ -411,6 +412,28 @@ gc_reply_free (gc_reply_t *out)
     free (out->data);
     out->data = NULL;
     out->size = 0;
+}
+
+bool
+gc_reply_copy (gc_reply_t *out, const void *data, size_t size)
+{
+    out->data = (uint8_t *)malloc (size ? size : 1);
+    if (!out->data)
+        return false;
+    memcpy (out->data, data, size);
+    out->size = size;
+    out->code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
+    return true;
+}
+
+void
+gc_request_binding (const char *sender, const void *data, size_t size, uint8_t *binding)
+{
+    uint8_t hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (hash, (const unsigned char *)sender, strlen (sender));
+    memcpy (binding, hash, GC_BINDING_SIZE / 2);
+    crypto_hash_sha256 (hash, (const unsigned char *)data, size);
+    memcpy (binding + GC_BINDING_SIZE / 2, hash, GC_BINDING_SIZE / 2);
 }
 
 void

@@ -4,6 +4,7 @@
 #ifndef GC_REQUEST_H_INCLUDED
 #define GC_REQUEST_H_INCLUDED
 
+#include "gc_util.h"
 #include "gridcase.pb-c.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,6 +47,13 @@ void gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase_
 void gc_reply_error (gc_reply_t *out, const Gridcase__Request *request, Gridcase__ErrorCode code,
                      const char *format, ...) __attribute__ ((format (printf, 4, 5)));
 void gc_reply_free (gc_reply_t *out);
+//  OUT holds a copy of the packed reply DATA of SIZE; false when out of memory
+bool gc_reply_copy (gc_reply_t *out, const void *data, size_t size);
+
+//  What a request id is bound to (GC_BINDING_SIZE bytes): half the SHA-256 of
+//  the sender (its CURVE key, or the actor it names in local mode), half the
+//  SHA-256 of the request's bytes as they arrived
+void gc_request_binding (const char *sender, const void *data, size_t size, uint8_t *binding);
 //  A CaseReply holding KASE (and HISTORY entries, may be 0)
 void gc_reply_case (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
                     Gridcase__JournalEntry **history, size_t count);

@@ -28,6 +28,7 @@
     X (commits, "write transactions committed")                                                    \
     X (batched, "requests committed in a shared transaction")                                      \
     X (repeated, "repeated request ids answered with the original reply")                          \
+    X (conflicts, "request ids refused: used by another sender or for another request")            \
     X (rejected_bad_request, "requests that did not decode")                                       \
     X (rejected_too_large, "requests over a size or count limit")                                  \
     X (rejected_invalid, "requests with an invalid field")                                         \
@@ -61,8 +62,9 @@ typedef struct {
     zmq_msg_t payload;
     Gridcase__Request *request; //  NULL when it did not decode: reply is set
     gc_reply_t reply;
-    bool forwarded;      //  a read handed to the reader threads, which reply
-    Gridcase__Actor who; //  with CURVE: the roster's actor for the sender's key
+    bool forwarded;                   //  a read handed to the reader threads, which reply
+    Gridcase__Actor who;              //  with CURVE: the roster's actor for the sender's key
+    uint8_t binding[GC_BINDING_SIZE]; //  a changing request: its sender and bytes
 } item_t;
 
 typedef struct {
@@ -174,9 +176,12 @@ s_apply_writes (server_t *self, size_t count, int64_t now)
         item_t *item = &self->items[i];
         if (!item->request || gc_request_is_read (item->request))
             continue;
-        if (gc_lifecycle_request (self->config, txn, item->request, now, &item->reply,
-                                  self->notices))
+        gc_request_outcome_t outcome = gc_lifecycle_request (
+            self->config, txn, item->request, item->binding, now, &item->reply, self->notices);
+        if (outcome == GC_REQUEST_REPEATED)
             self->counters[C_repeated]++;
+        else if (outcome == GC_REQUEST_CONFLICT)
+            self->counters[C_conflicts]++;
         if (gc_txn_error (txn))
             break;
     }
@@ -415,6 +420,23 @@ s_authenticate (server_t *self, item_t *item)
     item->request->actor = &item->who;
 }
 
+//  A changing request's id is bound to who sent it and to what it was
+static void
+s_bind_request (server_t *self, item_t *item)
+{
+    char sender[160];
+    const char *key = self->config->curve ? zmq_msg_gets (&item->payload, "User-Id") : NULL;
+    if (key)
+        gc_copy (sender, sizeof (sender), key);
+    else if (item->request->actor)
+        gc_join (sender, sizeof (sender), gc_role_name (item->request->actor->role), ':',
+                 item->request->actor->id);
+    else
+        sender[0] = 0;
+    gc_request_binding (sender, zmq_msg_data (&item->payload), zmq_msg_size (&item->payload),
+                        item->binding);
+}
+
 //  Takes every message waiting on the command socket, up to a batch
 static int
 s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
@@ -457,7 +479,9 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
                                    zmq_msg_size (&item->payload), &code, why, sizeof (why));
             if (item->request && self->config->curve)
                 s_authenticate (self, item);
-            else if (!item->request) {
+            if (item->request && !gc_request_is_read (item->request))
+                s_bind_request (self, item);
+            else if (!item->request && !item->reply.data) {
                 self->counters[code == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE ? C_rejected_too_large
                                : code == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST
                                    ? C_rejected_bad_request

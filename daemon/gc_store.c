@@ -11,7 +11,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define GC_SCHEMA_VERSION 1
+//  1: the first; 2: each kept request id holds its binding (sender, request)
+#define GC_SCHEMA_VERSION 2
 
 //  Every named database, opened once at start-up in one transaction
 static const struct {
@@ -232,6 +233,48 @@ s_load_journal_head (gc_store_t *self, MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+//  Version 1 to 2: request ids kept before bindings existed get an all-zero
+//  binding, which any resend matches, until the window forgets them
+static int
+s_upgrade (gc_store_t *self, MDB_txn *txn)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, self->dbi[GC_DB_REQUESTS], &cursor);
+    if (rc)
+        return rc;
+    MDB_val key, value;
+    size_t upgraded = 0;
+    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        if (value.mv_size < 8)
+            continue;
+        uint8_t *bound = (uint8_t *)malloc (value.mv_size + GC_BINDING_SIZE);
+        if (!bound) {
+            rc = ENOMEM;
+            break;
+        }
+        memcpy (bound, value.mv_data, 8);
+        memset (bound + 8, 0, GC_BINDING_SIZE);
+        memcpy (bound + 8 + GC_BINDING_SIZE, (const uint8_t *)value.mv_data + 8, value.mv_size - 8);
+        MDB_val replaced = {value.mv_size + GC_BINDING_SIZE, bound};
+        rc = mdb_cursor_put (cursor, &key, &replaced, MDB_CURRENT);
+        free (bound);
+        if (rc)
+            break;
+        upgraded++;
+    }
+    mdb_cursor_close (cursor);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
+    MDB_val name = {6, (void *)"schema"}, data = {4, version};
+    rc = mdb_put (txn, self->dbi[GC_DB_META], &name, &data, 0);
+    if (rc == 0)
+        zsys_notice ("store %s: upgraded to schema version %d (%zu kept request ids)", self->dir,
+                     GC_SCHEMA_VERSION, upgraded);
+    return rc;
+}
+
 gc_store_t *
 gc_store_new (const char *dir, const gc_store_options_t *options)
 {
@@ -284,23 +327,34 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
     }
     step = "check schema version";
     MDB_val key = {6, (void *)"schema"}, value;
+    uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
+    uint32_t found = GC_SCHEMA_VERSION;
     rc = mdb_get (txn, self->dbi[GC_DB_META], &key, &value);
     if (rc == MDB_NOTFOUND && !self->readonly) {
-        uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
         value.mv_size = 4;
         value.mv_data = version;
         if ((rc = mdb_put (txn, self->dbi[GC_DB_META], &key, &value, 0)))
             goto fail;
     } else if (rc)
         goto fail;
-    else if (value.mv_size != 4 || gc_be32 ((const uint8_t *)value.mv_data) > GC_SCHEMA_VERSION) {
-        zsys_error ("store %s: written by a newer gridcased (schema version %u); refusing to open",
-                    dir, value.mv_size == 4 ? gc_be32 ((const uint8_t *)value.mv_data) : 0);
-        mdb_txn_abort (txn);
-        mdb_env_close (self->env);
-        free (self->dir);
-        free (self);
-        return NULL;
+    else {
+        found = value.mv_size == 4 ? gc_be32 ((const uint8_t *)value.mv_data) : 0;
+        if (found == 0 || found > GC_SCHEMA_VERSION) {
+            zsys_error (
+                "store %s: written by a newer gridcased (schema version %u); refusing to open", dir,
+                found);
+            mdb_txn_abort (txn);
+            mdb_env_close (self->env);
+            pthread_rwlock_destroy (&self->grow);
+            free (self->dir);
+            free (self);
+            return NULL;
+        }
+    }
+    if (!self->readonly && found < GC_SCHEMA_VERSION) {
+        step = "upgrade the schema";
+        if ((rc = s_upgrade (self, txn)))
+            goto fail;
     }
     step = "read journal head";
     if ((rc = s_load_journal_head (self, txn)))
@@ -750,8 +804,8 @@ s_request_key (gc_key_t *key, const uint8_t *client_id, uint64_t sequence)
 }
 
 int
-gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, const void **reply,
-                    size_t *size)
+gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, uint8_t *binding,
+                    const void **reply, size_t *size)
 {
     gc_key_t key;
     s_request_key (&key, client_id, sequence);
@@ -760,29 +814,35 @@ gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
     int rc = gc_txn_get (self, GC_DB_REQUESTS, &key, &value, &vsize);
     if (rc)
         return rc;
-    if (vsize < 8)
+    if (vsize < 8 + GC_BINDING_SIZE)
         return GC_CORRUPT;
-    *reply = (const uint8_t *)value + 8;
-    *size = vsize - 8;
+    memcpy (binding, (const uint8_t *)value + 8, GC_BINDING_SIZE);
+    *reply = (const uint8_t *)value + 8 + GC_BINDING_SIZE;
+    *size = vsize - 8 - GC_BINDING_SIZE;
     return GC_OK;
 }
 
 int
 gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
-                    const void *reply, size_t size)
+                    const uint8_t *binding, const void *reply, size_t size)
 {
     gc_key_t key;
     s_request_key (&key, client_id, sequence);
     uint8_t stack[1024];
-    uint8_t *buffer = size + 8 <= sizeof (stack) ? stack : (uint8_t *)malloc (size + 8);
+    size_t head = 8 + GC_BINDING_SIZE;
+    uint8_t *buffer = size + head <= sizeof (stack) ? stack : (uint8_t *)malloc (size + head);
     if (!buffer)
         return s_fail (self, ENOMEM, "requests");
     gc_key_t stamp;
     gc_key_reset (&stamp);
     gc_key_u64 (&stamp, (uint64_t)now);
     memcpy (buffer, stamp.data, 8);
-    memcpy (buffer + 8, reply, size);
-    int rc = gc_txn_put (self, GC_DB_REQUESTS, &key, buffer, size + 8);
+    if (binding)
+        memcpy (buffer + 8, binding, GC_BINDING_SIZE);
+    else
+        memset (buffer + 8, 0, GC_BINDING_SIZE);
+    memcpy (buffer + head, reply, size);
+    int rc = gc_txn_put (self, GC_DB_REQUESTS, &key, buffer, size + head);
     if (buffer != stack)
         free (buffer);
     if (rc == GC_OK) {

@@ -4,6 +4,7 @@
 #ifndef GC_STORE_H_INCLUDED
 #define GC_STORE_H_INCLUDED
 
+#include "gc_util.h"
 #include "gridcase.pb-c.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,12 +23,12 @@ typedef enum {
     GC_DB_CASES,        //  case key (8) -> packed Case
     GC_DB_JOURNAL,      //  be64 seq -> packed JournalEntry
     GC_DB_CASE_JOURNAL, //  case key (8) + be64 seq -> empty
-    GC_DB_REQUESTS,     //  client id (16) + be64 sequence -> be64 time + packed Reply
-    GC_DB_DEADLINES,    //  be64 due + case key (8) + kind (1) -> empty
-    GC_DB_QUEUES,       //  queue name + NUL + severity (1) + be64 due + case key -> empty
-    GC_DB_TOPICS,       //  topic -> be64 seq of its last notice
-    GC_DB_FIGURES,      //  figures key + NUL + be32 local day (0: now) -> packed Figures
-    GC_DB_LOG,          //  area or department key + NUL + be64 seq -> empty: the escalation log
+    GC_DB_REQUESTS,  //  client id (16) + be64 sequence -> be64 time + binding (32) + packed Reply
+    GC_DB_DEADLINES, //  be64 due + case key (8) + kind (1) -> empty
+    GC_DB_QUEUES,    //  queue name + NUL + severity (1) + be64 due + case key -> empty
+    GC_DB_TOPICS,    //  topic -> be64 seq of its last notice
+    GC_DB_FIGURES,   //  figures key + NUL + be32 local day (0: now) -> packed Figures
+    GC_DB_LOG,       //  area or department key + NUL + be64 seq -> empty: the escalation log
     GC_DB_REQUEST_AGES, //  be64 time + client id + be64 sequence -> empty: when to forget
     GC_DB_COUNT
 } gc_db_t;
@@ -144,11 +145,13 @@ int gc_txn_queue_del (gc_txn_t *self, const char *queue, uint8_t severity, int64
 //  The case id at the end of a queue or deadline key
 void gc_case_id_from_key (const uint8_t *key8, char *case_id, size_t size);
 
-//  Idempotency window: the reply first given to (client id, sequence)
+//  Idempotency window: the reply first given to (client id, sequence), with
+//  its binding: who sent the request and what it was (GC_BINDING_SIZE bytes;
+//  all zero for an id recorded before bindings existed, or BINDING NULL)
 int gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
-                        const void **reply, size_t *size);
+                        uint8_t *binding, const void **reply, size_t *size);
 int gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
-                        const void *reply, size_t size);
+                        const uint8_t *binding, const void *reply, size_t size);
 //  Forgets at most MAX of the replies recorded before BEFORE, oldest first;
 //  *PRUNED says how many. A repeat of a forgotten id is applied as new.
 int gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned);

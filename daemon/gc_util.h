@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+//  The bytes that bind a kept request id to its sender and its request
+#define GC_BINDING_SIZE 32
+
 //  True if TEXT starts with PREFIX; *REST (if not NULL) is what follows
 bool gc_prefixed (const char *text, const char *prefix, const char **rest);
 //  Copies TEXT into OUT of SIZE bytes (cut short if need be, always ended)

@@ -187,7 +187,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         gc_txn_abort (&txn);
     } else if (request) {
         gc_txn_t *txn = gc_txn_begin (s_store, true);
-        gc_lifecycle_request (s_config, txn, request, s_now, &reply, s_notices);
+        uint8_t binding[GC_BINDING_SIZE];
+        gc_request_binding ("fuzz", data, size, binding);
+        gc_lifecycle_request (s_config, txn, request, binding, s_now, &reply, s_notices);
         if (gc_txn_commit (&txn) == GC_MAPFULL)
             gc_store_grow (s_store);
     }

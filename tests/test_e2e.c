@@ -236,6 +236,45 @@ test_cli_report_then_show (void)
     return true;
 }
 
+//  Sends raw FRAMES (count) and returns the error code of the reply, or -1
+static int
+s_raw_error (zsock_t *dealer, zframe_t **frames, int count)
+{
+    for (int i = 0; i < count; i++)
+        zframe_send (&frames[i], dealer, i + 1 < count ? ZFRAME_MORE : 0);
+    zframe_t *frame = zframe_recv (dealer);
+    if (!frame)
+        return -1;
+    Gridcase__Reply *reply =
+        gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    int code =
+        reply && reply->result_case == GRIDCASE__REPLY__RESULT_ERROR ? (int)reply->error->code : 0;
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    return code;
+}
+
+static uint64_t
+s_counter (daemon_t *d, const char *name)
+{
+    gridcase_t *client = s_client (d, 0x77);
+    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_STATS;
+    request.stats = &stats;
+    Gridcase__Reply *reply = NULL;
+    uint64_t value = UINT64_MAX;
+    if (gridcase_call (client, &request, &reply) == GRIDCASE_OK)
+        for (size_t i = 0; i < reply->stats->n_counters; i++)
+            if (streq (reply->stats->counters[i]->name, name))
+                value = reply->stats->counters[i]->value;
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    gridcase_destroy (&client);
+    return value;
+}
+
 static bool
 test_repeated_request_id_gives_one_case (void)
 {
@@ -275,9 +314,58 @@ test_repeated_request_id_gives_one_case (void)
     char case_id[32];
     snprintf (case_id, sizeof (case_id), "%s", reply->case_->case_->id);
     gridcase__reply__free_unpacked (reply, NULL);
+    uint8_t first[4096];
+    size_t size_first = zframe_size (replies[0]);
+    CHECK (size_first <= sizeof (first));
+    memcpy (first, zframe_data (replies[0]), size_first);
     for (int i = 0; i < 3; i++)
         zframe_destroy (&replies[i]);
+    //  The same id from another sender (a worker replaying the officer's
+    //  id) or with another request is refused: nobody gets the officer's case
+    Gridcase__Actor worker = GRIDCASE__ACTOR__INIT;
+    worker.role = GRIDCASE__ROLE__ROLE_WORKER;
+    worker.id = "w-gas-1";
+    Gridcase__NoteRequest note = GRIDCASE__NOTE_REQUEST__INIT;
+    note.case_id = case_id;
+    note.text = "replayed";
+    Gridcase__Request replay = GRIDCASE__REQUEST__INIT;
+    replay.client_id = request.client_id;
+    replay.sequence = 7;
+    replay.actor = &worker;
+    replay.op_case = GRIDCASE__REQUEST__OP_NOTE;
+    replay.note = &note;
+    zframe_t *frames[1];
+    frames[0] = zframe_new (packed, gridcase__request__pack (&replay, packed));
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    replay.actor = &actor;
+    frames[0] = zframe_new (packed, gridcase__request__pack (&replay, packed));
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    //  A worker taking the officer's next id first does not make the
+    //  officer's escalation vanish: it is refused in the open
+    replay.actor = &worker;
+    replay.sequence = 8;
+    frames[0] = zframe_new (packed, gridcase__request__pack (&replay, packed));
+    s_raw_error (dealer, frames, 1);
+    Gridcase__EscalateRequest escalate = GRIDCASE__ESCALATE_REQUEST__INIT;
+    escalate.case_id = case_id;
+    escalate.reason = "needs the committee";
+    Gridcase__Request next = GRIDCASE__REQUEST__INIT;
+    next.client_id = request.client_id;
+    next.sequence = 8;
+    next.actor = &actor;
+    next.op_case = GRIDCASE__REQUEST__OP_ESCALATE;
+    next.escalate = &escalate;
+    frames[0] = zframe_new (packed, gridcase__request__pack (&next, packed));
+    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    //  The identical first request still gets its reply byte for byte
+    size = gridcase__request__pack (&request, packed);
+    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    zframe_t *again = zframe_recv (dealer);
+    CHECK (again && zframe_size (again) == size_first &&
+           memcmp (zframe_data (again), first, size_first) == 0);
+    zframe_destroy (&again);
     zsock_destroy (&dealer);
+    CHECK (s_counter (&d, "conflicts") == 3);
     //  One case, one journal entry
     char out[8192];
     CHECK (s_cli (&d, out, sizeof (out), "journal --json") == 0);
@@ -286,47 +374,9 @@ test_repeated_request_id_gives_one_case (void)
         entries++;
     CHECK (entries == 1);
     CHECK (strstr (out, case_id));
+    CHECK (!strstr (out, "replayed"));
     s_daemon_remove (&d);
     return true;
-}
-
-//  Sends raw FRAMES (count) and returns the error code of the reply, or -1
-static int
-s_raw_error (zsock_t *dealer, zframe_t **frames, int count)
-{
-    for (int i = 0; i < count; i++)
-        zframe_send (&frames[i], dealer, i + 1 < count ? ZFRAME_MORE : 0);
-    zframe_t *frame = zframe_recv (dealer);
-    if (!frame)
-        return -1;
-    Gridcase__Reply *reply =
-        gridcase__reply__unpack (NULL, zframe_size (frame), zframe_data (frame));
-    zframe_destroy (&frame);
-    int code =
-        reply && reply->result_case == GRIDCASE__REPLY__RESULT_ERROR ? (int)reply->error->code : 0;
-    if (reply)
-        gridcase__reply__free_unpacked (reply, NULL);
-    return code;
-}
-
-static uint64_t
-s_counter (daemon_t *d, const char *name)
-{
-    gridcase_t *client = s_client (d, 0x77);
-    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
-    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
-    request.op_case = GRIDCASE__REQUEST__OP_STATS;
-    request.stats = &stats;
-    Gridcase__Reply *reply = NULL;
-    uint64_t value = UINT64_MAX;
-    if (gridcase_call (client, &request, &reply) == GRIDCASE_OK)
-        for (size_t i = 0; i < reply->stats->n_counters; i++)
-            if (streq (reply->stats->counters[i]->name, name))
-                value = reply->stats->counters[i]->value;
-    if (reply)
-        gridcase__reply__free_unpacked (reply, NULL);
-    gridcase_destroy (&client);
-    return value;
 }
 
 static bool

@@ -1,9 +1,11 @@
 /*  The store: cases, journal order and chain, reopening, the idempotency
     window, and map growth from a tiny initial map. */
+#include "gc_request.h"
 #include "gc_store.h"
 #include "testutil.h"
 
 #include <czmq.h>
+#include <lmdb.h>
 
 static char s_dir[256];
 
@@ -177,22 +179,68 @@ test_idempotent_replay (void)
 {
     s_fresh_dir ();
     gc_store_t *store = gc_store_new (s_dir, NULL);
-    uint8_t client[16], other[16];
+    uint8_t client[16], other[16], binding[GC_BINDING_SIZE], kept[GC_BINDING_SIZE];
     memset (client, 0xAB, 16);
     memset (other, 0xCD, 16);
+    gc_request_binding ("officer:o-haihong-01", "request bytes", 13, binding);
     gc_txn_t *txn = gc_txn_begin (store, true);
-    CHECK (gc_txn_request_put (txn, client, 41, 1000, "first reply", 11) == GC_OK);
+    CHECK (gc_txn_request_put (txn, client, 41, 1000, binding, "first reply", 11) == GC_OK);
     CHECK (gc_txn_commit (&txn) == GC_OK);
     gc_store_destroy (&store);
     store = gc_store_new (s_dir, NULL);
     txn = gc_txn_begin (store, false);
     const void *reply;
     size_t size;
-    CHECK (gc_txn_request_get (txn, client, 41, &reply, &size) == GC_OK);
+    CHECK (gc_txn_request_get (txn, client, 41, kept, &reply, &size) == GC_OK);
     CHECK (size == 11 && memcmp (reply, "first reply", 11) == 0);
-    CHECK (gc_txn_request_get (txn, client, 42, &reply, &size) == GC_NOTFOUND);
-    CHECK (gc_txn_request_get (txn, other, 41, &reply, &size) == GC_NOTFOUND);
+    CHECK (memcmp (kept, binding, GC_BINDING_SIZE) == 0);
+    CHECK (gc_txn_request_get (txn, client, 42, kept, &reply, &size) == GC_NOTFOUND);
+    CHECK (gc_txn_request_get (txn, other, 41, kept, &reply, &size) == GC_NOTFOUND);
     gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+//  A store of schema 1 (request ids kept without a binding) is upgraded on
+//  open: its ids keep their replies, bound to nobody
+static bool
+test_schema_1_request_ids_are_upgraded (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    gc_store_destroy (&store);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, requests;
+    CHECK (mdb_env_create (&env) == 0);
+    mdb_env_set_maxdbs (env, 32);
+    CHECK (mdb_env_open (env, s_dir, 0, 0600) == 0);
+    CHECK (mdb_txn_begin (env, NULL, 0, &txn) == 0);
+    CHECK (mdb_dbi_open (txn, "meta", 0, &meta) == 0);
+    CHECK (mdb_dbi_open (txn, "requests", 0, &requests) == 0);
+    uint8_t version[4] = {0, 0, 0, 1}, key[24], value[8 + 5] = {0, 0, 0, 0, 0, 0, 0, 9};
+    memset (key, 0xAB, 16);
+    memset (key + 16, 0, 8);
+    key[23] = 7;
+    memcpy (value + 8, "reply", 5);
+    MDB_val k = {6, "schema"}, v = {4, version};
+    CHECK (mdb_put (txn, meta, &k, &v, 0) == 0);
+    k = (MDB_val){24, key};
+    v = (MDB_val){sizeof (value), value};
+    CHECK (mdb_put (txn, requests, &k, &v, 0) == 0);
+    CHECK (mdb_txn_commit (txn) == 0);
+    mdb_env_close (env);
+    store = gc_store_new (s_dir, NULL);
+    CHECK (store);
+    gc_txn_t *read = gc_txn_begin (store, false);
+    const void *reply;
+    size_t size;
+    uint8_t kept[GC_BINDING_SIZE], none[GC_BINDING_SIZE] = {0};
+    CHECK (gc_txn_request_get (read, key, 7, kept, &reply, &size) == GC_OK);
+    CHECK (size == 5 && memcmp (reply, "reply", 5) == 0);
+    CHECK (memcmp (kept, none, GC_BINDING_SIZE) == 0);
+    gc_txn_abort (&read);
     gc_store_destroy (&store);
     s_remove_dir ();
     return true;
@@ -209,7 +257,8 @@ test_old_request_ids_are_forgotten (void)
     gc_txn_t *txn = gc_txn_begin (store, true);
     //  Requests 1..5 answered on days 1..5
     for (uint64_t seq = 1; seq <= 5; seq++)
-        CHECK (gc_txn_request_put (txn, client, seq, (int64_t)seq * day, "reply", 5) == GC_OK);
+        CHECK (gc_txn_request_put (txn, client, seq, (int64_t)seq * day, NULL, "reply", 5) ==
+               GC_OK);
     CHECK (gc_txn_commit (&txn) == GC_OK);
     //  On day 10 with a 7-day window, those before day 3 go: 1 and 2, one at a time
     size_t pruned = 0, total = 0;
@@ -222,11 +271,12 @@ test_old_request_ids_are_forgotten (void)
     CHECK (total == 2);
     txn = gc_txn_begin (store, false);
     const void *reply;
+    uint8_t kept[GC_BINDING_SIZE];
     size_t size;
-    CHECK (gc_txn_request_get (txn, client, 1, &reply, &size) == GC_NOTFOUND);
-    CHECK (gc_txn_request_get (txn, client, 2, &reply, &size) == GC_NOTFOUND);
+    CHECK (gc_txn_request_get (txn, client, 1, kept, &reply, &size) == GC_NOTFOUND);
+    CHECK (gc_txn_request_get (txn, client, 2, kept, &reply, &size) == GC_NOTFOUND);
     for (uint64_t seq = 3; seq <= 5; seq++)
-        CHECK (gc_txn_request_get (txn, client, seq, &reply, &size) == GC_OK);
+        CHECK (gc_txn_request_get (txn, client, seq, kept, &reply, &size) == GC_OK);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
     s_remove_dir ();
@@ -345,6 +395,7 @@ main (void)
     RUN (test_journal_order_and_chain);
     RUN (test_reopen_keeps_everything);
     RUN (test_idempotent_replay);
+    RUN (test_schema_1_request_ids_are_upgraded);
     RUN (test_old_request_ids_are_forgotten);
     RUN (test_map_growth_from_tiny_map);
     RUN (test_map_maximum_is_storage_full);

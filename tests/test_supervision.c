@@ -363,7 +363,7 @@ s_batch (world_t *w, size_t count, bool commit)
         request.op_case = GRIDCASE__REQUEST__OP_REPORT;
         request.report = &report;
         gc_reply_t out = {0};
-        gc_lifecycle_request (w->config, txn, &request, T0, &out, w->notices);
+        gc_lifecycle_request (w->config, txn, &request, NULL, T0, &out, w->notices);
         gc_reply_free (&out);
     }
     if (commit)

@@ -55,7 +55,7 @@ s_apply (Gridcase__Request **requests, size_t count, int64_t now, char (*ids)[GC
         gc_txn_t *txn = gc_txn_begin (s_store, true);
         assert (txn);
         for (size_t i = 0; i < count && !gc_txn_error (txn); i++)
-            gc_lifecycle_request (s_config, txn, requests[i], now, &replies[i], s_notices);
+            gc_lifecycle_request (s_config, txn, requests[i], NULL, now, &replies[i], s_notices);
         rc = gc_txn_commit (&txn);
         gc_notices_drop (s_notices);
         if (rc == GC_MAPFULL) {
