@@ -8,6 +8,7 @@
 #include "gc_server.h"
 #include "gc_escalation.h"
 #include "gc_figures.h"
+#include "gc_flow.h"
 #include "gc_lifecycle.h"
 #include "gc_query.h"
 #include "gc_request.h"
@@ -21,6 +22,17 @@
 //  The timer never sleeps longer than this, so a changed wall clock is noticed
 #define GC_TIMER_MAX_MS 60000
 
+//  Bounds per client of the command socket (see the README's security section)
+#define GC_CLIENT_READS_MAX 1000                //  reads in flight
+#define GC_CLIENT_UNSENT_MAX ((size_t)16 << 20) //  reply bytes held for it in the daemon
+#define GC_CLIENT_QUEUED_MAX 64                 //  replies queued in libzmq (SNDHWM)
+#define GC_CLIENT_RECEIVED_MAX 1000             //  requests queued in libzmq (RCVHWM)
+#define GC_READS_WAITING_MAX 20000              //  reads waiting for a reader, all clients
+#define GC_READS_PER_READER 2                   //  reads handed to one reader at once
+//  ZMTP heartbeats: a peer that answers nothing for this long is closed
+#define GC_HEARTBEAT_IVL_MS 10000
+#define GC_HEARTBEAT_TIMEOUT_MS 30000
+
 //  Counters reported by the stats request
 #define GC_COUNTERS(X)                                                                             \
     X (requests, "requests received")                                                              \
@@ -33,6 +45,7 @@
     X (rejected_too_large, "requests over a size or count limit")                                  \
     X (rejected_invalid, "requests with an invalid field")                                         \
     X (dropped_frames, "messages with a wrong frame count")                                        \
+    X (dropped_gone, "requests dropped: their client had been disconnected")                       \
     X (unauthenticated, "requests whose CURVE key is not in the roster")                           \
     X (errors, "error replies")                                                                    \
     X (storage_failures, "batches refused because the store failed or was full")                   \
@@ -62,7 +75,8 @@ typedef struct {
     zmq_msg_t payload;
     Gridcase__Request *request; //  NULL when it did not decode: reply is set
     gc_reply_t reply;
-    bool forwarded;                   //  a read handed to the reader threads, which reply
+    bool forwarded;                   //  a read handed to flow control, or dropped: no reply now
+    int fd;                           //  the connection it came on (ZMQ_SRCFD), -1: not known
     Gridcase__Actor who;              //  with CURVE: the roster's actor for the sender's key
     uint8_t binding[GC_BINDING_SIZE]; //  a changing request: its sender and bytes
 } item_t;
@@ -83,6 +97,8 @@ typedef struct {
     zactor_t *auth;        //  zauth, with curve = on
     zsock_t *to_readers;   //  PUSH: identity + request to the next free reader
     zsock_t *from_readers; //  PULL: identity + reply + error code back
+    gc_flow_t *flow;       //  reads in turn by client, replies held for slow readers
+    int flush_timer;       //  while replies are held: try again soon, -1: none
     size_t readers;
     zactor_t *reader[GC_READERS_MAX];
 } server_t;
@@ -116,30 +132,46 @@ s_reply_stats (server_t *self, item_t *item)
     if (!gc_query_actor (self->config, item->request, &item->reply))
         return;
     depths_t depths = {0};
-    Gridcase__Counter counters[C_COUNT + 2];
-    for (int i = 0; i < C_COUNT; i++) {
+    enum { FIXED = C_COUNT + GC_FLOW_COUNTER_COUNT + 3 };
+    Gridcase__Counter counters[FIXED];
+    for (int i = 0; i < FIXED; i++)
         gridcase__counter__init (&counters[i]);
+    for (int i = 0; i < C_COUNT; i++) {
         counters[i].name = (char *)s_counter_names[i];
         counters[i].value = self->counters[i];
     }
-    gridcase__counter__init (&counters[C_COUNT]);
-    counters[C_COUNT].name = "map_size";
-    counters[C_COUNT].value = gc_store_map_size (self->store);
-    gridcase__counter__init (&counters[C_COUNT + 1]);
-    counters[C_COUNT + 1].name = "journal_last";
+    for (int i = 0; i < GC_FLOW_COUNTER_COUNT; i++) {
+        counters[C_COUNT + i].name = (char *)gc_flow_counter_name ((gc_flow_counter_t)i);
+        counters[C_COUNT + i].value = gc_flow_counter (self->flow, (gc_flow_counter_t)i);
+    }
+    Gridcase__Counter *more = &counters[C_COUNT + GC_FLOW_COUNTER_COUNT];
+    more[0].name = "clients_in_flight";
+    more[0].value = gc_flow_clients (self->flow);
+    more[1].name = "map_size";
+    more[1].value = gc_store_map_size (self->store);
+    more[2].name = "journal_last";
     gc_txn_t *txn = gc_txn_begin (self->store, false);
-    counters[C_COUNT + 1].value = txn ? gc_txn_journal_last (txn) : 0;
+    more[2].value = txn ? gc_txn_journal_last (txn) : 0;
     if (txn)
         gc_figures_queues (txn, s_depth, &depths);
     gc_txn_abort (&txn);
     Gridcase__Counter **pointers =
-        (Gridcase__Counter **)calloc (C_COUNT + 2 + depths.count, sizeof (Gridcase__Counter *));
-    for (size_t i = 0; i < C_COUNT + 2; i++)
+        (Gridcase__Counter **)calloc (FIXED + depths.count, sizeof (Gridcase__Counter *));
+    if (!pointers) {
+        gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                        "out of memory for the counters; try again");
+        depths.size = 0;
+        for (size_t i = 0; i < depths.count; i++)
+            free (depths.counters[i].name);
+        free (depths.counters);
+        return;
+    }
+    for (size_t i = 0; i < FIXED; i++)
         pointers[i] = &counters[i];
     for (size_t i = 0; i < depths.count; i++)
-        pointers[C_COUNT + 2 + i] = &depths.counters[i];
+        pointers[FIXED + i] = &depths.counters[i];
     Gridcase__StatsReply stats = GRIDCASE__STATS_REPLY__INIT;
-    stats.n_counters = C_COUNT + 2 + depths.count;
+    stats.n_counters = FIXED + depths.count;
     stats.counters = pointers;
     Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
     reply.result_case = GRIDCASE__REPLY__RESULT_STATS;
@@ -162,6 +194,28 @@ s_publish (server_t *self)
 }
 
 static void s_arm (server_t *self);
+
+static int
+s_flush_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    server_t *self = (server_t *)arg;
+    self->flush_timer = -1;
+    bool held = gc_flow_flush (self->flow);
+    gc_flow_dispatch (self->flow);
+    if (held)
+        self->flush_timer = zloop_timer (self->loop, 2, 1, s_flush_timer, self);
+    return 0;
+}
+
+//  Sends what flow control holds; while some is held, tries again in 2 ms
+static void
+s_flush (server_t *self)
+{
+    if (gc_flow_flush (self->flow) && self->flush_timer < 0)
+        self->flush_timer = zloop_timer (self->loop, 2, 1, s_flush_timer, self);
+}
 
 //  Applies every changing request of the batch in one write transaction.
 //  Returns GC_OK or the store's error; on error no reply of a changing
@@ -239,8 +293,7 @@ s_process_batch (server_t *self, size_t count)
         } else if (writes > 1)
             self->counters[C_batched] += writes;
     }
-    //  Reads go to the readers now, so they see everything committed above
-    void *readers = zsock_resolve (self->to_readers);
+    //  Reads go to flow control now, so they see everything committed above
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
         if (!item->request || !gc_request_is_read (item->request))
@@ -249,36 +302,43 @@ s_process_batch (server_t *self, size_t count)
             s_reply_stats (self, item);
             continue;
         }
-        zmq_msg_send (&item->identity, readers, ZMQ_SNDMORE);
-        zmq_msg_send (&item->payload, readers, ZMQ_SNDMORE);
         //  The actor the key says, or the one the request names (local mode)
         const char *actor = item->request->actor ? item->request->actor->id : "";
-        zmq_send (readers, actor, strlen (actor), 0);
-        item->request = NULL;
-        item->forwarded = true;
+        gc_flow_verdict_t verdict =
+            gc_flow_read (self->flow, &item->identity, &item->payload, actor, item->fd);
+        if (verdict == GC_FLOW_BUSY)
+            gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_BUSY,
+                            "the daemon has too many reads waiting; try again shortly");
+        else {
+            item->request = NULL;
+            item->forwarded = true;
+        }
     }
 
-    void *socket = zsock_resolve (self->command);
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
-        if (item->forwarded)
-            continue;
-        if (item->reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED)
-            self->counters[C_errors]++;
-        if (self->verbose && item->request)
-            zsys_debug ("request %s #%" PRIu64 " -> %s", gc_request_op_name (item->request),
-                        item->request->sequence,
-                        item->reply.code ? protobuf_c_enum_descriptor_get_value (
-                                               &gridcase__error_code__descriptor, item->reply.code)
-                                               ->name
-                                         : "ok");
-        zmq_msg_send (&item->identity, socket, ZMQ_SNDMORE);
-        zmq_send (socket, item->reply.data, item->reply.size, 0);
-        self->counters[C_replies]++;
-        gc_reply_free (&item->reply);
+        if (!item->forwarded) {
+            if (item->reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED)
+                self->counters[C_errors]++;
+            if (self->verbose && item->request)
+                zsys_debug ("request %s #%" PRIu64 " -> %s", gc_request_op_name (item->request),
+                            item->request->sequence,
+                            item->reply.code
+                                ? protobuf_c_enum_descriptor_get_value (
+                                      &gridcase__error_code__descriptor, item->reply.code)
+                                      ->name
+                                : "ok");
+            gc_flow_reply (self->flow, zmq_msg_data (&item->identity),
+                           zmq_msg_size (&item->identity), item->reply.data, item->reply.size,
+                           false);
+            self->counters[C_replies]++;
+            gc_reply_free (&item->reply);
+        }
         zmq_msg_close (&item->identity);
         zmq_msg_close (&item->payload);
     }
+    gc_flow_dispatch (self->flow);
+    s_flush (self);
     s_publish (self);
     gc_arena_reset (self->arena);
     if (writes)
@@ -452,16 +512,26 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
             zmq_msg_close (&item->identity);
             break;
         }
+        //  libzmq hands over whole messages only: the rest is there already
         zmq_msg_init (&item->payload);
-        bool complete =
-            zmq_msg_more (&item->identity) && zmq_msg_recv (&item->payload, socket, 0) >= 0;
+        bool complete = zmq_msg_more (&item->identity) &&
+                        zmq_msg_recv (&item->payload, socket, ZMQ_DONTWAIT) >= 0;
         size_t frames = complete ? 2 : 1;
+        item->fd = complete ? zmq_msg_get (&item->payload, ZMQ_SRCFD) : -1;
         //  Drain what is left of a message with too many frames
         while (complete && zmq_msg_more (&item->payload)) {
             zmq_msg_close (&item->payload);
             zmq_msg_init (&item->payload);
-            zmq_msg_recv (&item->payload, socket, 0);
+            if (zmq_msg_recv (&item->payload, socket, ZMQ_DONTWAIT) < 0)
+                break;
             frames++;
+        }
+        if (gc_flow_gone (self->flow, zmq_msg_data (&item->identity),
+                          zmq_msg_size (&item->identity))) {
+            self->counters[C_dropped_gone]++;
+            zmq_msg_close (&item->identity);
+            zmq_msg_close (&item->payload);
+            continue;
         }
         self->counters[C_requests]++;
         item->request = NULL;
@@ -589,30 +659,42 @@ s_reader_actor (zsock_t *pipe, void *argument)
     free (args);
 }
 
-//  A reader's reply goes out on the command socket
+//  A reader's reply goes out on the command socket, and the reader's place
+//  to the next client's read
 static int
 s_reader_reply (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void)loop;
     server_t *self = (server_t *)arg;
-    zmsg_t *result = zmsg_recv (reader);
-    if (!result)
-        return 0;
-    zframe_t *identity = zmsg_pop (result);
-    zframe_t *reply = zmsg_pop (result);
-    zframe_t *error = zmsg_pop (result);
-    if (identity && reply && error) {
-        zframe_send (&identity, self->command, ZFRAME_MORE);
-        zframe_send (&reply, self->command, 0);
+    void *socket = zsock_resolve (reader);
+    //  Every reply waiting, not one per loop turn
+    while (true) {
+        zmq_msg_t frames[3];
+        size_t count = 0;
+        bool more = true;
+        while (more && count < 3) {
+            zmq_msg_init (&frames[count]);
+            if (zmq_msg_recv (&frames[count], socket, count ? 0 : ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close (&frames[count]);
+                break;
+            }
+            more = zmq_msg_more (&frames[count++]);
+        }
+        if (count == 0)
+            break;
+        //  Readers always send three frames; anything else is a bug
+        assert (count == 3 && !more);
+        gc_flow_reply (self->flow, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]),
+                       zmq_msg_data (&frames[1]), zmq_msg_size (&frames[1]), true);
         self->counters[C_replies]++;
         self->counters[C_reads]++;
-        if (*zframe_data (error))
+        if (*(uint8_t *)zmq_msg_data (&frames[2]))
             self->counters[C_errors]++;
+        for (size_t i = 0; i < count; i++)
+            zmq_msg_close (&frames[i]);
     }
-    zframe_destroy (&identity);
-    zframe_destroy (&reply);
-    zframe_destroy (&error);
-    zmsg_destroy (&result);
+    gc_flow_dispatch (self->flow);
+    s_flush (self);
     return 0;
 }
 
@@ -652,6 +734,7 @@ s_server_destroy (server_t **self_p)
     if (self) {
         for (size_t i = 0; i < self->readers; i++)
             zactor_destroy (&self->reader[i]);
+        gc_flow_destroy (&self->flow);
         zsock_destroy (&self->to_readers);
         zsock_destroy (&self->from_readers);
         zloop_destroy (&self->loop);
@@ -680,9 +763,14 @@ s_bind (int type, const char *endpoint, zcert_t *cert, char *why, size_t why_siz
     }
     if (type == ZMQ_ROUTER) {
         zsock_set_maxmsgsize (sock, GC_MESSAGE_HARD_MAX);
-        zsock_set_rcvhwm (sock, 100000);
-        zsock_set_sndhwm (sock, 100000);
+        zsock_set_rcvhwm (sock, GC_CLIENT_RECEIVED_MAX);
+        zsock_set_sndhwm (sock, GC_CLIENT_QUEUED_MAX);
+        //  A full client connection refuses a reply (flow control holds it)
+        //  instead of dropping it
+        zsock_set_router_mandatory (sock, 1);
     }
+    zsock_set_heartbeat_ivl (sock, GC_HEARTBEAT_IVL_MS);
+    zsock_set_heartbeat_timeout (sock, GC_HEARTBEAT_TIMEOUT_MS);
     if (zsock_bind (sock, "%s", endpoint) < 0) {
         snprintf (why, why_size, "cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
@@ -737,6 +825,7 @@ gc_server_actor (zsock_t *pipe, void *args)
     snprintf (results, sizeof (results), "inproc://gridcase-replies-%p", (void *)self);
     self->to_readers = zsock_new (ZMQ_PUSH);
     zsock_set_sndhwm (self->to_readers, 100000);
+    zsock_set_rcvhwm (self->to_readers, 100000);
     zsock_bind (self->to_readers, "%s", tasks);
     self->from_readers = zsock_new (ZMQ_PULL);
     zsock_set_rcvhwm (self->from_readers, 100000);
@@ -750,8 +839,13 @@ gc_server_actor (zsock_t *pipe, void *args)
         memcpy (reader->results, results, sizeof (results));
         self->reader[i] = zactor_new (s_reader_actor, reader);
     }
+    gc_flow_limits_t limits = {GC_CLIENT_READS_MAX, GC_CLIENT_UNSENT_MAX,
+                               GC_READS_PER_READER * self->readers, GC_READS_WAITING_MAX};
+    self->flow =
+        gc_flow_new (zsock_resolve (self->command), zsock_resolve (self->to_readers), &limits);
     self->loop = zloop_new ();
     self->timer_id = -1;
+    self->flush_timer = -1;
     s_clock_resume (self);
     //  Deadlines that passed while the daemon was down fire right away
     s_arm (self);
