@@ -704,6 +704,27 @@ gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase)
 }
 
 bool
+gc_actor_sees_queue (gc_config_t *self, const gc_actor_t *actor, const char *queue)
+{
+    const char *id;
+    if (actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
+        (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && actor->district))
+        return true;
+    if (gc_prefixed (queue, "dept/", &id))
+        return actor->role == GRIDCASE__ROLE__ROLE_WORKER && streq (actor->department->id, id);
+    if (gc_prefixed (queue, "committee/", &id)) {
+        gc_community_t *community = gc_config_community (self, id);
+        return community && gc_actor_covers (actor, "", id, community->street->id,
+                                             community->street->district->id);
+    }
+    if (gc_prefixed (queue, "street/", &id)) {
+        gc_street_t *street = gc_config_street (self, id);
+        return street && gc_actor_covers (actor, "", "", id, street->district->id);
+    }
+    return false; //  district and supervision queues: the district's supervisors
+}
+
+bool
 gc_actor_sees_entry (const gc_actor_t *actor, const Gridcase__JournalEntry *entry)
 {
     if (actor->role != GRIDCASE__ROLE__ROLE_WORKER)

@@ -157,6 +157,9 @@ bool gc_actor_covers (const gc_actor_t *actor, const char *grid, const char *com
 //  concerns the worker's department (in its queue, dispatched to it as lead,
 //  or helped by it)
 bool gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase);
+//  The actor may see how deep QUEUE is: a queue of its area, a worker its
+//  department's; the admin and a district supervisor every queue
+bool gc_actor_sees_queue (gc_config_t *self, const gc_actor_t *actor, const char *queue);
 //  The actor may see the journal entry (by the place and departments it names)
 bool gc_actor_sees_entry (const gc_actor_t *actor, const Gridcase__JournalEntry *entry);
 

@@ -6,6 +6,7 @@
     its own read transaction and hands the reply back to be sent, so a long
     list or a month of figures never holds up a commit. */
 #include "gc_server.h"
+#include "gc_auth.h"
 #include "gc_escalation.h"
 #include "gc_figures.h"
 #include "gc_flow.h"
@@ -46,7 +47,7 @@
     X (rejected_invalid, "requests with an invalid field")                                         \
     X (dropped_frames, "messages with a wrong frame count")                                        \
     X (dropped_gone, "requests dropped: their client had been disconnected")                       \
-    X (unauthenticated, "requests whose CURVE key is not in the roster")                           \
+    X (unauthenticated, "CURVE handshakes refused: the client's key is not in the roster")         \
     X (errors, "error replies")                                                                    \
     X (storage_failures, "batches refused because the store failed or was full")                   \
     X (map_grown, "times the map grew")                                                            \
@@ -94,7 +95,7 @@ typedef struct {
     uint64_t counters[C_COUNT];
     int timer_id;          //  the escalation timer, -1 when none is armed
     int64_t armed_at;      //  the deadline (daemon clock) it is armed for
-    zactor_t *auth;        //  zauth, with curve = on
+    gc_auth_t *auth;       //  the ZAP handler, with curve = on
     zsock_t *to_readers;   //  PUSH: identity + request to the next free reader
     zsock_t *from_readers; //  PULL: identity + reply + error code back
     gc_flow_t *flow;       //  reads in turn by client, replies held for slow readers
@@ -104,34 +105,50 @@ typedef struct {
 } server_t;
 
 typedef struct {
+    gc_config_t *config;
+    const gc_actor_t *actor; //  who asks: only the queues it may see
     Gridcase__Counter *counters;
-    Gridcase__Counter **pointers;
     size_t count, size;
+    bool failed; //  out of memory
 } depths_t;
 
 static void
 s_depth (const char *queue, uint64_t depth, void *arg)
 {
     depths_t *depths = (depths_t *)arg;
+    if (depths->failed || !gc_actor_sees_queue (depths->config, depths->actor, queue))
+        return;
     if (depths->count == depths->size) {
-        depths->size = depths->size ? depths->size * 2 : 64;
-        depths->counters = (Gridcase__Counter *)realloc (depths->counters,
-                                                         depths->size * sizeof (Gridcase__Counter));
+        size_t size = depths->size ? depths->size * 2 : 64;
+        Gridcase__Counter *grown =
+            (Gridcase__Counter *)realloc (depths->counters, size * sizeof (Gridcase__Counter));
+        if (!grown) {
+            depths->failed = true;
+            return;
+        }
+        depths->counters = grown;
+        depths->size = size;
     }
-    Gridcase__Counter *counter = &depths->counters[depths->count++];
+    Gridcase__Counter *counter = &depths->counters[depths->count];
     gridcase__counter__init (counter);
     counter->name = (char *)malloc (strlen (queue) + 7);
-    sprintf (counter->name, "queue %s", queue);
+    if (!counter->name) {
+        depths->failed = true;
+        return;
+    }
+    gc_join (counter->name, strlen (queue) + 7, "queue", ' ', queue);
     counter->value = depth;
+    depths->count++;
 }
 
 //  The daemon's counters, the map and journal, and the depth of each queue
 static void
 s_reply_stats (server_t *self, item_t *item)
 {
-    if (!gc_query_actor (self->config, item->request, &item->reply))
+    const gc_actor_t *actor = gc_query_actor (self->config, item->request, &item->reply);
+    if (!actor)
         return;
-    depths_t depths = {0};
+    depths_t depths = {self->config, actor, NULL, 0, 0, false};
     enum { FIXED = C_COUNT + GC_FLOW_COUNTER_COUNT + 3 };
     Gridcase__Counter counters[FIXED];
     for (int i = 0; i < FIXED; i++)
@@ -157,10 +174,10 @@ s_reply_stats (server_t *self, item_t *item)
     gc_txn_abort (&txn);
     Gridcase__Counter **pointers =
         (Gridcase__Counter **)calloc (FIXED + depths.count, sizeof (Gridcase__Counter *));
-    if (!pointers) {
+    if (!pointers || depths.failed) {
+        free (pointers);
         gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
                         "out of memory for the counters; try again");
-        depths.size = 0;
         for (size_t i = 0; i < depths.count; i++)
             free (depths.counters[i].name);
         free (depths.counters);
@@ -709,22 +726,15 @@ s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
     return rc;
 }
 
-//  zauth with an in-memory store of the roster's keys
-static zactor_t *
-s_auth_new (gc_config_t *config)
+static int
+s_auth_ready (zloop_t *loop, zsock_t *reader, void *arg)
 {
-    zcertstore_t *keys = zcertstore_new (NULL);
-    uint8_t none[32] = {0};
-    for (gc_actor_t *actor = (gc_actor_t *)zhashx_first (config->keys); actor;
-         actor = (gc_actor_t *)zhashx_next (config->keys)) {
-        uint8_t key[32];
-        zmq_z85_decode (key, actor->key);
-        zcert_t *cert = zcert_new_from (key, none);
-        zcert_set_meta (cert, "actor", "%s", actor->id);
-        zcertstore_insert (keys, &cert);
-    }
-    //  zauth owns the store from here
-    return zactor_new (zauth, keys);
+    (void)loop;
+    (void)reader;
+    server_t *self = (server_t *)arg;
+    if (gc_auth_handle (self->auth))
+        self->counters[C_unauthenticated]++;
+    return 0;
 }
 
 static void
@@ -740,7 +750,7 @@ s_server_destroy (server_t **self_p)
         zloop_destroy (&self->loop);
         zsock_destroy (&self->command);
         zsock_destroy (&self->events);
-        zactor_destroy (&self->auth);
+        gc_auth_destroy (&self->auth);
         if (self->notices)
             gc_notices_drop (self->notices);
         zlistx_destroy (&self->notices);
@@ -801,7 +811,7 @@ gc_server_actor (zsock_t *pipe, void *args)
                       "(gridcase keygen writes NAME and NAME_secret)",
                       self->config->server_cert);
         else
-            self->auth = s_auth_new (self->config);
+            self->auth = gc_auth_new (self->config);
     }
     bool ready = self->store && (!self->config->curve || self->auth);
     if (ready)
@@ -853,6 +863,8 @@ gc_server_actor (zsock_t *pipe, void *args)
     s_forget (self->loop, 0, self);
     zloop_timer (self->loop, 600 * 1000, 0, s_forget, self);
     zloop_reader (self->loop, pipe, s_pipe_ready, self);
+    if (self->auth)
+        zloop_reader (self->loop, gc_auth_socket (self->auth), s_auth_ready, self);
     zloop_reader (self->loop, self->command, s_command_ready, self);
     zloop_reader (self->loop, self->from_readers, s_reader_reply, self);
     //  Signals are the main thread's business: it sends $TERM

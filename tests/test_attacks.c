@@ -314,6 +314,31 @@ test_reads_are_served_in_turn (void)
     return true;
 }
 
+//  The counters' queue depths show only the queues the reader may see
+static bool
+test_counters_show_only_queues_in_scope (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    char id[32], out[16384], args[256];
+    CHECK (s_report (&d, id, NULL));
+    snprintf (args, sizeof (args),
+              "--as officer:o-haihong-01 escalate %s --reason 'needs the committee'", id);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK (s_cli (&d, out, sizeof (out), "--as supervisor:sup-siming stats --json") == 0);
+    CHECK (strstr (out, "queue committee/haihong"));
+    CHECK (s_cli (&d, out, sizeof (out), "--as committee:c-haihong stats --json") == 0);
+    CHECK (strstr (out, "queue committee/haihong"));
+    CHECK (s_cli (&d, out, sizeof (out), "--as committee:c-qianpu stats --json") == 0);
+    CHECK (strstr (out, "\"requests\"") && !strstr (out, "queue committee/haihong"));
+    CHECK (s_cli (&d, out, sizeof (out), "--as officer:o-haihong-01 stats --json") == 0);
+    CHECK (strstr (out, "\"requests\"") && !strstr (out, "queue "));
+    CHECK (s_cli (&d, out, sizeof (out), "--as worker:w-gas-1 stats --json") == 0);
+    CHECK (!strstr (out, "queue committee/"));
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -328,5 +353,6 @@ main (int argc, char *argv[])
     RUN (test_a_million_pipelined_reads_freeze_nothing);
     RUN (test_unread_replies_are_bounded);
     RUN (test_reads_are_served_in_turn);
+    RUN (test_counters_show_only_queues_in_scope);
     return TESTS_DONE ();
 }

@@ -868,6 +868,16 @@ test_curve_knows_clients_by_their_key (void)
     CHECK (s_cli (&d, out, sizeof (out), "stats --json") == 0);
     const char *last = strstr (out, "\"journal_last\":");
     CHECK (last && atoi (last + 15) == 1);
+    //  The stranger's handshakes were refused, counted and logged with its key
+    const char *refused = strstr (out, "\"unauthenticated\":");
+    CHECK (refused && atoi (refused + 18) >= 1);
+    char stranger_key[64], log[512];
+    snprintf (file, sizeof (file), "%s/stranger", d.dir);
+    CHECK (s_public_key (file, stranger_key));
+    snprintf (log, sizeof (log),
+              "grep -q 'refused a client with key %s from 127.0.0.1' %s/daemon.log", stranger_key,
+              d.dir);
+    CHECK (system (log) == 0);
     s_daemon_remove (&d);
     return true;
 }
