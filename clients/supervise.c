@@ -556,8 +556,9 @@ s_verify_store (const char *dir, chain_t *chain)
     gc_store_options_t options = {0, 0, true};
     gc_store_t *store = gc_store_new (dir, &options);
     if (!store) {
+        //  The store's own message (on stderr) says why: absent, damaged, newer
         fprintf (stderr, "gridcase: cannot open the store in %s\n", dir);
-        return EXIT_USAGE;
+        return EXIT_REPLY;
     }
     gc_txn_t *txn = gc_txn_begin (store, false);
     gc_cursor_t *cursor = txn ? gc_cursor_new (txn, GC_DB_JOURNAL) : NULL;

@@ -233,6 +233,77 @@ s_load_journal_head (gc_store_t *self, MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+//  LMDB maps data.mdb as it finds it: a truncated file faults (SIGBUS) on
+//  the first page past its end, and a foreign one is taken for a store. So
+//  the file is checked against its meta pages first: LMDB's magic and
+//  version, the page size, and the last page in use (of the newer meta)
+//  inside the file. An absent file is a new store. Returns false with WHY.
+#define GC_LMDB_MAGIC 0xBEEFC0DE
+#define GC_LMDB_META_MAGIC 16 //  page header (16 bytes), then MDB_meta
+#define GC_LMDB_META_VERSION 20
+#define GC_LMDB_META_PSIZE 40    //  mm_dbs[FREE_DBI].md_pad holds the page size
+#define GC_LMDB_META_LAST_PG 136 //  after mm_address, mm_mapsize and two MDB_db
+#define GC_LMDB_META_TXNID 144
+
+static uint64_t
+s_le64 (const uint8_t *data)
+{
+    uint64_t value;
+    memcpy (&value, data, 8); //  LMDB writes its meta in the host's order
+    return value;
+}
+
+static bool
+s_data_file_ok (const char *dir, char *why, size_t why_size)
+{
+    char path[PATH_MAX];
+    snprintf (path, sizeof (path), "%s/data.mdb", dir);
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return true;
+    struct stat info;
+    uint8_t meta[2][160];
+    uint32_t psize = 0;
+    bool ok = fstat (fileno (file), &info) == 0;
+    if (ok && info.st_size == 0)
+        snprintf (why, why_size, "%s is empty (0 bytes): not a gridcase store", path);
+    else if (ok && fread (meta[0], 1, sizeof (meta[0]), file) != sizeof (meta[0]))
+        snprintf (why, why_size, "%s is %lld bytes: too short to be an LMDB store", path,
+                  (long long)info.st_size);
+    else if (ok) {
+        uint32_t magic, version;
+        memcpy (&magic, meta[0] + GC_LMDB_META_MAGIC, 4);
+        memcpy (&version, meta[0] + GC_LMDB_META_VERSION, 4);
+        memcpy (&psize, meta[0] + GC_LMDB_META_PSIZE, 4);
+        if (magic != GC_LMDB_MAGIC || version != 1)
+            snprintf (why, why_size, "%s is not an LMDB store (no LMDB meta page at its start)",
+                      path);
+        else if (psize < 512 || psize > 65536 || (psize & (psize - 1)) ||
+                 (off_t)psize * 2 > info.st_size)
+            snprintf (why, why_size, "%s: page size %u in its meta page does not fit the file",
+                      path, psize);
+        else if (fseeko (file, psize, SEEK_SET) != 0 ||
+                 fread (meta[1], 1, sizeof (meta[1]), file) != sizeof (meta[1]))
+            snprintf (why, why_size, "%s: cannot read its second meta page", path);
+        else {
+            memcpy (&magic, meta[1] + GC_LMDB_META_MAGIC, 4);
+            int newer = magic == GC_LMDB_MAGIC && s_le64 (meta[1] + GC_LMDB_META_TXNID) >
+                                                      s_le64 (meta[0] + GC_LMDB_META_TXNID);
+            uint64_t last = s_le64 (meta[newer] + GC_LMDB_META_LAST_PG);
+            if (last >= (uint64_t)info.st_size / psize)
+                snprintf (why, why_size,
+                          "%s is truncated: its last page in use is %" PRIu64
+                          " but the file holds %lld pages of %u bytes; restore it from a backup",
+                          path, last, (long long)(info.st_size / psize), psize);
+            else
+                why[0] = 0;
+        }
+    } else
+        snprintf (why, why_size, "%s: %s", path, strerror (errno));
+    fclose (file);
+    return ok && !why[0];
+}
+
 //  Version 1 to 2: request ids kept before bindings existed get an all-zero
 //  binding, which any resend matches, until the window forgets them
 static int
@@ -280,6 +351,11 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
 {
     if (!(options && options->readonly) && gc_mkdir_p (dir, 0700)) {
         zsys_error ("store %s: cannot create directory: %s", dir, strerror (errno));
+        return NULL;
+    }
+    char why[PATH_MAX + 200] = "";
+    if (!s_data_file_ok (dir, why, sizeof (why))) {
+        zsys_error ("store %s: refusing to open: %s", dir, why);
         return NULL;
     }
     gc_store_t *self = (gc_store_t *)zmalloc (sizeof (gc_store_t));

@@ -6,6 +6,8 @@
 
 #include <czmq.h>
 #include <lmdb.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char s_dir[256];
 
@@ -246,6 +248,65 @@ test_schema_1_request_ids_are_upgraded (void)
     return true;
 }
 
+//  Writes SIZE bytes of FILL as DIR/data.mdb, or truncates it to SIZE
+static void
+s_data_file (size_t size, int fill, bool truncate_only)
+{
+    char path[300];
+    snprintf (path, sizeof (path), "%s/data.mdb", s_dir);
+    if (truncate_only) {
+        assert (truncate (path, (off_t)size) == 0);
+        return;
+    }
+    FILE *file = fopen (path, "wb");
+    assert (file);
+    for (size_t i = 0; i < size; i++)
+        fputc (fill, file);
+    fclose (file);
+}
+
+//  An empty, truncated or foreign data.mdb is refused before LMDB maps it:
+//  no new empty store over it, no SIGBUS
+static bool
+test_damaged_store_files_are_refused (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    CHECK (store);
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    char value[1000];
+    memset (value, 'v', sizeof (value));
+    for (uint32_t i = 0; i < 2000; i++) {
+        gc_key_t key;
+        gc_key_reset (&key);
+        gc_key_u32 (&key, i);
+        CHECK (gc_txn_put (txn, GC_DB_META, &key, value, sizeof (value)) == GC_OK);
+    }
+    CHECK (gc_txn_commit (&txn) == GC_OK);
+    gc_store_destroy (&store);
+    //  Intact, it opens again
+    store = gc_store_new (s_dir, NULL);
+    CHECK (store);
+    gc_store_destroy (&store);
+    //  Cut to a third: its last pages are gone
+    char path[300];
+    snprintf (path, sizeof (path), "%s/data.mdb", s_dir);
+    struct stat info;
+    CHECK (stat (path, &info) == 0);
+    s_data_file ((size_t)info.st_size / 3, 0, true);
+    CHECK (gc_store_new (s_dir, NULL) == NULL);
+    gc_store_options_t readonly = {0, 0, true};
+    CHECK (gc_store_new (s_dir, &readonly) == NULL);
+    //  Empty, and not LMDB at all
+    s_data_file (0, 0, false);
+    CHECK (gc_store_new (s_dir, NULL) == NULL);
+    CHECK (stat (path, &info) == 0 && info.st_size == 0);
+    s_data_file (100000, 'x', false);
+    CHECK (gc_store_new (s_dir, NULL) == NULL);
+    s_remove_dir ();
+    return true;
+}
+
 static bool
 test_old_request_ids_are_forgotten (void)
 {
@@ -396,6 +457,7 @@ main (void)
     RUN (test_reopen_keeps_everything);
     RUN (test_idempotent_replay);
     RUN (test_schema_1_request_ids_are_upgraded);
+    RUN (test_damaged_store_files_are_refused);
     RUN (test_old_request_ids_are_forgotten);
     RUN (test_map_growth_from_tiny_map);
     RUN (test_map_maximum_is_storage_full);
