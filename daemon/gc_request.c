@@ -20,7 +20,14 @@ typedef struct _chunk_t {
 struct _gc_arena_t {
     chunk_t *chunks;
     size_t budget; //  bytes left for the request being unpacked
+    size_t used;   //  bytes given out since the last reset
 };
+
+size_t
+gc_arena_used (const gc_arena_t *self)
+{
+    return self->used;
+}
 
 gc_arena_t *
 gc_arena_new (void)
@@ -32,6 +39,7 @@ void
 gc_arena_reset (gc_arena_t *self)
 {
     //  Keep one standard chunk for the next batch
+    self->used = 0;
     chunk_t *keep = NULL;
     while (self->chunks) {
         chunk_t *chunk = self->chunks;
@@ -68,6 +76,7 @@ s_arena_alloc (void *data, size_t size)
     if (size > self->budget)
         return NULL; //  protobuf-c turns this into a failed unpack
     self->budget -= size;
+    self->used += size;
     chunk_t *chunk = self->chunks;
     if (!chunk || chunk->size - chunk->used < size) {
         size_t chunk_size = size > GC_CHUNK_SIZE ? size : GC_CHUNK_SIZE;

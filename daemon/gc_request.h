@@ -25,6 +25,8 @@ typedef struct _gc_arena_t gc_arena_t;
 gc_arena_t *gc_arena_new (void);
 void gc_arena_destroy (gc_arena_t **self_p);
 void gc_arena_reset (gc_arena_t *self);
+//  Bytes given out since the last reset
+size_t gc_arena_used (const gc_arena_t *self);
 
 //  Decodes and checks one request. Returns NULL with CODE and WHY set when it
 //  is not acceptable; the request lives in ARENA until gc_arena_reset.

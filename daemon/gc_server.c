@@ -18,6 +18,9 @@
 
 //  Requests taken off the socket for one commit at most
 #define GC_BATCH_MAX 512
+//  A batch stops taking requests once their unpacked form holds this much
+//  (each may take GC_UNPACK_BUDGET): garbage cannot pile up in one batch
+#define GC_BATCH_UNPACKED_MAX ((size_t)16 << 20)
 //  Deadlines handled in one escalation tick at most (the next tick follows at once)
 #define GC_TICK_MAX 1000
 //  The timer never sleeps longer than this, so a changed wall clock is noticed
@@ -522,7 +525,7 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
     server_t *self = (server_t *)arg;
     void *socket = zsock_resolve (reader);
     size_t count = 0;
-    while (count < GC_BATCH_MAX) {
+    while (count < GC_BATCH_MAX && gc_arena_used (self->arena) < GC_BATCH_UNPACKED_MAX) {
         item_t *item = &self->items[count];
         zmq_msg_init (&item->identity);
         if (zmq_msg_recv (&item->identity, socket, ZMQ_DONTWAIT) < 0) {

@@ -94,6 +94,20 @@ test_request_decode_and_limits (void)
     Gridcase__Request empty = GRIDCASE__REQUEST__INIT;
     size = s_pack (&empty, buffer);
     CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    //  The arena counts what a batch holds, so the server can stop taking
+    //  requests into one batch at a bound; a reset gives it all back
+    gc_arena_reset (arena);
+    CHECK (gc_arena_used (arena) == 0);
+    size = s_pack (&second, buffer);
+    Gridcase__ErrorCode code;
+    char why[256];
+    CHECK (gc_request_decode (arena, buffer, size, &code, why, sizeof (why)));
+    size_t one = gc_arena_used (arena);
+    CHECK (one > 0);
+    CHECK (gc_request_decode (arena, buffer, size, &code, why, sizeof (why)));
+    CHECK (gc_arena_used (arena) == 2 * one);
+    gc_arena_reset (arena);
+    CHECK (gc_arena_used (arena) == 0);
     gc_arena_destroy (&arena);
     CHECK (arena == NULL);
     return true;
