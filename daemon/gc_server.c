@@ -14,6 +14,7 @@
 #include "gc_query.h"
 #include "gc_request.h"
 #include "gc_store.h"
+#include "gc_topics.h"
 #include "gc_util.h"
 
 //  Requests taken off the socket for one commit at most
@@ -55,6 +56,8 @@
     X (storage_failures, "batches refused because the store failed or was full")                   \
     X (map_grown, "times the map grew")                                                            \
     X (notices, "notices published")                                                               \
+    X (subscriptions, "subscriptions to notice topics taken")                                      \
+    X (subscriptions_refused, "subscriptions refused: a topic outside the subscriber's scope")     \
     X (reads, "reads answered by the reader threads")                                              \
     X (ticks, "escalation ticks run")                                                              \
     X (deadlines, "deadlines acted on")                                                            \
@@ -729,6 +732,53 @@ s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
     return rc;
 }
 
+//  A subscription or unsubscription on the events socket. With CURVE the
+//  subscriber is its key's roster entry, and a topic outside its scope is
+//  not subscribed; in local mode (loopback, no identities) every topic is
+static int
+s_subscription (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void)loop;
+    server_t *self = (server_t *)arg;
+    void *socket = zsock_resolve (reader);
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    while (zmq_msg_recv (&msg, socket, ZMQ_DONTWAIT) >= 0) {
+        const char *data = (const char *)zmq_msg_data (&msg);
+        size_t size = zmq_msg_size (&msg);
+        if (size >= 1 && (data[0] == 0 || data[0] == 1) && !zmq_msg_more (&msg)) {
+            bool allowed = true;
+            if (data[0] == 1 && self->config->curve) {
+                //  Topics are short; a longer or odd one matches nothing
+                char topic[256];
+                const char *key = zmq_msg_gets (&msg, "User-Id");
+                gc_actor_t *actor = key ? gc_config_actor_by_key (self->config, key) : NULL;
+                allowed = actor && size - 1 < sizeof (topic) && !memchr (data + 1, 0, size - 1);
+                if (allowed) {
+                    memcpy (topic, data + 1, size - 1);
+                    topic[size - 1] = 0;
+                    allowed = gc_topics_may_follow (self->config, actor, topic);
+                }
+                if (!allowed && self->verbose)
+                    zsys_debug ("a subscription of %s refused: outside its scope",
+                                actor ? actor->id : "an unknown key");
+            }
+            if (allowed) {
+                //  Applies to the connection the message came from
+                zmq_setsockopt (socket, data[0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, data + 1,
+                                size - 1);
+                if (data[0])
+                    self->counters[C_subscriptions]++;
+            } else
+                self->counters[C_subscriptions_refused]++;
+        }
+        zmq_msg_close (&msg);
+        zmq_msg_init (&msg);
+    }
+    zmq_msg_close (&msg);
+    return 0;
+}
+
 static int
 s_auth_ready (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -782,6 +832,10 @@ s_bind (int type, const char *endpoint, zcert_t *cert, char *why, size_t why_siz
         //  instead of dropping it
         zsock_set_router_mandatory (sock, 1);
     }
+    if (type == ZMQ_XPUB)
+        //  Every subscription comes to the server, which takes it only when
+        //  the subscriber may read what the topic carries
+        zsock_set_xpub_manual (sock, 1);
     zsock_set_heartbeat_ivl (sock, GC_HEARTBEAT_IVL_MS);
     zsock_set_heartbeat_timeout (sock, GC_HEARTBEAT_TIMEOUT_MS);
     if (zsock_bind (sock, "%s", endpoint) < 0) {
@@ -820,7 +874,7 @@ gc_server_actor (zsock_t *pipe, void *args)
     if (ready)
         self->command = s_bind (ZMQ_ROUTER, self->config->command, cert, why, sizeof (why));
     if (self->command)
-        self->events = s_bind (ZMQ_PUB, self->config->events, cert, why, sizeof (why));
+        self->events = s_bind (ZMQ_XPUB, self->config->events, cert, why, sizeof (why));
     zcert_destroy (&cert);
     if (!self->events) {
         zstr_sendf (pipe, "FAILED %s", why);
@@ -870,6 +924,7 @@ gc_server_actor (zsock_t *pipe, void *args)
         zloop_reader (self->loop, gc_auth_socket (self->auth), s_auth_ready, self);
     zloop_reader (self->loop, self->command, s_command_ready, self);
     zloop_reader (self->loop, self->from_readers, s_reader_reply, self);
+    zloop_reader (self->loop, self->events, s_subscription, self);
     //  Signals are the main thread's business: it sends $TERM
     zloop_set_nonstop (self->loop, true);
     zsys_info ("serving commands on %s, notices on %s, store %s (map %zu MiB), %zu reader "

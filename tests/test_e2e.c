@@ -845,12 +845,36 @@ test_curve_knows_clients_by_their_key (void)
     snprintf (d.cert, sizeof (d.cert), "%s/officer", d.dir);
     snprintf (d.server_key, sizeof (d.server_key), "%s/server", d.dir);
     CHECK (s_daemon_start (&d, NULL));
+    //  The officer's key subscribes to everything ("") and to its own topic:
+    //  only its own topic is taken
+    zcert_t *officer_cert = zcert_load (d.cert);
+    CHECK (officer_cert);
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    zcert_apply (officer_cert, sub);
+    zsock_set_curve_serverkey (sub, s_server_public (&d));
+    zsock_set_rcvtimeo (sub, 1500);
+    zsock_set_subscribe (sub, "");
+    zsock_set_subscribe (sub, "officer/o-haihong-01");
+    CHECK (zsock_connect (sub, "%s", d.events) == 0);
+    zclock_sleep (500);
 
     //  The key says who: the officer, whatever --as claims
     CHECK (s_cli (&d, out, sizeof (out),
                   "--as admin:admin report --grid haihong-01 --category garbage --title keyed "
                   "--json") == 0);
     CHECK (strstr (out, "\"reporter\":\"officer:o-haihong-01\""));
+    size_t notices = 0, foreign = 0;
+    char *topic;
+    zframe_t *notice;
+    while (zsock_recv (sub, "sf", &topic, &notice) == 0) {
+        notices++;
+        foreign += !streq (topic, "officer/o-haihong-01");
+        zstr_free (&topic);
+        zframe_destroy (&notice);
+    }
+    zsock_destroy (&sub);
+    zcert_destroy (&officer_cert);
+    CHECK (notices == 1 && foreign == 0);
     snprintf (args, sizeof (args), "--as admin:admin backup %s/backup 2>&1", d.dir);
     CHECK (s_cli (&d, out, sizeof (out), args) == 1);
     CHECK (strstr (out, "not_permitted: officer:o-haihong-01 may not take a backup"));
@@ -868,6 +892,8 @@ test_curve_knows_clients_by_their_key (void)
     CHECK (s_cli (&d, out, sizeof (out), "stats --json") == 0);
     const char *last = strstr (out, "\"journal_last\":");
     CHECK (last && atoi (last + 15) == 1);
+    const char *refused_topics = strstr (out, "\"subscriptions_refused\":");
+    CHECK (refused_topics && atoi (refused_topics + 24) == 1);
     //  The stranger's handshakes were refused, counted and logged with its key
     const char *refused = strstr (out, "\"unauthenticated\":");
     CHECK (refused && atoi (refused + 18) >= 1);

@@ -3,6 +3,7 @@
 #include "gc_config.h"
 #include "gc_request.h"
 #include "gc_rules.h"
+#include "gc_topics.h"
 #include "gc_util.h"
 #include "gridcase.h"
 #include "testutil.h"
@@ -192,6 +193,41 @@ test_extreme_numbers_and_nul_bytes_are_refused (void)
     mark[1] = 0;
     CHECK (s_decode (arena, buffer, size) == invalid);
     gc_arena_destroy (&arena);
+    return true;
+}
+
+//  A subscription is taken only when every topic it covers is in scope
+static bool
+test_who_may_follow_which_topics (void)
+{
+    gc_config_t *config = gc_config_load ("deploy/sample-city.cfg");
+    CHECK (config);
+    gc_actor_t *officer = gc_config_actor (config, "o-haihong-01");
+    gc_actor_t *committee = gc_config_actor (config, "c-haihong");
+    gc_actor_t *worker = gc_config_actor (config, "w-gas-1");
+    gc_actor_t *supervisor = gc_config_actor (config, "sup-siming");
+    CHECK (officer && committee && worker && supervisor);
+    CHECK (!gc_topics_may_follow (config, officer, ""));
+    CHECK (!gc_topics_may_follow (config, officer, "log"));
+    CHECK (gc_topics_may_follow (config, officer, "officer/o-haihong-01"));
+    CHECK (!gc_topics_may_follow (config, officer, "officer/"));
+    CHECK (!gc_topics_may_follow (config, officer, "officer/o-haihong-02"));
+    CHECK (gc_topics_may_follow (config, officer, "grid/haihong-01"));
+    CHECK (!gc_topics_may_follow (config, officer, "committee/haihong"));
+    CHECK (gc_topics_may_follow (config, committee, "committee/haihong"));
+    CHECK (gc_topics_may_follow (config, committee, "log/community/haihong"));
+    CHECK (gc_topics_may_follow (config, committee, "grid/haihong-0"));
+    CHECK (!gc_topics_may_follow (config, committee, "committee/qianpu"));
+    CHECK (!gc_topics_may_follow (config, committee, "log/"));
+    CHECK (gc_topics_may_follow (config, worker, "dept/gas"));
+    CHECK (gc_topics_may_follow (config, worker, "log/dept/gas"));
+    CHECK (!gc_topics_may_follow (config, worker, "dept/"));
+    CHECK (!gc_topics_may_follow (config, worker, "grid/haihong-01"));
+    CHECK (gc_topics_may_follow (config, supervisor, ""));
+    CHECK (gc_topics_may_follow (config, supervisor, "log"));
+    //  A topic that no notice goes out on is never subscribed
+    CHECK (!gc_topics_may_follow (config, supervisor, "no-such-topic"));
+    gc_config_destroy (&config);
     return true;
 }
 
@@ -432,6 +468,7 @@ main (void)
     zsys_init ();
     RUN (test_request_decode_and_limits);
     RUN (test_extreme_numbers_and_nul_bytes_are_refused);
+    RUN (test_who_may_follow_which_topics);
     RUN (test_utf8);
     RUN (test_endpoints_and_sizes);
     RUN (test_sample_city_config);

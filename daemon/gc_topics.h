@@ -1,0 +1,13 @@
+/*  gc_topics - the topics notices go out on, and who may follow them. A
+    subscription is a prefix: an actor may follow it when every topic of the
+    city that starts with it carries only cases the actor may read. */
+#ifndef GC_TOPICS_H_INCLUDED
+#define GC_TOPICS_H_INCLUDED
+
+#include "gc_config.h"
+
+//  True if ACTOR may subscribe to PREFIX (some topic starts with it, and
+//  every topic that does is within the actor's scope)
+bool gc_topics_may_follow (gc_config_t *config, const gc_actor_t *actor, const char *prefix);
+
+#endif
