@@ -101,9 +101,12 @@ s_get (gc_txn_t *txn, const gc_actor_t *actor, const Gridcase__Request *request,
         gc_key_t key;
         gc_case_id_parse (get->case_id, &key);
         history = (Gridcase__JournalEntry **)calloc (GC_JOURNAL_PAGE, sizeof (*history));
-        ok = s_case_history (txn, &key, 0, GC_JOURNAL_PAGE, history, &count);
+        ok = history && s_case_history (txn, &key, 0, GC_JOURNAL_PAGE, history, &count);
     }
-    if (ok)
+    if (get->with_history && !history)
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                        "out of memory for the history of %s; try again", get->case_id);
+    else if (ok)
         gc_reply_case (out, request, kase, history, count);
     else
         s_storage_error (out, request, "the case's history");
@@ -338,6 +341,11 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
     size_t limit = query->limit && query->limit < GC_JOURNAL_PAGE ? query->limit : GC_JOURNAL_PAGE;
     Gridcase__JournalReply result = GRIDCASE__JOURNAL_REPLY__INIT;
     result.entries = (Gridcase__JournalEntry **)calloc (limit, sizeof (Gridcase__JournalEntry *));
+    if (!result.entries) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                        "out of memory for a journal page; try again");
+        return;
+    }
     result.last_seq = gc_txn_journal_last (txn);
     bool ok = true;
     char key[GC_FIGURES_KEY_MAX], topic[GC_FIGURES_KEY_MAX + 8] = "";
@@ -581,6 +589,11 @@ s_list (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
     list.limit = query->limit ? (query->limit < GC_LIST_PAGE ? query->limit : GC_LIST_PAGE)
                               : GC_LIST_DEFAULT;
     list.result.cases = (Gridcase__Case **)calloc (list.limit, sizeof (Gridcase__Case *));
+    if (!list.result.cases) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                        "out of memory for a list; try again");
+        return;
+    }
     bool ok = *query->queue ? s_list_queue (txn, query, now, &list)
                             : s_list_cases (txn, query, now, &list);
     s_list_reply (&list, request, out, ok);
@@ -769,12 +782,25 @@ s_stats (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
         most = actor->grids;
     row_t total = {{0}, NULL, {0}}, *rows = (row_t *)calloc (most, sizeof (row_t));
     size_t count;
+    if (!rows) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                        "out of memory for the figures; try again");
+        return;
+    }
     if (!s_stats_rows (config, actor, request, &total, rows, &count, out)) {
         free (rows);
         return;
     }
     Gridcase__Figures *figures = (Gridcase__Figures *)calloc (count + 1, sizeof (*figures));
     Gridcase__Figures **pointers = (Gridcase__Figures **)calloc (count + 1, sizeof (*pointers));
+    if (!figures || !pointers) {
+        free (figures);
+        free (pointers);
+        free (rows);
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                        "out of memory for the figures; try again");
+        return;
+    }
     int rc = GC_OK;
     for (size_t i = 0; i <= count; i++) {
         gridcase__figures__init (&figures[i]);

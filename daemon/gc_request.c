@@ -381,6 +381,25 @@ gc_request_op_name (const Gridcase__Request *request)
 //  --------------------------------------------------------------------------
 //  Replies
 
+//  Out of memory for a reply: an ERROR_INTERNAL that needs none
+static void
+s_reply_out_of_memory (gc_reply_t *out, ProtobufCBinaryData client_id, uint64_t sequence)
+{
+    Gridcase__Error error = GRIDCASE__ERROR__INIT;
+    error.code = GRIDCASE__ERROR_CODE__ERROR_INTERNAL;
+    error.message = "out of memory for the reply; try again";
+    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+    reply.client_id = client_id;
+    reply.sequence = sequence;
+    reply.result_case = GRIDCASE__REPLY__RESULT_ERROR;
+    reply.error = &error;
+    out->code = error.code;
+    out->size = gridcase__reply__get_packed_size (&reply);
+    assert (out->size <= GC_REPLY_FALLBACK); //  16-byte id, sequence, fixed text
+    gridcase__reply__pack (&reply, out->fallback);
+    out->data = out->fallback;
+}
+
 void
 gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Reply *reply)
 {
@@ -393,8 +412,10 @@ gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Repl
                     : GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
     out->size = gridcase__reply__get_packed_size (reply);
     out->data = (uint8_t *)malloc (out->size ? out->size : 1);
-    assert (out->data); //  out of memory for a reply: nothing sensible is left to do
-    gridcase__reply__pack (reply, out->data);
+    if (out->data)
+        gridcase__reply__pack (reply, out->data);
+    else
+        s_reply_out_of_memory (out, reply->client_id, reply->sequence);
 }
 
 void
@@ -418,7 +439,8 @@ gc_reply_error (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Err
 void
 gc_reply_free (gc_reply_t *out)
 {
-    free (out->data);
+    if (out->data != out->fallback)
+        free (out->data);
     out->data = NULL;
     out->size = 0;
 }
@@ -493,7 +515,10 @@ gc_reply_case_packed (gc_reply_t *out, const Gridcase__Request *request, const v
     out->code = GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
     out->size = head + outer_size + inner_size + size;
     out->data = (uint8_t *)malloc (out->size);
-    assert (out->data);
+    if (!out->data) {
+        s_reply_out_of_memory (out, reply.client_id, reply.sequence);
+        return;
+    }
     gridcase__reply__pack (&reply, out->data);
     memcpy (out->data + head, outer, outer_size);
     memcpy (out->data + head + outer_size, inner, inner_size);

@@ -37,11 +37,14 @@ Gridcase__Request *gc_request_decode (gc_arena_t *arena, const void *data, size_
 bool gc_request_is_read (const Gridcase__Request *request);
 const char *gc_request_op_name (const Gridcase__Request *request);
 
-//  A packed Reply ready to send and to keep for repeated request ids
+//  A packed Reply ready to send and to keep for repeated request ids. When
+//  memory runs out, the reply is an ERROR_INTERNAL packed into FALLBACK.
+#define GC_REPLY_FALLBACK 128
 typedef struct {
-    uint8_t *data; //  malloc'd
+    uint8_t *data; //  malloc'd, or FALLBACK
     size_t size;
     Gridcase__ErrorCode code; //  ERROR_UNSPECIFIED when the reply is not an error
+    uint8_t fallback[GC_REPLY_FALLBACK];
 } gc_reply_t;
 
 //  Packs REPLY, stamping it with REQUEST's id (REQUEST may be NULL)

@@ -635,13 +635,16 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
                             "cannot read the store; see the daemon's log");
         gc_txn_abort (&txn);
     }
-    zmsg_t *result = zmsg_new ();
-    zmsg_append (result, &identity);
-    zmsg_addmem (result, reply.data, reply.size);
+    //  Always three frames back, so the server counts the read as answered;
+    //  the server takes at most a few reads per reader, so this never waits
+    void *socket = zsock_resolve (results);
     uint8_t error = reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
-    zmsg_addmem (result, &error, 1);
-    zmsg_send (&result, results);
+    zmq_send (socket, identity ? zframe_data (identity) : NULL,
+              identity ? zframe_size (identity) : 0, ZMQ_SNDMORE);
+    zmq_send (socket, reply.data, reply.size, ZMQ_SNDMORE);
+    zmq_send (socket, &error, 1, 0);
     gc_reply_free (&reply);
+    zframe_destroy (&identity);
     zframe_destroy (&payload);
     zstr_free (&actor_id);
     gc_arena_reset (arena);
