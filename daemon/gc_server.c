@@ -10,6 +10,7 @@
 #include "gc_escalation.h"
 #include "gc_figures.h"
 #include "gc_flow.h"
+#include "gc_peers.h"
 #include "gc_lifecycle.h"
 #include "gc_query.h"
 #include "gc_request.h"
@@ -34,6 +35,16 @@
 #define GC_CLIENT_RECEIVED_MAX 1000             //  requests queued in libzmq (RCVHWM)
 #define GC_READS_WAITING_MAX 20000              //  reads waiting for a reader, all clients
 #define GC_READS_PER_READER 2                   //  reads handed to one reader at once
+//  Connections per socket, and how long one may stay on the command socket
+//  without sending a request (a client reconnects by itself when it needs to)
+#define GC_CONNECTIONS_MAX 4096
+#define GC_IDLE_MS (10 * 60 * 1000)
+//  Bytes a subscriber may send: its subscriptions (a few hundred bytes for a
+//  few topics) and the heartbeat's answers; checked every second and every
+//  128 refused subscriptions
+#define GC_SUBSCRIBER_BYTES (64 * 1024)
+#define GC_SUBSCRIBER_BYTES_PER_S 16
+#define GC_REFUSED_CHECK 128
 //  ZMTP heartbeats: a peer that answers nothing for this long is closed
 #define GC_HEARTBEAT_IVL_MS 10000
 #define GC_HEARTBEAT_TIMEOUT_MS 30000
@@ -99,13 +110,15 @@ typedef struct {
     zlistx_t *notices;
     item_t items[GC_BATCH_MAX];
     uint64_t counters[C_COUNT];
-    int timer_id;          //  the escalation timer, -1 when none is armed
-    int64_t armed_at;      //  the deadline (daemon clock) it is armed for
-    gc_auth_t *auth;       //  the ZAP handler, with curve = on
-    zsock_t *to_readers;   //  PUSH: identity + request to the next free reader
-    zsock_t *from_readers; //  PULL: identity + reply + error code back
-    gc_flow_t *flow;       //  reads in turn by client, replies held for slow readers
-    int flush_timer;       //  while replies are held: try again soon, -1: none
+    int timer_id;               //  the escalation timer, -1 when none is armed
+    int64_t armed_at;           //  the deadline (daemon clock) it is armed for
+    gc_auth_t *auth;            //  the ZAP handler, with curve = on
+    zsock_t *to_readers;        //  PUSH: identity + request to the next free reader
+    zsock_t *from_readers;      //  PULL: identity + reply + error code back
+    gc_flow_t *flow;            //  reads in turn by client, replies held for slow readers
+    gc_peers_t *peers[2];       //  the connections of the command and the events socket
+    size_t refused_since_check; //  subscriptions refused since the events socket's check
+    int flush_timer;            //  while replies are held: try again soon, -1: none
     size_t readers;
     zactor_t *reader[GC_READERS_MAX];
 } server_t;
@@ -155,7 +168,7 @@ s_reply_stats (server_t *self, item_t *item)
     if (!actor)
         return;
     depths_t depths = {self->config, actor, NULL, 0, 0, false};
-    enum { FIXED = C_COUNT + GC_FLOW_COUNTER_COUNT + 3 };
+    enum { FIXED = C_COUNT + GC_FLOW_COUNTER_COUNT + GC_PEERS_COUNTER_COUNT + 4 };
     Gridcase__Counter counters[FIXED];
     for (int i = 0; i < FIXED; i++)
         gridcase__counter__init (&counters[i]);
@@ -167,14 +180,25 @@ s_reply_stats (server_t *self, item_t *item)
         counters[C_COUNT + i].name = (char *)gc_flow_counter_name ((gc_flow_counter_t)i);
         counters[C_COUNT + i].value = gc_flow_counter (self->flow, (gc_flow_counter_t)i);
     }
-    Gridcase__Counter *more = &counters[C_COUNT + GC_FLOW_COUNTER_COUNT];
+    //  Connections closed, both sockets together
+    Gridcase__Counter *peers = &counters[C_COUNT + GC_FLOW_COUNTER_COUNT];
+    static const char *peer_names[GC_PEERS_COUNTER_COUNT] = {
+        "connections_refused", "connections_flooded", "connections_idle"};
+    for (int i = 0; i < GC_PEERS_COUNTER_COUNT; i++) {
+        peers[i].name = (char *)peer_names[i];
+        peers[i].value = gc_peers_counter (self->peers[0], (gc_peers_counter_t)i) +
+                         gc_peers_counter (self->peers[1], (gc_peers_counter_t)i);
+    }
+    Gridcase__Counter *more = &peers[GC_PEERS_COUNTER_COUNT];
     more[0].name = "clients_in_flight";
     more[0].value = gc_flow_clients (self->flow);
-    more[1].name = "map_size";
-    more[1].value = gc_store_map_size (self->store);
-    more[2].name = "journal_last";
+    more[1].name = "connections";
+    more[1].value = gc_peers_count (self->peers[0]) + gc_peers_count (self->peers[1]);
+    more[2].name = "map_size";
+    more[2].value = gc_store_map_size (self->store);
+    more[3].name = "journal_last";
     gc_txn_t *txn = gc_txn_begin (self->store, false);
-    more[2].value = txn ? gc_txn_journal_last (txn) : 0;
+    more[3].value = txn ? gc_txn_journal_last (txn) : 0;
     if (txn)
         gc_figures_queues (txn, s_depth, &depths);
     gc_txn_abort (&txn);
@@ -549,6 +573,7 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
                 break;
             frames++;
         }
+        gc_peers_active (self->peers[0], item->fd, zclock_mono ());
         if (gc_flow_gone (self->flow, zmq_msg_data (&item->identity),
                           zmq_msg_size (&item->identity))) {
             self->counters[C_dropped_gone]++;
@@ -737,7 +762,9 @@ s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
 
 //  A subscription or unsubscription on the events socket. With CURVE the
 //  subscriber is its key's roster entry, and a topic outside its scope is
-//  not subscribed; in local mode (loopback, no identities) every topic is
+//  not subscribed; in local mode (loopback, no identities) any topic of the
+//  city is. Either way only the city's topics are ever subscribed, which
+//  bounds what subscriptions cost per connection
 static int
 s_subscription (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -751,12 +778,14 @@ s_subscription (zloop_t *loop, zsock_t *reader, void *arg)
         size_t size = zmq_msg_size (&msg);
         if (size >= 1 && (data[0] == 0 || data[0] == 1) && !zmq_msg_more (&msg)) {
             bool allowed = true;
-            if (data[0] == 1 && self->config->curve) {
-                //  Topics are short; a longer or odd one matches nothing
+            if (data[0] == 1) {
+                //  Topics are short; a longer or odd one reaches nothing. In
+                //  local mode anyone may follow any topic of the city
                 char topic[256];
-                const char *key = zmq_msg_gets (&msg, "User-Id");
+                const char *key = self->config->curve ? zmq_msg_gets (&msg, "User-Id") : NULL;
                 gc_actor_t *actor = key ? gc_config_actor_by_key (self->config, key) : NULL;
-                allowed = actor && size - 1 < sizeof (topic) && !memchr (data + 1, 0, size - 1);
+                allowed = (actor || !self->config->curve) && size - 1 < sizeof (topic) &&
+                          !memchr (data + 1, 0, size - 1);
                 if (allowed) {
                     memcpy (topic, data + 1, size - 1);
                     topic[size - 1] = 0;
@@ -764,7 +793,7 @@ s_subscription (zloop_t *loop, zsock_t *reader, void *arg)
                 }
                 if (!allowed && self->verbose)
                     zsys_debug ("a subscription of %s refused: outside its scope",
-                                actor ? actor->id : "an unknown key");
+                                actor ? actor->id : "a client");
             }
             if (allowed) {
                 //  Applies to the connection the message came from
@@ -772,13 +801,43 @@ s_subscription (zloop_t *loop, zsock_t *reader, void *arg)
                                 size - 1);
                 if (data[0])
                     self->counters[C_subscriptions]++;
-            } else
+            } else {
                 self->counters[C_subscriptions_refused]++;
+                //  A burst of refused subscriptions: close whoever sends it
+                //  now, before libzmq has kept too many of them
+                if (++self->refused_since_check >= GC_REFUSED_CHECK) {
+                    gc_peers_check (self->peers[1], zclock_mono ());
+                    self->refused_since_check = 0;
+                }
+            }
         }
         zmq_msg_close (&msg);
         zmq_msg_init (&msg);
     }
     zmq_msg_close (&msg);
+    return 0;
+}
+
+static int
+s_peers_event (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void)loop;
+    gc_peers_t *peers = (gc_peers_t *)arg;
+    (void)reader;
+    gc_peers_event (peers);
+    return 0;
+}
+
+static int
+s_peers_check (zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    server_t *self = (server_t *)arg;
+    int64_t now = zclock_mono ();
+    gc_peers_check (self->peers[0], now);
+    gc_peers_check (self->peers[1], now);
+    self->refused_since_check = 0;
     return 0;
 }
 
@@ -801,6 +860,8 @@ s_server_destroy (server_t **self_p)
         for (size_t i = 0; i < self->readers; i++)
             zactor_destroy (&self->reader[i]);
         gc_flow_destroy (&self->flow);
+        gc_peers_destroy (&self->peers[0]);
+        gc_peers_destroy (&self->peers[1]);
         zsock_destroy (&self->to_readers);
         zsock_destroy (&self->from_readers);
         zloop_destroy (&self->loop);
@@ -928,6 +989,14 @@ gc_server_actor (zsock_t *pipe, void *args)
     zloop_reader (self->loop, self->command, s_command_ready, self);
     zloop_reader (self->loop, self->from_readers, s_reader_reply, self);
     zloop_reader (self->loop, self->events, s_subscription, self);
+    gc_peers_limits_t command_limits = {GC_CONNECTIONS_MAX, 0, 0, GC_IDLE_MS};
+    gc_peers_limits_t events_limits = {GC_CONNECTIONS_MAX, GC_SUBSCRIBER_BYTES,
+                                       GC_SUBSCRIBER_BYTES_PER_S, 0};
+    self->peers[0] = gc_peers_new (self->command, "command", &command_limits);
+    self->peers[1] = gc_peers_new (self->events, "events", &events_limits);
+    for (int i = 0; i < 2; i++)
+        zloop_reader (self->loop, gc_peers_monitor (self->peers[i]), s_peers_event, self->peers[i]);
+    zloop_timer (self->loop, 1000, 0, s_peers_check, self);
     //  Signals are the main thread's business: it sends $TERM
     zloop_set_nonstop (self->loop, true);
     zsys_info ("serving commands on %s, notices on %s, store %s (map %zu MiB), %zu reader "

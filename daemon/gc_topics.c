@@ -13,7 +13,7 @@
 static bool
 s_readable (gc_config_t *config, const gc_actor_t *actor, const char *topic)
 {
-    if (actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
+    if (!actor || actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
         (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && actor->district))
         return true;
     const char *id;

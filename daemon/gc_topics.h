@@ -7,7 +7,8 @@
 #include "gc_config.h"
 
 //  True if ACTOR may subscribe to PREFIX (some topic starts with it, and
-//  every topic that does is within the actor's scope)
+//  every topic that does is within the actor's scope); ACTOR NULL: anyone,
+//  so PREFIX needs only to reach some topic of the city
 bool gc_topics_may_follow (gc_config_t *config, const gc_actor_t *actor, const char *prefix);
 
 #endif

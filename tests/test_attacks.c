@@ -381,6 +381,61 @@ test_damaged_store_refused_with_a_message (void)
     return true;
 }
 
+//  100,000 subscriptions to made-up topics (10 MB of them): only the city's
+//  topics are taken, and a connection that sends a burst of refused ones is
+//  closed, so the daemon grows by little (315 MiB before)
+static bool
+test_a_flood_of_subscriptions_is_bounded (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    long before = s_rss_kib (d.pid);
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    zsock_set_sndhwm (sub, 0);
+    CHECK (zsock_connect (sub, "%s", d.events) == 0);
+    char topic[128];
+    for (int i = 0; i < 100000; i++) {
+        snprintf (topic, sizeof (topic),
+                  "grid/no-such-grid-%08d-padding-padding-padding-padding-padding-padding-"
+                  "padding-%d",
+                  i, i * 7919);
+        zsock_set_subscribe (sub, topic);
+    }
+    //  The flooding connection is closed within a burst's worth of them
+    uint64_t flooded = 0;
+    long peak = before;
+    for (int i = 0; i < 300 && (flooded == 0 || flooded == UINT64_MAX); i++) {
+        zclock_sleep (100);
+        flooded = s_counter (&d, "connections_flooded");
+        long rss = s_rss_kib (d.pid);
+        peak = rss > peak ? rss : peak;
+    }
+    for (int i = 0; i < 20; i++) {
+        zclock_sleep (100);
+        long rss = s_rss_kib (d.pid);
+        peak = rss > peak ? rss : peak;
+    }
+    uint64_t refused = s_counter (&d, "subscriptions_refused");
+    zsock_destroy (&sub);
+    fprintf (stderr, "100,000 subscriptions: %" PRIu64 " refused, RSS %ld -> %ld MiB at the peak\n",
+             refused, before >> 10, peak >> 10);
+    CHECK (flooded >= 1 && flooded != UINT64_MAX);
+    CHECK (peak - before < 128 * 1024);
+    //  A subscriber to a real topic is served as before
+    sub = zsock_new_sub (d.events, "grid/haihong-01");
+    CHECK (sub);
+    zclock_sleep (300);
+    char id[32];
+    CHECK (s_report (&d, id, NULL));
+    zsock_set_rcvtimeo (sub, 2000);
+    char *got = zstr_recv (sub);
+    CHECK (got && streq (got, "grid/haihong-01"));
+    zstr_free (&got);
+    zsock_destroy (&sub);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -397,5 +452,6 @@ main (int argc, char *argv[])
     RUN (test_reads_are_served_in_turn);
     RUN (test_counters_show_only_queues_in_scope);
     RUN (test_damaged_store_refused_with_a_message);
+    RUN (test_a_flood_of_subscriptions_is_bounded);
     return TESTS_DONE ();
 }
