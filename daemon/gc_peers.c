@@ -9,7 +9,15 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+
+//  What ZMTP adds on the wire beyond the frames' bytes: a frame's header and
+//  a CURVE box are under 64 bytes; the handshake and the heartbeat's
+//  answers are allowed for apart
+#define GC_FRAME_OVERHEAD 64
+#define GC_HANDSHAKE_ALLOWANCE (16 * 1024)
+#define GC_HEARTBEAT_PER_S 16
 
 //  The kernel's struct tcp_info goes on past glibc's (which ends at
 //  tcpi_total_retrans): the fields up to the bytes received
@@ -26,6 +34,7 @@ typedef struct {
     int64_t accepted; //  when
     int64_t since;    //  accepted, or its last message
     uint64_t bytes;   //  bytes received on it when it was accepted (the handshake)
+    uint64_t taken;   //  bytes of the messages the server took from it, with overhead
 } peer_t;
 
 struct _gc_peers_t {
@@ -153,11 +162,26 @@ gc_peers_event (gc_peers_t *self)
 }
 
 void
-gc_peers_active (gc_peers_t *self, int fd, int64_t now)
+gc_peers_active (gc_peers_t *self, int fd, size_t frames, size_t bytes, int64_t now)
 {
     peer_t *peer = fd >= 0 ? (peer_t *)zhashx_lookup (self->peers, S_KEY (fd)) : NULL;
-    if (peer)
+    if (peer) {
         peer->since = now;
+        peer->taken += bytes + frames * GC_FRAME_OVERHEAD;
+    }
+}
+
+//  Bytes libzmq read from the connection and holds: not yet messages taken
+static uint64_t
+s_unread (const peer_t *peer, uint64_t received, int64_t now)
+{
+    int queued = 0; //  still in the kernel, not read by libzmq
+    if (ioctl (peer->fd, FIONREAD, &queued) != 0 || queued < 0)
+        queued = 0;
+    uint64_t taken = peer->bytes + peer->taken + GC_HANDSHAKE_ALLOWANCE +
+                     GC_HEARTBEAT_PER_S * (uint64_t)(now - peer->accepted) / 1000;
+    uint64_t read = received > (uint64_t)queued ? received - (uint64_t)queued : 0;
+    return read > taken ? read - taken : 0;
 }
 
 void
@@ -178,11 +202,15 @@ gc_peers_check (gc_peers_t *self, int64_t now)
          peer = (peer_t *)zhashx_next (self->peers)) {
         uint64_t allowance = self->limits.flood_bytes +
                              self->limits.flood_per_s * (uint64_t)(now - peer->accepted) / 1000;
-        uint64_t bytes = self->limits.flood_bytes ? s_bytes_received (peer->fd) : 0;
+        bool counted = self->limits.flood_bytes || self->limits.unread_max;
+        uint64_t bytes = counted ? s_bytes_received (peer->fd) : 0;
         bool flooded =
             self->limits.flood_bytes && bytes > peer->bytes && bytes - peer->bytes > allowance;
-        if (flooded || (self->limits.idle_ms && now - peer->since > self->limits.idle_ms)) {
-            reasons[over] = flooded ? GC_PEERS_flooded : GC_PEERS_idle;
+        bool unread =
+            self->limits.unread_max && s_unread (peer, bytes, now) > self->limits.unread_max;
+        if (flooded || unread ||
+            (self->limits.idle_ms && now - peer->since > self->limits.idle_ms)) {
+            reasons[over] = flooded ? GC_PEERS_flooded : unread ? GC_PEERS_unread : GC_PEERS_idle;
             closing[over++] = peer;
         }
     }

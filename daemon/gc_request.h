@@ -12,8 +12,8 @@
 
 //  The largest request accepted; larger ones get ERROR_TOO_LARGE
 #define GC_REQUEST_MAX (64 * 1024)
-//  Larger messages are cut off by libzmq (ZMQ_MAXMSGSIZE) with the connection
-#define GC_MESSAGE_HARD_MAX (1024 * 1024)
+//  Larger frames are cut off by libzmq (ZMQ_MAXMSGSIZE) with the connection
+#define GC_MESSAGE_HARD_MAX (128 * 1024)
 #define GC_REPEATED_MAX 32
 //  Times and durations from the wire: 0 to the end of the year 9999 (UTC ms)
 #define GC_TIME_MAX INT64_C (253402300799999)

@@ -32,15 +32,18 @@
 #define GC_CLIENT_READS_MAX 1000                //  reads in flight
 #define GC_CLIENT_UNSENT_MAX ((size_t)16 << 20) //  reply bytes held for it in the daemon
 #define GC_CLIENT_QUEUED_MAX 64                 //  replies queued in libzmq (SNDHWM)
-#define GC_CLIENT_RECEIVED_MAX 1000             //  requests queued in libzmq (RCVHWM)
+#define GC_CLIENT_RECEIVED_MAX 256              //  requests queued in libzmq (RCVHWM)
 #define GC_READS_WAITING_MAX 20000              //  reads waiting for a reader, all clients
 #define GC_READS_PER_READER 2                   //  reads handed to one reader at once
 //  Connections per socket, and how long one may stay on the command socket
 //  without sending a request (a client reconnects by itself when it needs to)
 #define GC_CONNECTIONS_MAX 4096
+//  What libzmq may hold from one command connection beyond the requests the
+//  server took: its queue of whole requests at the largest, and 4 MiB more
+#define GC_UNREAD_MAX ((size_t)GC_CLIENT_RECEIVED_MAX * GC_MESSAGE_HARD_MAX + ((size_t)4 << 20))
 #define GC_IDLE_MS (10 * 60 * 1000)
 //  Bytes a subscriber may send: its subscriptions (a few hundred bytes for a
-//  few topics) and the heartbeat's answers; checked every second and every
+//  few topics) and the heartbeat's answers; checked every quarter second and every
 //  128 refused subscriptions
 #define GC_SUBSCRIBER_BYTES (64 * 1024)
 #define GC_SUBSCRIBER_BYTES_PER_S 16
@@ -183,7 +186,7 @@ s_reply_stats (server_t *self, item_t *item)
     //  Connections closed, both sockets together
     Gridcase__Counter *peers = &counters[C_COUNT + GC_FLOW_COUNTER_COUNT];
     static const char *peer_names[GC_PEERS_COUNTER_COUNT] = {
-        "connections_refused", "connections_flooded", "connections_idle"};
+        "connections_refused", "connections_flooded", "connections_idle", "connections_unread"};
     for (int i = 0; i < GC_PEERS_COUNTER_COUNT; i++) {
         peers[i].name = (char *)peer_names[i];
         peers[i].value = gc_peers_counter (self->peers[0], (gc_peers_counter_t)i) +
@@ -564,6 +567,7 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
         bool complete = zmq_msg_more (&item->identity) &&
                         zmq_msg_recv (&item->payload, socket, ZMQ_DONTWAIT) >= 0;
         size_t frames = complete ? 2 : 1;
+        size_t bytes = complete ? zmq_msg_size (&item->payload) : 0;
         item->fd = complete ? zmq_msg_get (&item->payload, ZMQ_SRCFD) : -1;
         //  Drain what is left of a message with too many frames
         while (complete && zmq_msg_more (&item->payload)) {
@@ -572,8 +576,9 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
             if (zmq_msg_recv (&item->payload, socket, ZMQ_DONTWAIT) < 0)
                 break;
             frames++;
+            bytes += zmq_msg_size (&item->payload);
         }
-        gc_peers_active (self->peers[0], item->fd, zclock_mono ());
+        gc_peers_active (self->peers[0], item->fd, frames - 1, bytes, zclock_mono ());
         if (gc_flow_gone (self->flow, zmq_msg_data (&item->identity),
                           zmq_msg_size (&item->identity))) {
             self->counters[C_dropped_gone]++;
@@ -773,7 +778,10 @@ s_subscription (zloop_t *loop, zsock_t *reader, void *arg)
     void *socket = zsock_resolve (reader);
     zmq_msg_t msg;
     zmq_msg_init (&msg);
-    while (zmq_msg_recv (&msg, socket, ZMQ_DONTWAIT) >= 0) {
+    //  A few at a time: the loop comes back, and sees to other sockets
+    //  (the connections' monitor among them) in between
+    for (int taken = 0; taken < GC_REFUSED_CHECK && zmq_msg_recv (&msg, socket, ZMQ_DONTWAIT) >= 0;
+         taken++) {
         const char *data = (const char *)zmq_msg_data (&msg);
         size_t size = zmq_msg_size (&msg);
         if (size >= 1 && (data[0] == 0 || data[0] == 1) && !zmq_msg_more (&msg)) {
@@ -896,10 +904,13 @@ s_bind (int type, const char *endpoint, zcert_t *cert, char *why, size_t why_siz
         //  instead of dropping it
         zsock_set_router_mandatory (sock, 1);
     }
-    if (type == ZMQ_XPUB)
+    if (type == ZMQ_XPUB) {
         //  Every subscription comes to the server, which takes it only when
-        //  the subscriber may read what the topic carries
+        //  the subscriber may read what the topic carries; libzmq keeps a
+        //  copy of each until the connection ends, so few are let in at once
         zsock_set_xpub_manual (sock, 1);
+        zsock_set_rcvhwm (sock, GC_REFUSED_CHECK);
+    }
     zsock_set_heartbeat_ivl (sock, GC_HEARTBEAT_IVL_MS);
     zsock_set_heartbeat_timeout (sock, GC_HEARTBEAT_TIMEOUT_MS);
     if (zsock_bind (sock, "%s", endpoint) < 0) {
@@ -989,14 +1000,16 @@ gc_server_actor (zsock_t *pipe, void *args)
     zloop_reader (self->loop, self->command, s_command_ready, self);
     zloop_reader (self->loop, self->from_readers, s_reader_reply, self);
     zloop_reader (self->loop, self->events, s_subscription, self);
-    gc_peers_limits_t command_limits = {GC_CONNECTIONS_MAX, 0, 0, GC_IDLE_MS};
+    //  libzmq keeps every frame of a message until its last: what it holds
+    //  from a connection beyond its queue of whole requests is such a message
+    gc_peers_limits_t command_limits = {GC_CONNECTIONS_MAX, 0, 0, GC_IDLE_MS, GC_UNREAD_MAX};
     gc_peers_limits_t events_limits = {GC_CONNECTIONS_MAX, GC_SUBSCRIBER_BYTES,
-                                       GC_SUBSCRIBER_BYTES_PER_S, 0};
+                                       GC_SUBSCRIBER_BYTES_PER_S, 0, 0};
     self->peers[0] = gc_peers_new (self->command, "command", &command_limits);
     self->peers[1] = gc_peers_new (self->events, "events", &events_limits);
     for (int i = 0; i < 2; i++)
         zloop_reader (self->loop, gc_peers_monitor (self->peers[i]), s_peers_event, self->peers[i]);
-    zloop_timer (self->loop, 1000, 0, s_peers_check, self);
+    zloop_timer (self->loop, 250, 0, s_peers_check, self);
     //  Signals are the main thread's business: it sends $TERM
     zloop_set_nonstop (self->loop, true);
     zsys_info ("serving commands on %s, notices on %s, store %s (map %zu MiB), %zu reader "

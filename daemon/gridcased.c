@@ -5,6 +5,7 @@
 #include "gc_util.h"
 
 #include <getopt.h>
+#include <sys/resource.h>
 
 #ifndef GC_VERSION
 #define GC_VERSION "0.1.0"
@@ -168,6 +169,16 @@ main (int argc, char *argv[])
         gc_clock_set_scale (time_scale);
         zsys_warning ("the clock runs %g times faster than the wall clock (--time-scale)",
                       time_scale);
+    }
+    //  Room for every connection the sockets allow (4,096 each) and the store
+    struct rlimit files;
+    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 16384) {
+        files.rlim_cur = files.rlim_max < 16384 ? files.rlim_max : 16384;
+        setrlimit (RLIMIT_NOFILE, &files);
+        if (files.rlim_cur < 8448)
+            zsys_warning ("only %lu file descriptors (ulimit -n): fewer connections than the "
+                          "4,096 per socket the daemon allows can be served",
+                          (unsigned long)files.rlim_cur);
     }
     gc_server_args_t args = {config, verbose};
     zactor_t *server = zactor_new (gc_server_actor, &args);

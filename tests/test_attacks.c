@@ -392,6 +392,8 @@ test_a_flood_of_subscriptions_is_bounded (void)
     long before = s_rss_kib (d.pid);
     zsock_t *sub = zsock_new (ZMQ_SUB);
     zsock_set_sndhwm (sub, 0);
+    //  One connection: closed, it does not come back to try again
+    zsock_set_reconnect_ivl (sub, -1);
     CHECK (zsock_connect (sub, "%s", d.events) == 0);
     char topic[128];
     for (int i = 0; i < 100000; i++) {
@@ -436,6 +438,93 @@ test_a_flood_of_subscriptions_is_bounded (void)
     return true;
 }
 
+//  A raw ZMTP 3.0 peer (NULL mechanism, DEALER) on the command socket that
+//  sends 64 KiB frames that all say MORE, TOTAL bytes in all; exits 0 when
+//  the daemon closed the connection first, 1 when it sent them all
+static pid_t
+s_endless_message (daemon_t *d, size_t total)
+{
+    pid_t pid = fork ();
+    if (pid)
+        return pid;
+    prctl (PR_SET_PDEATHSIG, SIGKILL);
+    const char *port = strrchr (d->command, ':');
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons ((uint16_t)atoi (port + 1));
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (connect (fd, (struct sockaddr *)&addr, sizeof (addr)) != 0)
+        _exit (2);
+    uint8_t greeting[64] = {0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 3, 0, 'N', 'U', 'L', 'L'};
+    uint8_t peer[64];
+    size_t got = 0;
+    if (send (fd, greeting, sizeof (greeting), MSG_NOSIGNAL) != sizeof (greeting))
+        _exit (2);
+    while (got < sizeof (peer)) {
+        ssize_t n = recv (fd, peer + got, sizeof (peer) - got, 0);
+        if (n <= 0)
+            _exit (2);
+        got += (size_t)n;
+    }
+    //  READY with Socket-Type = DEALER
+    static const uint8_t ready[] = {0x04, 28,  5,   'R', 'E', 'A', 'D', 'Y', 11,  'S',
+                                    'o',  'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e',
+                                    0,    0,   0,   6,   'D', 'E', 'A', 'L', 'E', 'R'};
+    if (send (fd, ready, sizeof (ready), MSG_NOSIGNAL) != sizeof (ready))
+        _exit (2);
+    static uint8_t frame[9 + 65536];
+    frame[0] = 0x03; //  MORE, long size
+    frame[6] = 0x01; //  65,536 bytes: the size is 8 bytes, big-endian
+    memset (frame + 9, 'x', 65536);
+    for (size_t sent = 0; sent < total; sent += 65536) {
+        size_t off = 0;
+        while (off < sizeof (frame)) {
+            ssize_t n = send (fd, frame + off, sizeof (frame) - off, MSG_NOSIGNAL);
+            if (n <= 0)
+                _exit (0); //  closed by the daemon
+            off += (size_t)n;
+        }
+    }
+    _exit (1);
+}
+
+//  1 GB of frames that never end a message: libzmq would keep them all; the
+//  daemon closes the connection once it holds over its bound (36 MiB), so
+//  its memory stays bounded and others are served
+static bool
+test_an_endless_message_is_cut_off (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    long before = s_rss_kib (d.pid), peak = before;
+    pid_t sender = s_endless_message (&d, (size_t)1 << 30);
+    int status = -1;
+    for (int i = 0; i < 400; i++) {
+        long rss = s_rss_kib (d.pid);
+        peak = rss > peak ? rss : peak;
+        if (waitpid (sender, &status, WNOHANG) == sender)
+            break;
+        zclock_sleep (50);
+    }
+    kill (sender, SIGKILL);
+    waitpid (sender, NULL, 0);
+    uint64_t cut = s_counter (&d, "connections_unread");
+    fprintf (stderr,
+             "an endless message: RSS %ld -> %ld MiB at the peak, sender status %d, cut %d\n",
+             before >> 10, peak >> 10, WIFEXITED (status) ? WEXITSTATUS (status) : -1, (int)cut);
+    //  The sender never got its gigabyte through (status 1): it was cut off,
+    //  or libzmq stopped reading from it once the daemon closed it
+    CHECK (!(WIFEXITED (status) && WEXITSTATUS (status) == 1));
+    CHECK (cut >= 1 && cut != UINT64_MAX);
+    CHECK (peak - before < 256 * 1024);
+    int64_t took = 0;
+    CHECK (s_report (&d, NULL, &took));
+    CHECK (took < 2000);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -453,5 +542,6 @@ main (int argc, char *argv[])
     RUN (test_counters_show_only_queues_in_scope);
     RUN (test_damaged_store_refused_with_a_message);
     RUN (test_a_flood_of_subscriptions_is_bounded);
+    RUN (test_an_endless_message_is_cut_off);
     return TESTS_DONE ();
 }
