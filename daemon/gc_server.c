@@ -336,9 +336,14 @@ s_process_batch (server_t *self, size_t count)
                 if (item->request && !gc_request_is_read (item->request))
                     gc_reply_error (&item->reply, item->request,
                                     rc == GC_NOSPACE ? GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL
+                                    : rc == GC_BUSY  ? GRIDCASE__ERROR_CODE__ERROR_BUSY
                                                      : GRIDCASE__ERROR_CODE__ERROR_STORAGE,
                                     "%s: nothing was changed; reads still work",
-                                    rc == GC_NOSPACE ? "storage full" : "storage error");
+                                    rc == GC_NOSPACE ? "storage full"
+                                    : rc == GC_BUSY
+                                        ? "the store needs more room while a backup runs; try "
+                                          "again shortly"
+                                        : "storage error");
             }
         } else if (writes > 1)
             self->counters[C_batched] += writes;

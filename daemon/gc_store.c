@@ -13,6 +13,8 @@
 
 //  1: the first; 2: each kept request id holds its binding (sender, request)
 #define GC_SCHEMA_VERSION 2
+//  How long growing the map waits for the process's transactions to end
+#define GC_GROW_WAIT_MS 500
 
 //  Every named database, opened once at start-up in one transaction
 static const struct {
@@ -181,6 +183,8 @@ gc_store_strerror (int rc)
             return "storage full";
         case GC_CORRUPT:
             return "stored record does not decode";
+        case GC_BUSY:
+            return "the map must grow while a backup runs";
         default:
             return "storage error";
     }
@@ -468,27 +472,59 @@ gc_store_destroy (gc_store_t **self_p)
     }
 }
 
+//  Sets the map to SIZE once every transaction of the process has ended, as
+//  LMDB requires, waiting for them at most WAIT_MS (-1: as long as it takes)
+static int
+s_resize (gc_store_t *self, size_t size, int wait_ms)
+{
+    int locked;
+    if (wait_ms < 0)
+        locked = pthread_rwlock_wrlock (&self->grow);
+    else {
+        struct timespec deadline;
+        clock_gettime (CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += (long)wait_ms * 1000000L;
+        deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+        deadline.tv_nsec %= 1000000000L;
+        locked = pthread_rwlock_timedwrlock (&self->grow, &deadline);
+    }
+    if (locked)
+        return GC_BUSY;
+    int rc = size > __atomic_load_n (&self->map_size, __ATOMIC_RELAXED)
+                 ? mdb_env_set_mapsize (self->env, size)
+                 : 0;
+    size_t before = self->map_size;
+    if (!rc && size > before)
+        __atomic_store_n (&self->map_size, size, __ATOMIC_RELAXED);
+    pthread_rwlock_unlock (&self->grow);
+    if (rc)
+        return s_map_error (self, rc, "grow map");
+    if (size > before)
+        zsys_info ("store %s: map grown from %zu KiB to %zu KiB", self->dir, before >> 10,
+                   size >> 10);
+    return GC_OK;
+}
+
 int
 gc_store_grow (gc_store_t *self)
 {
-    if (self->map_size >= self->map_max) {
+    size_t map_size = __atomic_load_n (&self->map_size, __ATOMIC_RELAXED);
+    if (map_size >= self->map_max) {
         zsys_error ("store %s: map is at its maximum of %zu KiB: storage full", self->dir,
                     self->map_max >> 10);
         return GC_NOSPACE;
     }
-    size_t size = self->map_size * 2;
+    size_t size = map_size * 2;
     if (size > self->map_max)
         size = self->map_max;
-    //  Waits for the readers' transactions to end; new ones wait for this
-    pthread_rwlock_wrlock (&self->grow);
-    int rc = mdb_env_set_mapsize (self->env, size);
-    pthread_rwlock_unlock (&self->grow);
-    if (rc)
-        return s_map_error (self, rc, "grow map");
-    zsys_info ("store %s: map grown from %zu KiB to %zu KiB", self->dir, self->map_size >> 10,
-               size >> 10);
-    self->map_size = size;
-    return GC_OK;
+    //  Transactions end within milliseconds; a backup's takes as long as the
+    //  copy: then the writer answers busy instead of waiting for it
+    int rc = s_resize (self, size, GC_GROW_WAIT_MS);
+    if (rc == GC_BUSY)
+        zsys_warning ("store %s: the map is full and a backup is running: changes are refused "
+                      "as busy until it ends",
+                      self->dir);
+    return rc;
 }
 
 int
@@ -510,7 +546,17 @@ gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *why, 
                   dir);
         return GC_EIO;
     }
-    //  The copy runs its own read transaction: the map must not move under it
+    //  The copy runs its own read transaction, and the map cannot grow under
+    //  it: room first, as much again as the store uses (64 MiB at least)
+    MDB_envinfo info;
+    MDB_stat stat_env;
+    if (mdb_env_info (self->env, &info) == 0 && mdb_env_stat (self->env, &stat_env) == 0) {
+        size_t used = (info.me_last_pgno + 1) * (size_t)stat_env.ms_psize;
+        size_t room = used > ((size_t)64 << 20) ? used : ((size_t)64 << 20);
+        size_t wanted = used + room > self->map_max ? self->map_max : used + room;
+        if (wanted > __atomic_load_n (&self->map_size, __ATOMIC_RELAXED))
+            s_resize (self, wanted, -1);
+    }
     pthread_rwlock_rdlock (&self->grow);
     int rc = mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT);
     pthread_rwlock_unlock (&self->grow);
@@ -527,7 +573,7 @@ gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *why, 
 size_t
 gc_store_map_size (gc_store_t *self)
 {
-    return self->map_size;
+    return __atomic_load_n (&self->map_size, __ATOMIC_RELAXED);
 }
 
 const char *

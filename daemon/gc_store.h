@@ -17,6 +17,7 @@
 #define GC_NOSPACE 3  //  the disk is full or the map is at its maximum
 #define GC_EIO 4      //  any other failure of LMDB or the file system
 #define GC_CORRUPT 5  //  a stored record does not decode
+#define GC_BUSY 6     //  the map must grow but a long read (a backup) holds it: try later
 
 typedef enum {
     GC_DB_META,         //  name -> value: schema version, journal head

@@ -6,6 +6,7 @@
 
 #include <czmq.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -307,6 +308,58 @@ test_damaged_store_files_are_refused (void)
     return true;
 }
 
+static void *
+s_long_read (void *arg)
+{
+    //  A read transaction held for a second, as a backup's copy holds one
+    gc_txn_t *txn = gc_txn_begin ((gc_store_t *)arg, false);
+    zclock_sleep (1000);
+    gc_txn_abort (&txn);
+    return NULL;
+}
+
+//  A backup makes room in the map before its copy starts; growing the map
+//  while a long read holds it answers busy within half a second instead of
+//  waiting for the read to end
+static bool
+test_map_growth_never_waits_for_a_backup (void)
+{
+    s_fresh_dir ();
+    gc_store_options_t options = {1 << 20, (size_t)1 << 30, false};
+    gc_store_t *store = gc_store_new (s_dir, &options);
+    CHECK (store);
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    char value[1000];
+    memset (value, 'v', sizeof (value));
+    for (uint32_t i = 0; i < 300; i++) {
+        gc_key_t key;
+        gc_key_reset (&key);
+        gc_key_u32 (&key, i);
+        CHECK (gc_txn_put (txn, GC_DB_META, &key, value, sizeof (value)) == GC_OK);
+    }
+    CHECK (gc_txn_commit (&txn) == GC_OK);
+    CHECK (gc_store_map_size (store) == 1 << 20);
+    char backup[300], why[300];
+    snprintf (backup, sizeof (backup), "%s/backup", s_dir);
+    uint64_t bytes = 0;
+    CHECK (gc_store_backup (store, backup, &bytes, why, sizeof (why)) == GC_OK);
+    CHECK (gc_store_map_size (store) >= (size_t)64 << 20);
+    pthread_t reader;
+    CHECK (pthread_create (&reader, NULL, s_long_read, store) == 0);
+    zclock_sleep (100);
+    int64_t start = zclock_mono ();
+    CHECK (gc_store_grow (store) == GC_BUSY);
+    int64_t waited = zclock_mono () - start;
+    CHECK (waited >= 400 && waited < 900);
+    pthread_join (reader, NULL);
+    size_t before = gc_store_map_size (store);
+    CHECK (gc_store_grow (store) == GC_OK);
+    CHECK (gc_store_map_size (store) == 2 * before);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
 static bool
 test_old_request_ids_are_forgotten (void)
 {
@@ -458,6 +511,7 @@ main (void)
     RUN (test_idempotent_replay);
     RUN (test_schema_1_request_ids_are_upgraded);
     RUN (test_damaged_store_files_are_refused);
+    RUN (test_map_growth_never_waits_for_a_backup);
     RUN (test_old_request_ids_are_forgotten);
     RUN (test_map_growth_from_tiny_map);
     RUN (test_map_maximum_is_storage_full);
