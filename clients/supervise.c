@@ -504,6 +504,7 @@ typedef struct {
     uint64_t seen;              //  entries read
     uint8_t hash[GC_HASH_SIZE]; //  hash of the previous entry as stored
     size_t breaks;
+    uint64_t cases; //  case records checked against their last entry
 } chain_t;
 
 //  Checks one stored entry (its key SEQ and bytes) against the chain so far
@@ -547,6 +548,50 @@ s_chain_step (chain_t *chain, uint64_t seq, const uint8_t *data, size_t size)
     gc_hash (data, size, chain->hash);
     chain->expected = seq + 1;
     chain->seen++;
+}
+
+//  Each case record against the hash its last journal entry carries (entries
+//  written before that hash existed are skipped); false if the store failed
+static bool
+s_verify_cases (gc_txn_t *txn, chain_t *chain)
+{
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASES);
+    const void *k, *value, *stored;
+    size_t ksize, size, stored_size;
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK) {
+        Gridcase__Case *kase = gridcase__case__unpack (NULL, size, (const uint8_t *)value);
+        Gridcase__JournalEntry *entry = NULL;
+        if (!kase) {
+            chain->breaks++;
+            printf ("BREAK: a case record does not decode (altered)\n");
+        } else if (gc_txn_journal_get (txn, kase->journal_seq, &stored, &stored_size) != GC_OK ||
+                   !(entry = gridcase__journal_entry__unpack (NULL, stored_size,
+                                                              (const uint8_t *)stored)) ||
+                   !streq (entry->case_id, kase->id)) {
+            chain->breaks++;
+            printf ("BREAK: case %s names journal entry %" PRIu64
+                    " as its last, which is not about it (altered)\n",
+                    kase->id, kase->journal_seq);
+        } else if (entry->case_sha256.len == GC_HASH_SIZE) {
+            uint8_t hash[GC_HASH_SIZE];
+            gc_hash (value, size, hash);
+            chain->cases++;
+            if (memcmp (hash, entry->case_sha256.data, GC_HASH_SIZE) != 0) {
+                chain->breaks++;
+                printf ("BREAK: case %s is not the record journal entry %" PRIu64
+                        " stored (altered)\n",
+                        kase->id, kase->journal_seq);
+            }
+        }
+        if (entry)
+            gridcase__journal_entry__free_unpacked (entry, NULL);
+        if (kase)
+            gridcase__case__free_unpacked (kase, NULL);
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    return rc == GC_NOTFOUND;
 }
 
 //  Reads the journal straight from a data directory (or a copy of one)
@@ -594,6 +639,8 @@ s_verify_store (const char *dir, chain_t *chain)
         chain->breaks++;
         printf ("BREAK at the end: the journal's recorded head is missing\n");
     }
+    if (rc == GC_NOTFOUND && !s_verify_cases (txn, chain))
+        rc = GC_EIO;
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
     if (rc != GC_NOTFOUND) {
@@ -666,5 +713,8 @@ cli_cmd_verify_journal (context_t *ctx, int argc, char **argv)
     printf ("journal intact: %" PRIu64 " entries, seq 1 to %" PRIu64
             ", every hash matches; head %02x%02x%02x%02x...\n",
             entries, entries, chain.hash[0], chain.hash[1], chain.hash[2], chain.hash[3]);
+    if (v[0])
+        printf ("case records intact: %" PRIu64 " match the hash their last entry carries\n",
+                chain.cases);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "gc_figures.h"
 #include "gc_util.h"
 
+#include <errno.h>
 #include <math.h>
 
 #define GC_TOPICS_MAX 64
@@ -331,8 +332,11 @@ s_same_queue_entry (const index_t *a, const index_t *b)
 }
 
 //  Stores CASE and moves its index entries from BEFORE to what it is now
+//  Stores the case (its packed bytes PACKED of SIZE) and keeps its deadline
+//  and queue index entries in step with it
 static void
-s_save (gc_txn_t *txn, const Gridcase__Case *kase, const index_t *before)
+s_save (gc_txn_t *txn, const Gridcase__Case *kase, const void *packed, size_t size,
+        const index_t *before)
 {
     index_t after;
     s_index_of (kase, &after);
@@ -348,7 +352,7 @@ s_save (gc_txn_t *txn, const Gridcase__Case *kase, const index_t *before)
         if (after.queued)
             gc_txn_queue_put (txn, after.queue, after.severity, after.queue_due, kase->id);
     }
-    gc_txn_case_put (txn, kase);
+    gc_txn_case_put_packed (txn, kase->id, packed, size);
 }
 
 //  The topic that follows a holder: a lease holder's case stays on its queue
@@ -557,10 +561,26 @@ s_record (op_t *op, Gridcase__EventType type, const char *reason, const char *de
     if (*now.dept && !streq (now.dept, op->figures.dept))
         departments[entry.n_departments++] = now.dept;
     entry.departments = departments;
-    s_journal (op, &entry);
-    kase->journal_seq = entry.seq;
+    //  The case as it is stored after this event, whose hash the entry
+    //  carries: verify-journal finds an altered case record too
+    kase->journal_seq = gc_txn_journal_last (op->txn) + 1;
     gc_figures_count (op->txn, kase, &op->figures, type, op->actor == NULL, op->now);
-    s_save (op->txn, kase, &op->before);
+    size_t size = gridcase__case__get_packed_size (kase);
+    uint8_t stack[4096], hash[GC_HASH_SIZE];
+    uint8_t *packed = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
+    if (!packed) {
+        gc_txn_fail (op->txn, ENOMEM, "cases"); //  nothing of the batch is committed
+        return;
+    }
+    gridcase__case__pack (kase, packed);
+    gc_hash (packed, size, hash);
+    entry.case_sha256.data = hash;
+    entry.case_sha256.len = GC_HASH_SIZE;
+    s_journal (op, &entry);
+    assert (entry.seq == kase->journal_seq || gc_txn_error (op->txn));
+    s_save (op->txn, kase, packed, size, &op->before);
+    if (packed != stack)
+        free (packed);
     s_begin (op);
 }
 

@@ -628,6 +628,12 @@ s_fail (gc_txn_t *self, int rc, const char *what)
     return code;
 }
 
+int
+gc_txn_fail (gc_txn_t *self, int error, const char *what)
+{
+    return s_fail (self, error, what);
+}
+
 void *
 gc_txn_pending (gc_txn_t *self, gc_pending_t slot)
 {
@@ -776,6 +782,15 @@ gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
     if (buffer != stack)
         free (buffer);
     return rc;
+}
+
+int
+gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t size)
+{
+    gc_key_t key;
+    if (!gc_case_id_parse (id, &key))
+        return s_fail (self, EINVAL, "cases");
+    return gc_txn_put (self, GC_DB_CASES, &key, data, size);
 }
 
 int

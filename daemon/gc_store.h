@@ -87,6 +87,9 @@ gc_txn_t *gc_txn_begin (gc_store_t *store, bool write);
 //  Commits; on failure nothing was written and the error code is returned
 int gc_txn_commit (gc_txn_t **self_p);
 void gc_txn_abort (gc_txn_t **self_p);
+//  Fails the transaction with ERROR (an errno or LMDB code) about WHAT: the
+//  commit will not happen; returns the store's error code for it
+int gc_txn_fail (gc_txn_t *self, int error, const char *what);
 //  The first error met in this transaction, or GC_OK
 int gc_txn_error (gc_txn_t *self);
 
@@ -110,6 +113,8 @@ int gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key);
 
 //  Cases are stored as packed Case messages, keyed by their id
 int gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase);
+//  Stores case ID as its packed bytes DATA of SIZE (packed by the caller)
+int gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t size);
 //  Returns GC_OK and *CASE_P (free with gridcase__case__free_unpacked), or an error
 int gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p);
 //  The number the next case reported on local date DAY gets (1 for the first)

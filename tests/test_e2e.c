@@ -649,6 +649,40 @@ s_tamper (const char *dir, uint64_t seq, bool alter)
     return true;
 }
 
+//  Changes the title of the first case record in the store copied to DIR
+static bool
+s_tamper_case (const char *dir)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cursor;
+    CHECK (mdb_env_create (&env) == 0);
+    mdb_env_set_maxdbs (env, 16);
+    CHECK (mdb_env_open (env, dir, 0, 0600) == 0);
+    CHECK (mdb_txn_begin (env, NULL, 0, &txn) == 0);
+    CHECK (mdb_dbi_open (txn, "cases", 0, &dbi) == 0);
+    CHECK (mdb_cursor_open (txn, dbi, &cursor) == 0);
+    MDB_val key, value;
+    CHECK (mdb_cursor_get (cursor, &key, &value, MDB_FIRST) == 0);
+    Gridcase__Case *kase = gridcase__case__unpack (NULL, value.mv_size, value.mv_data);
+    CHECK (kase);
+    char *title = kase->title;
+    kase->title = "nothing to see";
+    uint8_t buffer[4096];
+    MDB_val changed = {gridcase__case__pack (kase, buffer), buffer};
+    kase->title = title;
+    uint8_t key_copy[64];
+    memcpy (key_copy, key.mv_data, key.mv_size);
+    MDB_val same = {key.mv_size, key_copy};
+    mdb_cursor_close (cursor);
+    CHECK (mdb_put (txn, dbi, &same, &changed, 0) == 0);
+    gridcase__case__free_unpacked (kase, NULL);
+    CHECK (mdb_txn_commit (txn) == 0);
+    mdb_env_close (env);
+    return true;
+}
+
 static bool
 test_verify_journal_finds_altered_and_removed_entries (void)
 {
@@ -665,7 +699,7 @@ test_verify_journal_finds_altered_and_removed_entries (void)
     CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
     char command[1024], args[300];
     snprintf (command, sizeof (command),
-              "for c in intact altered removed tail; do mkdir -p %s/$c && cp %s/data/data.mdb "
+              "for c in intact altered removed tail case; do mkdir -p %s/$c && cp %s/data/data.mdb "
               "%s/$c/; done",
               d.dir, d.dir, d.dir);
     CHECK (system (command) == 0);
@@ -676,10 +710,18 @@ test_verify_journal_finds_altered_and_removed_entries (void)
     CHECK (s_tamper (dir, 2, false));
     snprintf (dir, sizeof (dir), "%s/tail", d.dir);
     CHECK (s_tamper (dir, 6, false));
+    snprintf (dir, sizeof (dir), "%s/case", d.dir);
+    CHECK (s_tamper_case (dir));
 
     snprintf (args, sizeof (args), "verify-journal --data %s/intact", d.dir);
     CHECK (s_cli (&d, out, sizeof (out), args) == 0);
     CHECK (strstr (out, "journal intact: 6 entries"));
+    CHECK (strstr (out, "case records intact: 3 match"));
+    //  A case record changed behind the journal's back
+    snprintf (args, sizeof (args), "verify-journal --data %s/case", d.dir);
+    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
+    CHECK (strstr (out, "is not the record journal entry"));
+    CHECK (strstr (out, "journal BROKEN: 1 break"));
     snprintf (args, sizeof (args), "verify-journal --data %s/altered", d.dir);
     CHECK (s_cli (&d, out, sizeof (out), args) == 1);
     CHECK (strstr (out, "BREAK at seq 4: it does not carry the hash of entry 3"));
@@ -687,7 +729,9 @@ test_verify_journal_finds_altered_and_removed_entries (void)
     snprintf (args, sizeof (args), "verify-journal --data %s/removed", d.dir);
     CHECK (s_cli (&d, out, sizeof (out), args) == 1);
     CHECK (strstr (out, "BREAK at seq 2: entries 2..2 are missing"));
-    CHECK (strstr (out, "journal BROKEN: 2 breaks; 5 entries read, up to seq 6"));
+    //  The case whose last entry that was no longer finds it either
+    CHECK (strstr (out, "names journal entry 2 as its last, which is not about it"));
+    CHECK (strstr (out, "journal BROKEN: 3 breaks; 5 entries read, up to seq 6"));
     snprintf (args, sizeof (args), "verify-journal --data %s/tail", d.dir);
     CHECK (s_cli (&d, out, sizeof (out), args) == 1);
     CHECK (strstr (out, "last written at seq 6 but ends at 5"));
