@@ -494,6 +494,20 @@ gc_config_load (const char *file)
                     GC_READERS_MAX);
         rc = -1;
     }
+    const char *connections = zconfig_get (root, "gridcase/connections", "4096");
+    self->connections = (size_t)atoi (connections);
+    if (self->connections < 1 || self->connections > 65536) {
+        zsys_error ("config %s: connections '%s': between 1 and 65536 per socket", file,
+                    connections);
+        rc = -1;
+    }
+    const char *idle = zconfig_get (root, "gridcase/idle_timeout", "10m");
+    self->idle_timeout = gc_parse_duration (idle);
+    if (self->idle_timeout < 1000) {
+        zsys_error ("config %s: idle_timeout '%s': a duration of at least 1s, like 10m", file,
+                    idle);
+        rc = -1;
+    }
     //  The city (calendars, rules, places, departments, categories) is this
     //  file's, or another file's that gridcase/city names
     const char *city_file = zconfig_get (root, "gridcase/city", NULL);

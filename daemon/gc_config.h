@@ -112,10 +112,12 @@ typedef struct {
     size_t map_size;
     size_t map_max;
     bool curve;
-    char *server_cert;   //  the server's CURVE certificate (with its secret), for curve = on
-    size_t readers;      //  threads answering reads
-    int64_t idempotency; //  a request id's reply is kept at least this long (ms)
-    zhashx_t *districts; //  id -> gc_district_t, and so on for each kind
+    char *server_cert;    //  the server's CURVE certificate (with its secret), for curve = on
+    size_t readers;       //  threads answering reads
+    size_t connections;   //  connections per socket at most
+    int64_t idle_timeout; //  a command connection without a request this long is closed (ms)
+    int64_t idempotency;  //  a request id's reply is kept at least this long (ms)
+    zhashx_t *districts;  //  id -> gc_district_t, and so on for each kind
     zhashx_t *streets;
     zhashx_t *communities;
     zhashx_t *grids;

@@ -35,13 +35,9 @@
 #define GC_CLIENT_RECEIVED_MAX 256              //  requests queued in libzmq (RCVHWM)
 #define GC_READS_WAITING_MAX 20000              //  reads waiting for a reader, all clients
 #define GC_READS_PER_READER 2                   //  reads handed to one reader at once
-//  Connections per socket, and how long one may stay on the command socket
-//  without sending a request (a client reconnects by itself when it needs to)
-#define GC_CONNECTIONS_MAX 4096
 //  What libzmq may hold from one command connection beyond the requests the
 //  server took: its queue of whole requests at the largest, and 4 MiB more
 #define GC_UNREAD_MAX ((size_t)GC_CLIENT_RECEIVED_MAX * GC_MESSAGE_HARD_MAX + ((size_t)4 << 20))
-#define GC_IDLE_MS (10 * 60 * 1000)
 //  Bytes a subscriber may send: its subscriptions (a few hundred bytes for a
 //  few topics) and the heartbeat's answers; checked every quarter second and every
 //  128 refused subscriptions
@@ -1007,8 +1003,11 @@ gc_server_actor (zsock_t *pipe, void *args)
     zloop_reader (self->loop, self->events, s_subscription, self);
     //  libzmq keeps every frame of a message until its last: what it holds
     //  from a connection beyond its queue of whole requests is such a message
-    gc_peers_limits_t command_limits = {GC_CONNECTIONS_MAX, 0, 0, GC_IDLE_MS, GC_UNREAD_MAX};
-    gc_peers_limits_t events_limits = {GC_CONNECTIONS_MAX, GC_SUBSCRIBER_BYTES,
+    //  A command connection idle for idle_timeout is closed: its client
+    //  reconnects by itself when it next sends
+    gc_peers_limits_t command_limits = {self->config->connections, 0, 0, self->config->idle_timeout,
+                                        GC_UNREAD_MAX};
+    gc_peers_limits_t events_limits = {self->config->connections, GC_SUBSCRIBER_BYTES,
                                        GC_SUBSCRIBER_BYTES_PER_S, 0, 0};
     self->peers[0] = gc_peers_new (self->command, "command", &command_limits);
     self->peers[1] = gc_peers_new (self->events, "events", &events_limits);

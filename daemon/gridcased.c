@@ -170,15 +170,16 @@ main (int argc, char *argv[])
         zsys_warning ("the clock runs %g times faster than the wall clock (--time-scale)",
                       time_scale);
     }
-    //  Room for every connection the sockets allow (4,096 each) and the store
+    //  Room for every connection the sockets allow, and the store's files
     struct rlimit files;
-    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 16384) {
-        files.rlim_cur = files.rlim_max < 16384 ? files.rlim_max : 16384;
+    rlim_t wanted = (rlim_t)config->connections * 2 + 256;
+    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < wanted) {
+        files.rlim_cur = files.rlim_max < wanted ? files.rlim_max : wanted;
         setrlimit (RLIMIT_NOFILE, &files);
-        if (files.rlim_cur < 8448)
-            zsys_warning ("only %lu file descriptors (ulimit -n): fewer connections than the "
-                          "4,096 per socket the daemon allows can be served",
-                          (unsigned long)files.rlim_cur);
+        if (files.rlim_cur < wanted)
+            zsys_warning ("only %lu file descriptors (ulimit -n): fewer than the %zu "
+                          "connections per socket the config allows can be served",
+                          (unsigned long)files.rlim_cur, config->connections);
     }
     gc_server_args_t args = {config, verbose};
     zactor_t *server = zactor_new (gc_server_actor, &args);

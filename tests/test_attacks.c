@@ -525,6 +525,81 @@ test_an_endless_message_is_cut_off (void)
     return true;
 }
 
+//  A stats request on DEALER; true if answered within a second
+static bool
+s_stats_answered (zsock_t *dealer, uint64_t sequence)
+{
+    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_STATS;
+    request.stats = &stats;
+    uint8_t buffer[256];
+    size_t size = s_pack_as (&request, "officer:o-haihong-01", 0x70, sequence, buffer);
+    zsock_set_rcvtimeo (dealer, 1000);
+    if (zsock_send (dealer, "b", buffer, size) != 0)
+        return false;
+    zframe_t *reply = zframe_recv (dealer);
+    bool answered = reply != NULL;
+    zframe_destroy (&reply);
+    return answered;
+}
+
+//  With connections = 4 and idle_timeout = 2s: connections past the cap are
+//  closed as they come, and connections that send nothing are closed after
+//  2 s; a client whose connection was closed is served again when it sends
+static bool
+test_connections_are_capped_and_idle_ones_closed (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-attacks-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    char cwd[256], file[400];
+    CHECK (getcwd (cwd, sizeof (cwd)));
+    snprintf (file, sizeof (file), "%s/capped.cfg", d.dir);
+    FILE *f = fopen (file, "w");
+    CHECK (f);
+    fprintf (f,
+             "gridcase\n    connections = 4\n    idle_timeout = 2s\n"
+             "    roster = \"%s/deploy/sample-roster.cfg\"\n"
+             "    city = \"%s/deploy/sample-city.cfg\"\n",
+             cwd, cwd);
+    fclose (f);
+    static char config[400];
+    snprintf (config, sizeof (config), "%s", file);
+    d.config = config;
+    CHECK (s_daemon_start (&d, NULL));
+    zclock_sleep (300); //  the readiness check's connection has ended
+    zsock_t *clients[6];
+    for (int i = 0; i < 6; i++) {
+        clients[i] = zsock_new_dealer (d.command);
+        CHECK (clients[i]);
+    }
+    int answered = 0;
+    for (int i = 0; i < 6; i++)
+        answered += s_stats_answered (clients[i], 1);
+    CHECK (answered == 4);
+    for (int i = 0; i < 6; i++)
+        zsock_destroy (&clients[i]);
+    zclock_sleep (300);
+    uint64_t refused = s_counter (&d, "connections_refused");
+    CHECK (refused >= 2 && refused != UINT64_MAX);
+    //  Idle: three connections that say nothing for 3 s are closed
+    for (int i = 0; i < 3; i++) {
+        clients[i] = zsock_new_dealer (d.command);
+        CHECK (s_stats_answered (clients[i], 2));
+    }
+    zclock_sleep (3000);
+    uint64_t idle = s_counter (&d, "connections_idle");
+    CHECK (idle >= 3 && idle != UINT64_MAX);
+    //  ... and their clients, sending again, are served on a new connection
+    for (int i = 0; i < 3; i++) {
+        CHECK (s_stats_answered (clients[i], 3));
+        zsock_destroy (&clients[i]);
+    }
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -543,5 +618,6 @@ main (int argc, char *argv[])
     RUN (test_damaged_store_refused_with_a_message);
     RUN (test_a_flood_of_subscriptions_is_bounded);
     RUN (test_an_endless_message_is_cut_off);
+    RUN (test_connections_are_capped_and_idle_ones_closed);
     return TESTS_DONE ();
 }
