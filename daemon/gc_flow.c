@@ -343,6 +343,7 @@ gc_flow_flush (gc_flow_t *self)
                 break;
             client->held_bytes -= held->size;
             zlistx_delete (client->held, zlistx_cursor (client->held));
+            self->counters[GC_FLOW_replies_sent_late]++;
         }
         if (rc && rc != EAGAIN) {
             //  The client has gone: what was held for it goes too

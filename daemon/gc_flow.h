@@ -28,6 +28,7 @@ typedef struct {
     X (disconnected_inflight, "clients disconnected: too many reads in flight")                    \
     X (disconnected_unread, "clients disconnected: too many reply bytes left unread")              \
     X (replies_held, "replies held back until the client read the earlier ones")                   \
+    X (replies_sent_late, "held replies sent once the client read")                                \
     X (replies_dropped, "replies dropped: the client had gone or could not be disconnected")
 
 typedef enum {

@@ -118,6 +118,7 @@ typedef struct {
     gc_peers_t *peers[2];       //  the connections of the command and the events socket
     size_t refused_since_check; //  subscriptions refused since the events socket's check
     int flush_timer;            //  while replies are held: try again soon, -1: none
+    size_t flush_ms;            //  ... this soon: 2 ms, doubling while nobody reads
     size_t readers;
     zactor_t *reader[GC_READERS_MAX];
 } server_t;
@@ -248,19 +249,24 @@ s_flush_timer (zloop_t *loop, int timer_id, void *arg)
     (void)timer_id;
     server_t *self = (server_t *)arg;
     self->flush_timer = -1;
+    uint64_t before = gc_flow_counter (self->flow, GC_FLOW_replies_sent_late);
     bool held = gc_flow_flush (self->flow);
     gc_flow_dispatch (self->flow);
+    //  Clients that read nothing are tried less and less often (up to 100 ms)
+    bool moved = gc_flow_counter (self->flow, GC_FLOW_replies_sent_late) != before;
+    self->flush_ms = moved ? 2 : self->flush_ms * 2 > 100 ? 100 : self->flush_ms * 2;
     if (held)
-        self->flush_timer = zloop_timer (self->loop, 2, 1, s_flush_timer, self);
+        self->flush_timer = zloop_timer (self->loop, self->flush_ms, 1, s_flush_timer, self);
     return 0;
 }
 
-//  Sends what flow control holds; while some is held, tries again in 2 ms
 static void
 s_flush (server_t *self)
 {
-    if (gc_flow_flush (self->flow) && self->flush_timer < 0)
-        self->flush_timer = zloop_timer (self->loop, 2, 1, s_flush_timer, self);
+    if (gc_flow_flush (self->flow) && self->flush_timer < 0) {
+        self->flush_ms = 2;
+        self->flush_timer = zloop_timer (self->loop, self->flush_ms, 1, s_flush_timer, self);
+    }
 }
 
 //  Applies every changing request of the batch in one write transaction.
