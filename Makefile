@@ -145,9 +145,11 @@ fuzz: deps
 	build/fuzz/tests/fuzz_request -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 	  -rss_limit_mb=4096 build/fuzz/corpus build/fuzz/seeds
 
-# The test run: sanitizer build in build/test, then every test program;
-# the last line says "N passed, N failed".
+# The test run: sanitizer build in build/test (and the plain build, which a
+# test runs under an address-space limit), then every test program; the last
+# line says "N passed, N failed".
 test: deps
+	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory BUILD=build/test SANITIZE=1 tests
 	@tests/run.sh build/test
 

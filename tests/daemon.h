@@ -11,6 +11,7 @@
 #include <czmq.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -25,6 +26,8 @@ typedef struct {
     const char *config;     //  the config file, NULL: the sample city
     char cert[200];         //  CURVE: the client certificate the CLI and readiness use
     char server_key[200];   //  CURVE: the server's certificate file
+    const char *build;      //  whose bin/gridcased runs; NULL: the test build
+    size_t address_space;   //  RLIMIT_AS for the daemon in bytes, 0: none
 } daemon_t;
 
 static inline int
@@ -88,13 +91,17 @@ s_daemon_start (daemon_t *d, const char *extra_command)
     snprintf (d->command, sizeof (d->command), "tcp://127.0.0.1:%d", s_free_port ());
     snprintf (d->events, sizeof (d->events), "tcp://127.0.0.1:%d", s_free_port ());
     char binary[256], datadir[200], log[200];
-    snprintf (binary, sizeof (binary), "%s/bin/gridcased", s_build);
+    snprintf (binary, sizeof (binary), "%s/bin/gridcased", d->build ? d->build : s_build);
     snprintf (datadir, sizeof (datadir), "%s/data", d->dir);
     snprintf (log, sizeof (log), "%s/daemon.log", d->dir);
     d->pid = fork ();
     if (d->pid == 0) {
         freopen (log, "a", stderr);
         freopen ("/dev/null", "w", stdout);
+        if (d->address_space) {
+            struct rlimit limit = {d->address_space, d->address_space};
+            setrlimit (RLIMIT_AS, &limit);
+        }
         const char *args[] = {binary,
                               "-c",
                               d->config ? d->config : "deploy/sample-city.cfg",

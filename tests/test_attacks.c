@@ -199,9 +199,11 @@ test_a_million_pipelined_reads_freeze_nothing (void)
 //  grows by at most 64 replies in libzmq and 16 MiB held (under 512 MiB; 4 GB
 //  unbounded), and others are served meanwhile
 static bool
-test_unread_replies_are_bounded (void)
+s_unread_replies (const char *build, size_t address_space)
 {
     daemon_t d = {0};
+    d.build = build;
+    d.address_space = address_space;
     CHECK (s_daemon_start (&d, NULL));
     char case_id[32];
     CHECK (s_report (&d, case_id, NULL));
@@ -236,6 +238,20 @@ test_unread_replies_are_bounded (void)
     close (done);
     s_daemon_remove (&d);
     return true;
+}
+
+static bool
+test_unread_replies_are_bounded (void)
+{
+    return s_unread_replies (NULL, 0);
+}
+
+//  The same with the daemon built without sanitizers (make test builds it
+//  too) under a 1 GiB address-space limit: no allocation fails, no crash
+static bool
+test_unread_replies_under_one_gib_of_address_space (void)
+{
+    return s_unread_replies ("build", (size_t)1 << 30);
 }
 
 //  A reader pipelining expensive reads (histories of 200 notes) does not
@@ -613,6 +629,7 @@ main (int argc, char *argv[])
     atexit (s_kill_started);
     RUN (test_a_million_pipelined_reads_freeze_nothing);
     RUN (test_unread_replies_are_bounded);
+    RUN (test_unread_replies_under_one_gib_of_address_space);
     RUN (test_reads_are_served_in_turn);
     RUN (test_counters_show_only_queues_in_scope);
     RUN (test_damaged_store_refused_with_a_message);
