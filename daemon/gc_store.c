@@ -7,6 +7,8 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -47,6 +49,7 @@ struct _gc_store_t {
     //  Growing the map needs every transaction of the process closed: each
     //  transaction holds this shared, gc_store_grow holds it exclusive
     pthread_rwlock_t grow;
+    int lock; //  the writer's lock on the directory (gridcased.lock), -1: none
 };
 
 struct _gc_txn_t {
@@ -350,6 +353,45 @@ s_upgrade (gc_store_t *self, MDB_txn *txn)
     return rc;
 }
 
+//  Takes DIR/gridcased.lock exclusively (flock, released when the process
+//  ends, however it ends) and writes this process's id in it. Returns the
+//  lock's descriptor; -1 when the file system has no locks (the store is then
+//  opened unguarded, with a warning); -2 when another process holds it.
+static int
+s_lock (const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf (path, sizeof (path), "%s/gridcased.lock", dir);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        zsys_error ("store %s: cannot open its lock %s: %s", dir, path, strerror (errno));
+        return -2;
+    }
+    if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            zsys_warning ("store %s: cannot lock %s (%s): a second daemon on it would not be "
+                          "stopped",
+                          dir, path, strerror (errno));
+            close (fd);
+            return -1;
+        }
+        char holder[32] = "";
+        ssize_t got = pread (fd, holder, sizeof (holder) - 1, 0);
+        holder[got > 0 ? got : 0] = 0;
+        holder[strcspn (holder, "\n")] = 0;
+        zsys_error ("store %s is in use by another gridcased (process %s): one daemon per data "
+                    "directory",
+                    dir, *holder ? holder : "unknown");
+        close (fd);
+        return -2;
+    }
+    char pid[32];
+    int size = snprintf (pid, sizeof (pid), "%d\n", (int)getpid ());
+    if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, (size_t)size, 0) != size)
+        zsys_warning ("store %s: cannot write the process id into %s", dir, path);
+    return fd;
+}
+
 gc_store_t *
 gc_store_new (const char *dir, const gc_store_options_t *options)
 {
@@ -357,12 +399,19 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
         zsys_error ("store %s: cannot create directory: %s", dir, strerror (errno));
         return NULL;
     }
+    //  One writer per store: a second daemon on the same directory stops here
+    int lock = options && options->readonly ? -1 : s_lock (dir);
+    if (lock == -2)
+        return NULL;
     char why[PATH_MAX + 200] = "";
     if (!s_data_file_ok (dir, why, sizeof (why))) {
         zsys_error ("store %s: refusing to open: %s", dir, why);
+        if (lock >= 0)
+            close (lock);
         return NULL;
     }
     gc_store_t *self = (gc_store_t *)zmalloc (sizeof (gc_store_t));
+    self->lock = lock;
     self->dir = strdup (dir);
     self->readonly = options && options->readonly;
     pthread_rwlockattr_t attr;
@@ -423,12 +472,7 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
             zsys_error (
                 "store %s: written by a newer gridcased (schema version %u); refusing to open", dir,
                 found);
-            mdb_txn_abort (txn);
-            mdb_env_close (self->env);
-            pthread_rwlock_destroy (&self->grow);
-            free (self->dir);
-            free (self);
-            return NULL;
+            goto refused;
         }
     }
     if (!self->readonly && found < GC_SCHEMA_VERSION) {
@@ -448,11 +492,14 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
 
 fail:
     zsys_error ("store %s: %s: %s", dir, step, mdb_strerror (rc));
+refused:
     if (txn)
         mdb_txn_abort (txn);
     if (self->env)
         mdb_env_close (self->env);
     pthread_rwlock_destroy (&self->grow);
+    if (self->lock >= 0)
+        close (self->lock);
     free (self->dir);
     free (self);
     return NULL;
@@ -466,6 +513,8 @@ gc_store_destroy (gc_store_t **self_p)
     if (self) {
         mdb_env_close (self->env);
         pthread_rwlock_destroy (&self->grow);
+        if (self->lock >= 0)
+            close (self->lock); //  releases the lock
         free (self->dir);
         free (self);
         *self_p = NULL;

@@ -1285,6 +1285,42 @@ test_kill9_at_random_moments_loses_nothing_acknowledged (void)
     return true;
 }
 
+//  One writer per store: a second daemon on the same data directory stops at
+//  once with exit 1, naming the directory and the first daemon's process;
+//  the first goes on serving
+static bool
+test_a_second_daemon_on_the_same_directory_stops (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    char command[1024], out[4096];
+    snprintf (command, sizeof (command),
+              "timeout 10 %s/bin/gridcased -c deploy/sample-city.cfg -d %s/data --command "
+              "tcp://127.0.0.1:%d --events tcp://127.0.0.1:%d 2>&1",
+              s_build, d.dir, s_free_port (), s_free_port ());
+    int64_t start = zclock_mono ();
+    FILE *pipe = popen (command, "r");
+    CHECK (pipe);
+    size_t got = fread (out, 1, sizeof (out) - 1, pipe);
+    out[got] = 0;
+    int status = pclose (pipe);
+    CHECK (zclock_mono () - start < 5000);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
+    char expected[300];
+    snprintf (expected, sizeof (expected),
+              "store %s/data is in use by another gridcased (process %d)", d.dir, (int)d.pid);
+    CHECK (strstr (out, expected));
+    char answer[8192];
+    CHECK (s_cli (&d, answer, sizeof (answer),
+                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                  "--title 'still served'") == 0);
+    //  Once the first has gone, even by kill -9, the directory is free again
+    s_daemon_stop (&d, SIGKILL);
+    CHECK (s_daemon_start (&d, NULL));
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1308,5 +1344,6 @@ main (int argc, char *argv[])
     RUN (test_full_disk_refuses_writes_and_keeps_reads);
     RUN (test_a_subscriber_that_stops_reading_never_stalls);
     RUN (test_kill9_at_random_moments_loses_nothing_acknowledged);
+    RUN (test_a_second_daemon_on_the_same_directory_stops);
     return TESTS_DONE ();
 }
