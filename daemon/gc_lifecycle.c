@@ -1744,7 +1744,9 @@ gc_lifecycle_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Reques
         return GC_REQUEST_APPLIED;
     gc_lifecycle_apply (config, txn, request, now, out, notices);
     if (gc_txn_error (txn) == GC_OK)
-        gc_txn_request_put (txn, request->client_id.data, request->sequence, now, binding,
-                            out->data, out->size);
+        //  The window runs on the wall clock, whatever --time-scale says: a
+        //  field device stays offline for real days, not scaled ones
+        gc_txn_request_put (txn, request->client_id.data, request->sequence, gc_clock_wall (),
+                            binding, out->data, out->size);
     return GC_REQUEST_APPLIED;
 }

@@ -466,7 +466,7 @@ s_forget (zloop_t *loop, int timer_id, void *arg)
     (void)loop;
     (void)timer_id;
     server_t *self = (server_t *)arg;
-    int64_t before = gc_clock_now () - self->config->idempotency;
+    int64_t before = gc_clock_wall () - self->config->idempotency;
     for (int round = 0; round < 10; round++) {
         gc_txn_t *txn = gc_txn_begin (self->store, true);
         size_t pruned = 0;

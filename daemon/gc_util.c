@@ -181,6 +181,12 @@ gc_clock_scale (void)
 }
 
 int64_t
+gc_clock_wall (void)
+{
+    return s_wall_ms ();
+}
+
+int64_t
 gc_clock_now (void)
 {
     int64_t wall = s_wall_ms ();

@@ -35,6 +35,9 @@ double gc_clock_scale (void);
 int64_t gc_clock_origin (void);
 void gc_clock_set_origin (int64_t origin);
 int64_t gc_clock_now (void);
+//  The wall clock, UTC milliseconds, whatever the time scale: for what must
+//  last in real time (the idempotency window)
+int64_t gc_clock_wall (void);
 //  The local date (process time zone, TZ) of a UTC millisecond time: YYYYMMDD
 uint32_t gc_local_day (int64_t ms);
 //  A local day: its date (YYYYMMDD), weekday (0 = Sunday) and the UTC

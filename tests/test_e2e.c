@@ -1321,6 +1321,57 @@ test_a_second_daemon_on_the_same_directory_stops (void)
     return true;
 }
 
+//  The idempotency window is on the wall clock: at --time-scale 500000 seven
+//  days of the daemon's clock pass in 1.2 s, yet a report acknowledged
+//  before a restart and sent again after it gets its original reply
+static bool
+test_idempotency_window_runs_on_the_wall_clock (void)
+{
+    daemon_t d = {0};
+    d.time_scale = "500000";
+    CHECK (s_daemon_start (&d, NULL));
+    Gridcase__Request request;
+    Gridcase__ReportRequest report;
+    s_report_request (&request, &report, "haihong-01", "sent twice across a restart");
+    uint8_t id[16];
+    memset (id, 0x3C, 16);
+    request.client_id.data = id;
+    request.client_id.len = 16;
+    request.sequence = 1;
+    Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
+    actor.role = GRIDCASE__ROLE__ROLE_OFFICER;
+    actor.id = "o-haihong-01";
+    request.actor = &actor;
+    uint8_t packed[1024];
+    size_t size = gridcase__request__pack (&request, packed);
+    zsock_t *dealer = zsock_new_dealer (d.command);
+    zsock_set_rcvtimeo (dealer, 5000);
+    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    zframe_t *first = zframe_recv (dealer);
+    CHECK (first);
+    zsock_destroy (&dealer);
+    CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
+    zclock_sleep (2500); //  over 14 days of the daemon's clock
+    CHECK (s_daemon_start (&d, NULL));
+    dealer = zsock_new_dealer (d.command);
+    zsock_set_rcvtimeo (dealer, 5000);
+    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    zframe_t *again = zframe_recv (dealer);
+    CHECK (again && zframe_eq (first, again));
+    zframe_destroy (&first);
+    zframe_destroy (&again);
+    zsock_destroy (&dealer);
+    CHECK (s_counter (&d, "forgotten") == 0);
+    static char out[65536];
+    CHECK (s_cli (&d, out, sizeof (out), "journal --json") == 0);
+    int reports = 0;
+    for (char *p = out; (p = strstr (p, "\"type\":\"reported\"")); p++)
+        reports++;
+    CHECK (reports == 1);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1345,5 +1396,6 @@ main (int argc, char *argv[])
     RUN (test_a_subscriber_that_stops_reading_never_stalls);
     RUN (test_kill9_at_random_moments_loses_nothing_acknowledged);
     RUN (test_a_second_daemon_on_the_same_directory_stops);
+    RUN (test_idempotency_window_runs_on_the_wall_clock);
     return TESTS_DONE ();
 }
