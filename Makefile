@@ -165,7 +165,8 @@ install: all
 	install -m 755 $(BUILD)/lib/libgridcase.so $(DESTDIR)$(PREFIX)/lib/libgridcase.so.0
 	ln -sf libgridcase.so.0 $(DESTDIR)$(PREFIX)/lib/libgridcase.so
 	install -m 644 include/gridcase.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 proto/gridcase.proto deploy/sample-city.cfg $(DESTDIR)$(PREFIX)/share/gridcase/
+	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg \
+	  $(DESTDIR)$(PREFIX)/share/gridcase/
 
 format:
 	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h tests/bench/*.c

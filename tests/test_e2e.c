@@ -1372,6 +1372,35 @@ test_idempotency_window_runs_on_the_wall_clock (void)
     return true;
 }
 
+//  make install puts everything the installed daemon needs in place: it
+//  starts on its installed sample city and serves
+static bool
+test_installed_sample_city_starts (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-install-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    char command[600];
+    snprintf (
+        command, sizeof (command),
+        "make --no-print-directory -s install DESTDIR=%s/root PREFIX=/usr/local > %s/make.log "
+        "2>&1",
+        d.dir, d.dir);
+    CHECK (system (command) == 0);
+    static char build[300], config[300];
+    snprintf (build, sizeof (build), "%s/root/usr/local", d.dir);
+    snprintf (config, sizeof (config), "%s/root/usr/local/share/gridcase/sample-city.cfg", d.dir);
+    d.build = build;
+    d.config = config;
+    CHECK (s_daemon_start (&d, NULL));
+    char out[8192];
+    CHECK (s_cli (&d, out, sizeof (out),
+                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                  "--title 'installed'") == 0);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1397,5 +1426,6 @@ main (int argc, char *argv[])
     RUN (test_kill9_at_random_moments_loses_nothing_acknowledged);
     RUN (test_a_second_daemon_on_the_same_directory_stops);
     RUN (test_idempotency_window_runs_on_the_wall_clock);
+    RUN (test_installed_sample_city_starts);
     return TESTS_DONE ();
 }
