@@ -655,6 +655,7 @@ static int
 s_verify_daemon (context_t *ctx, chain_t *chain)
 {
     Gridcase__JournalRequest query = GRIDCASE__JOURNAL_REQUEST__INIT;
+    query.whole = true; //  not_permitted for a reader who cannot read all of it
     while (true) {
         query.limit = 1000;
         Gridcase__Request request = GRIDCASE__REQUEST__INIT;

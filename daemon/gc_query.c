@@ -280,6 +280,15 @@ s_journal_filter (gc_config_t *config, const gc_actor_t *actor, const Gridcase__
     memset (filter, 0, sizeof (*filter));
     filter->actor = actor;
     filter->query = query;
+    //  Verifying the chain needs every entry: a reader who would be served
+    //  only some would see gaps that are not there
+    if (query->whole && !(actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
+                          (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && actor->district))) {
+        s_not_permitted (out, request, actor,
+                         "the whole journal (verify-journal is for the admin and the district's "
+                         "supervisors)");
+        return false;
+    }
     if (*query->area) {
         if (!gc_config_area (config, query->area, &filter->area)) {
             gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,

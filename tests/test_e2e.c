@@ -695,6 +695,13 @@ test_verify_journal_finds_altered_and_removed_entries (void)
     //  Through the daemon, as the admin who reads the whole journal
     CHECK (s_cli (&d, out, sizeof (out), "--as admin:admin verify-journal") == 0);
     CHECK (strstr (out, "journal intact: 6 entries"));
+    //  An officer reads only part of the journal: not permitted, never a
+    //  false BROKEN for the entries it was not served
+    CHECK (s_cli (&d, out, sizeof (out), "--as officer:o-haihong-01 verify-journal 2>&1") == 1);
+    CHECK (strstr (out, "not_permitted") && strstr (out, "the whole journal"));
+    CHECK (!strstr (out, "BROKEN"));
+    CHECK (s_cli (&d, out, sizeof (out), "--as supervisor:sup-siming verify-journal") == 0);
+    CHECK (strstr (out, "journal intact: 6 entries"));
     //  Copies of the data directory, once the daemon has stopped
     CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
     char command[1024], args[300];
