@@ -81,10 +81,39 @@ static const char *s_usage_text =
 int
 cli_usage (const char *why)
 {
+    //  One line of what is wrong, and where to read more
     if (why)
-        fprintf (stderr, "gridcase: %s\n", why);
-    fputs (s_usage_text, stderr);
+        fprintf (stderr, "gridcase: %s (gridcase --help lists the commands)\n", why);
+    else
+        fprintf (stderr, "gridcase: gridcase --help lists the commands\n");
     return EXIT_USAGE;
+}
+
+//  The usage text's lines for COMMAND (its line, and the lines under it up
+//  to the next command or heading); false if the text has none
+static bool
+s_command_help (const char *command)
+{
+    size_t length = strlen (command);
+    bool printing = false, found = false;
+    for (const char *line = s_usage_text; *line;) {
+        const char *end = strchr (line, '\n');
+        size_t size = end ? (size_t)(end - line) : strlen (line);
+        bool names = size > length + 2 && strncmp (line, "  ", 2) == 0 &&
+                     strncmp (line + 2, command, length) == 0 &&
+                     (line[2 + length] == ' ' || line[2 + length] == '\n');
+        bool heading = size > 0 && line[0] != ' ';
+        bool another = size > 2 && strncmp (line, "  ", 2) == 0 && line[2] != ' ';
+        if (names) {
+            printing = found = true;
+            printf ("usage: gridcase [OPTIONS] %.*s\n", (int)(size - 2), line + 2);
+        } else if (printing && (heading || another))
+            printing = false;
+        else if (printing)
+            printf ("%.*s\n", (int)size, line);
+        line = end ? end + 1 : line + size;
+    }
+    return found;
 }
 
 //  --------------------------------------------------------------------------
@@ -1336,13 +1365,10 @@ main (int argc, char *argv[])
         ctx.endpoint = "tcp://127.0.0.1:7570";
     const char *as = getenv ("GRIDCASE_AS");
     static const struct option options[] = {
-        {"endpoint", required_argument, NULL, 'e'},
-        {"as", required_argument, NULL, 'a'},
-        {"timeout", required_argument, NULL, 't'},
-        {"cert", required_argument, NULL, 'c'},
-        {"server-key", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"endpoint", required_argument, NULL, 'e'},   {"as", required_argument, NULL, 'a'},
+        {"timeout", required_argument, NULL, 't'},    {"cert", required_argument, NULL, 'c'},
+        {"server-key", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
     };
     int opt;
     //  '+': stop at the subcommand; its options are its own
@@ -1367,6 +1393,9 @@ main (int argc, char *argv[])
                 break;
             case 'h':
                 fputs (s_usage_text, stdout);
+                return 0;
+            case 'V':
+                printf ("gridcase %s\n", GC_VERSION);
                 return 0;
             default:
                 return cli_usage (NULL);
@@ -1405,6 +1434,13 @@ main (int argc, char *argv[])
     const char *command = argv[optind];
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
+    //  COMMAND --help: that command's part of the usage
+    for (int i = 1; i < sub_argc; i++)
+        if (streq (sub_argv[i], "--help") || streq (sub_argv[i], "-h")) {
+            if (s_command_help (command))
+                return 0;
+            break;
+        }
     static const struct {
         const char *name;
         int (*run) (context_t *ctx, int argc, char **argv);
@@ -1430,6 +1466,7 @@ main (int argc, char *argv[])
             return commands[i].run (&ctx, sub_argc, sub_argv);
     if (streq (command, "help"))
         return fputs (s_usage_text, stdout), 0;
-    fprintf (stderr, "gridcase: unknown command '%s'\n", command);
-    return cli_usage (NULL);
+    char why[200];
+    snprintf (why, sizeof (why), "unknown command '%s'", command);
+    return cli_usage (why);
 }

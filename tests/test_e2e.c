@@ -60,6 +60,14 @@ test_cli_report_then_show (void)
                   "report --grid nowhere --category gas-leak --title x 2>/dev/null") == 1);
     CHECK (s_cli (&d, out, sizeof (out), "show 20991231-000001 2>/dev/null") == 1);
     CHECK (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>/dev/null") == 2);
+    //  A usage error is one line on stderr; --version and COMMAND --help answer
+    CHECK (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>&1") == 2);
+    CHECK (strstr (out, "needs --grid, --category and --title") && strchr (out, '\n') &&
+           strchr (out, '\n')[1] == 0);
+    CHECK (s_cli (&d, out, sizeof (out), "--version") == 0);
+    CHECK (strncmp (out, "gridcase ", 9) == 0);
+    CHECK (s_cli (&d, out, sizeof (out), "report --help") == 0);
+    CHECK (strstr (out, "usage: gridcase [OPTIONS] report --grid G") && !strstr (out, "claim"));
     //  Nobody listening: exit 3
     char dead[2048];
     snprintf (dead, sizeof (dead),
