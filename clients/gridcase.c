@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *s_usage_text =
     "usage: gridcase [-e ENDPOINT] [--as ROLE:ID] [--timeout MS] COMMAND [ARGS]\n"
@@ -1217,10 +1218,18 @@ s_cmd_keygen (context_t *ctx, int argc, char **argv)
         return EXIT_USAGE;
     }
     chmod (name, 0644);
-    printf ("wrote %s (the public key) and %s (keep it secret)\n"
+    struct stat info;
+    unsigned uid = stat (secret, &info) == 0 ? (unsigned)info.st_uid : (unsigned)geteuid ();
+    printf ("wrote %s (the public key, mode 0644) and %s (keep it secret: mode 0600, owner uid "
+            "%u)\n"
             "public key: %s\n"
             "for the roster:   key = \"%s\"\n",
-            name, secret, zcert_public_txt (cert), zcert_public_txt (cert));
+            name, secret, uid, zcert_public_txt (cert), zcert_public_txt (cert));
+    if (uid == 0)
+        printf ("only root can read %s: under systemd the shipped unit hands it to the daemon "
+                "with LoadCredential= (see the README); elsewhere make it readable by the "
+                "daemon's user\n",
+                secret);
     zcert_destroy (&cert);
     return 0;
 }

@@ -18,6 +18,9 @@
 #include "gc_topics.h"
 #include "gc_util.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 //  Requests taken off the socket for one commit at most
 #define GC_BATCH_MAX 512
 //  A batch stops taking requests once their unpacked form holds this much
@@ -893,6 +896,55 @@ s_server_destroy (server_t **self_p)
     }
 }
 
+//  The server's certificate: under systemd, LoadCredential= puts the key
+//  files (read by systemd as root) where the service's own user can read
+//  them, $CREDENTIALS_DIRECTORY; a certificate of the same name there wins
+static void
+s_server_cert_path (const char *configured, char *path, size_t size)
+{
+    const char *credentials = getenv ("CREDENTIALS_DIRECTORY");
+    const char *base = strrchr (configured, '/');
+    base = base ? base + 1 : configured;
+    if (credentials && *credentials) {
+        snprintf (path, size, "%s/%s_secret", credentials, base);
+        if (access (path, R_OK) == 0) {
+            snprintf (path, size, "%s/%s", credentials, base);
+            return;
+        }
+    }
+    snprintf (path, size, "%s", configured);
+}
+
+//  Why the certificate PATH (and PATH_secret) did not load, in words an
+//  operator can act on: which file, its mode and owner, who the daemon is
+static void
+s_server_cert_why (const char *path, char *why, size_t size)
+{
+    char secret[PATH_MAX + 8];
+    snprintf (secret, sizeof (secret), "%s_secret", path);
+    struct stat info;
+    const char *missing = stat (path, &info) != 0     ? path
+                          : stat (secret, &info) != 0 ? secret
+                                                      : NULL;
+    if (missing)
+        snprintf (why, size,
+                  "cannot load the server certificate: %s does not exist (gridcase keygen NAME "
+                  "writes NAME and NAME_secret; server_cert names NAME)",
+                  missing);
+    else if (access (secret, R_OK) != 0)
+        snprintf (why, size,
+                  "cannot read the server's secret key %s: mode %04o, owner uid %u gid %u, "
+                  "and gridcased runs as uid %u gid %u; make it readable by the daemon's user "
+                  "(under systemd: LoadCredential=, see the README)",
+                  secret, (unsigned)(info.st_mode & 07777), (unsigned)info.st_uid,
+                  (unsigned)info.st_gid, (unsigned)geteuid (), (unsigned)getegid ());
+    else
+        snprintf (why, size,
+                  "cannot load the server certificate %s with its secret key %s: not a "
+                  "certificate written by gridcase keygen",
+                  path, secret);
+}
+
 static zsock_t *
 s_bind (int type, const char *endpoint, zcert_t *cert, char *why, size_t why_size)
 {
@@ -935,20 +987,19 @@ gc_server_actor (zsock_t *pipe, void *args)
     server_t *self = (server_t *)zmalloc (sizeof (server_t));
     self->config = options->config;
     self->verbose = options->verbose;
-    char why[512] = "";
+    char why[2 * PATH_MAX + 512] = "";
     gc_store_options_t store_options = {self->config->map_size, self->config->map_max, false};
     self->store = gc_store_new (self->config->datadir, &store_options);
     if (!self->store)
         snprintf (why, sizeof (why), "cannot open the store in %s", self->config->datadir);
     zcert_t *cert = NULL;
     if (self->store && self->config->curve) {
-        cert = zcert_load (self->config->server_cert);
+        char path[PATH_MAX];
+        s_server_cert_path (self->config->server_cert, path, sizeof (path));
+        cert = zcert_load (path);
         if (!cert || zmq_z85_decode ((uint8_t[32]){0}, zcert_secret_txt (cert)) == NULL ||
             streq (zcert_secret_txt (cert), "0000000000000000000000000000000000000000"))
-            snprintf (why, sizeof (why),
-                      "cannot load the server certificate %s with its secret key "
-                      "(gridcase keygen writes NAME and NAME_secret)",
-                      self->config->server_cert);
+            s_server_cert_why (path, why, sizeof (why));
         else
             self->auth = gc_auth_new (self->config);
     }

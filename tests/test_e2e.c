@@ -1416,6 +1416,76 @@ test_installed_sample_city_starts (void)
     return true;
 }
 
+//  The server's key under systemd: with $CREDENTIALS_DIRECTORY (what
+//  LoadCredential= gives) holding the certificate, the daemon takes it from
+//  there; a certificate that is nowhere is named in a clear error
+static bool
+test_server_key_from_systemd_credentials (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-e2e-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    char command[1024], cwd[256], file[400];
+    snprintf (command, sizeof (command),
+              "mkdir -p %s/credentials && %s/bin/gridcase keygen %s/credentials/server > "
+              "%s/keygen.out && %s/bin/gridcase keygen %s/admin > /dev/null",
+              d.dir, s_build, d.dir, d.dir, s_build, d.dir);
+    CHECK (system (command) == 0);
+    char admin_key[64];
+    snprintf (file, sizeof (file), "%s/admin", d.dir);
+    CHECK (s_public_key (file, admin_key));
+    CHECK (getcwd (cwd, sizeof (cwd)));
+    snprintf (file, sizeof (file), "%s/roster.cfg", d.dir);
+    FILE *f = fopen (file, "w");
+    CHECK (f);
+    fprintf (f, "roster\n    actor = admin\n        role = admin\n        key = \"%s\"\n",
+             admin_key);
+    fclose (f);
+    snprintf (file, sizeof (file), "%s/gridcase.cfg", d.dir);
+    f = fopen (file, "w");
+    CHECK (f);
+    fprintf (f,
+             "gridcase\n    curve = on\n    server_cert = \"/etc/nowhere/server\"\n"
+             "    roster = \"%s/roster.cfg\"\n    city = \"%s/deploy/sample-city.cfg\"\n",
+             d.dir, cwd);
+    fclose (f);
+    //  Without the credentials: the error names the missing file
+    snprintf (command, sizeof (command),
+              "%s/bin/gridcased -c %s -d %s/data --command tcp://127.0.0.1:%d --events "
+              "tcp://127.0.0.1:%d 2>&1",
+              s_build, file, d.dir, s_free_port (), s_free_port ());
+    FILE *pipe = popen (command, "r");
+    CHECK (pipe);
+    char out[4096];
+    size_t got = fread (out, 1, sizeof (out) - 1, pipe);
+    out[got] = 0;
+    int status = pclose (pipe);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
+    CHECK (strstr (out, "/etc/nowhere/server does not exist"));
+    //  With them, as systemd's LoadCredential= hands them over
+    static char config[400];
+    snprintf (config, sizeof (config), "%s", file);
+    d.config = config;
+    snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
+    snprintf (d.server_key, sizeof (d.server_key), "%s/credentials/server", d.dir);
+    char credentials[300];
+    snprintf (credentials, sizeof (credentials), "%s/credentials", d.dir);
+    setenv ("CREDENTIALS_DIRECTORY", credentials, 1);
+    bool started = s_daemon_start (&d, NULL);
+    unsetenv ("CREDENTIALS_DIRECTORY");
+    CHECK (started);
+    //  keygen said what it wrote, with the secret's mode and owner
+    snprintf (file, sizeof (file), "%s/keygen.out", d.dir);
+    f = fopen (file, "r");
+    CHECK (f);
+    got = fread (out, 1, sizeof (out) - 1, f);
+    out[got] = 0;
+    fclose (f);
+    CHECK (strstr (out, "mode 0600, owner uid"));
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1442,5 +1512,6 @@ main (int argc, char *argv[])
     RUN (test_a_second_daemon_on_the_same_directory_stops);
     RUN (test_idempotency_window_runs_on_the_wall_clock);
     RUN (test_installed_sample_city_starts);
+    RUN (test_server_key_from_systemd_credentials);
     return TESTS_DONE ();
 }
