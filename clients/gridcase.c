@@ -1281,6 +1281,20 @@ cli_follow (context_t *ctx, const char *events, const char *topic, Gridcase__Jou
             bool backlog, cli_format_t format)
 {
     setvbuf (stdout, NULL, _IOLBF, 0);
+    //  The daemon knows its topics: an unknown one is an error, not silence
+    //  (a journal read from past the end: it reads nothing)
+    Gridcase__JournalRequest probe = GRIDCASE__JOURNAL_REQUEST__INIT;
+    probe.topic = (char *)topic;
+    probe.since = INT64_MAX;
+    probe.limit = 1;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
+    request.journal = &probe;
+    Gridcase__Reply *reply = NULL;
+    int checked = cli_call (ctx, &request, &reply);
+    if (checked)
+        return checked;
+    gridcase__reply__free_unpacked (reply, NULL);
     zsock_t *sub = zsock_new (ZMQ_SUB);
     zcert_t *cert = ctx->cert ? zcert_load (ctx->cert) : NULL;
     if (sub && cert) {

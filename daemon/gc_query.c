@@ -1,5 +1,6 @@
 /*  gc_query - the reading operations. See gc_query.h. */
 #include "gc_query.h"
+#include "gc_topics.h"
 #include "gc_figures.h"
 #include "gc_util.h"
 
@@ -280,6 +281,13 @@ s_journal_filter (gc_config_t *config, const gc_actor_t *actor, const Gridcase__
     memset (filter, 0, sizeof (*filter));
     filter->actor = actor;
     filter->query = query;
+    if (*query->topic && !gc_topics_known (config, query->topic)) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_QUEUE,
+                        "no notices go out on '%s': topics are queues (dept/gas, "
+                        "committee/haihong, ...), officer/ID, log and log/AREA",
+                        query->topic);
+        return false;
+    }
     //  Verifying the chain needs every entry: a reader who would be served
     //  only some would see gaps that are not there
     if (query->whole && !(actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
@@ -593,6 +601,13 @@ s_list (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
         }
         list.has_area = true;
         list.area = area;
+    }
+    if (*query->queue && !gc_topics_is_queue (config, query->queue)) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_QUEUE,
+                        "no queue '%s': queues are committee/ID, street/ID, district/ID, "
+                        "supervision/ID, dept/ID and grid/ID of the city",
+                        query->queue);
+        return;
     }
     gridcase__list_reply__init (&list.result);
     list.limit = query->limit ? (query->limit < GC_LIST_PAGE ? query->limit : GC_LIST_PAGE)

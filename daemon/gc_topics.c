@@ -42,6 +42,7 @@ typedef struct {
     gc_config_t *config;
     const gc_actor_t *actor;
     const char *prefix;
+    bool exact; //  the topic itself, not every topic it starts
     size_t matched;
     bool refused;
 } walk_t;
@@ -54,17 +55,41 @@ s_topic (walk_t *walk, const char *kind, const char *id)
         gc_join (topic, sizeof (topic), kind, '/', id);
     else
         gc_copy (topic, sizeof (topic), kind);
-    if (strncmp (topic, walk->prefix, strlen (walk->prefix)) != 0)
+    if (walk->exact ? !streq (topic, walk->prefix)
+                    : strncmp (topic, walk->prefix, strlen (walk->prefix)) != 0)
         return;
     walk->matched++;
     if (!s_readable (walk->config, walk->actor, topic))
         walk->refused = true;
 }
 
+static bool s_walk (walk_t *walk);
+
 bool
 gc_topics_may_follow (gc_config_t *config, const gc_actor_t *actor, const char *prefix)
 {
-    walk_t walk = {config, actor, prefix, 0, false};
+    walk_t walk = {config, actor, prefix, false, 0, false};
+    return s_walk (&walk);
+}
+
+bool
+gc_topics_known (gc_config_t *config, const char *topic)
+{
+    walk_t walk = {config, NULL, topic, true, 0, false};
+    return s_walk (&walk);
+}
+
+bool
+gc_topics_is_queue (gc_config_t *config, const char *name)
+{
+    return !gc_prefixed (name, "log", NULL) && !gc_prefixed (name, "officer/", NULL) &&
+           gc_topics_known (config, name);
+}
+
+static bool
+s_walk (walk_t *walk)
+{
+    gc_config_t *config = walk->config;
     //  Each kind's queue topic, then its log topic
     static const char *topics[GC_KIND_COUNT][3] = {
         [GC_KIND_DISTRICT] = {"district", "supervision", "log/district"},
@@ -73,20 +98,20 @@ gc_topics_may_follow (gc_config_t *config, const gc_actor_t *actor, const char *
         [GC_KIND_GRID] = {"grid", "log/grid", NULL},
         [GC_KIND_DEPARTMENT] = {"dept", "log/dept", NULL},
     };
-    s_topic (&walk, "log", NULL);
-    for (int kind = 0; kind < GC_KIND_COUNT && !walk.refused; kind++) {
+    s_topic (walk, "log", NULL);
+    for (int kind = 0; kind < GC_KIND_COUNT && !walk->refused; kind++) {
         const gc_list_t *list = gc_config_list (config, (gc_kind_t)kind);
-        for (size_t i = 0; i < list->count && !walk.refused; i++) {
+        for (size_t i = 0; i < list->count && !walk->refused; i++) {
             //  Every place and department starts with its id
             const char *id = *(char *const *)list->items[i];
             for (int t = 0; t < 3 && topics[kind][t]; t++)
-                s_topic (&walk, topics[kind][t], id);
+                s_topic (walk, topics[kind][t], id);
             if (kind == GC_KIND_GRID) {
                 const gc_grid_t *grid = (const gc_grid_t *)list->items[i];
                 for (size_t k = 0; k < grid->officers; k++)
-                    s_topic (&walk, "officer", grid->officer[k]->id);
+                    s_topic (walk, "officer", grid->officer[k]->id);
             }
         }
     }
-    return walk.matched > 0 && !walk.refused;
+    return walk->matched > 0 && !walk->refused;
 }

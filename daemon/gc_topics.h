@@ -10,5 +10,10 @@
 //  every topic that does is within the actor's scope); ACTOR NULL: anyone,
 //  so PREFIX needs only to reach some topic of the city
 bool gc_topics_may_follow (gc_config_t *config, const gc_actor_t *actor, const char *prefix);
+//  True if notices go out on TOPIC (exactly this name)
+bool gc_topics_known (gc_config_t *config, const char *topic);
+//  True if NAME is a queue of the city (grid/, committee/, street/,
+//  district/, supervision/ or dept/ and a known id)
+bool gc_topics_is_queue (gc_config_t *config, const char *name);
 
 #endif

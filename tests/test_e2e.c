@@ -68,6 +68,14 @@ test_cli_report_then_show (void)
     CHECK (strncmp (out, "gridcase ", 9) == 0);
     CHECK (s_cli (&d, out, sizeof (out), "report --help") == 0);
     CHECK (strstr (out, "usage: gridcase [OPTIONS] report --grid G") && !strstr (out, "claim"));
+    //  Queues and topics that do not exist are errors, not empty answers
+    CHECK (s_cli (&d, out, sizeof (out), "queue dept/nowhere 2>&1") == 1);
+    CHECK (strstr (out, "unknown_queue") && strstr (out, "no queue 'dept/nowhere'"));
+    CHECK (s_cli (&d, out, sizeof (out), "queue gas 2>&1") == 1);
+    CHECK (strstr (out, "unknown_queue"));
+    CHECK (s_cli (&d, out, sizeof (out), "watch gas 2>&1") == 1);
+    CHECK (strstr (out, "unknown_queue") && strstr (out, "no notices go out on 'gas'"));
+    CHECK (s_cli (&d, out, sizeof (out), "queue dept/gas") == 0);
     //  Nobody listening: exit 3
     char dead[2048];
     snprintf (dead, sizeof (dead),
