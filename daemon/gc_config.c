@@ -444,6 +444,26 @@ s_list_build (gc_list_t *list, zhashx_t *table)
     qsort (list->items, list->count, sizeof (void *), s_by_id);
 }
 
+//  True if NAME is a zone of the system's tz database (a TZif file under
+//  /usr/share/zoneinfo, or $TZDIR), or UTC
+static bool
+s_timezone_known (const char *name)
+{
+    if (streq (name, "UTC"))
+        return true;
+    if (!*name || *name == '/' || strstr (name, ".."))
+        return false;
+    const char *dir = getenv ("TZDIR");
+    char path[PATH_MAX];
+    snprintf (path, sizeof (path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+    FILE *zone = fopen (path, "rb");
+    char magic[4] = "";
+    bool known = zone && fread (magic, 1, 4, zone) == 4 && memcmp (magic, "TZif", 4) == 0;
+    if (zone)
+        fclose (zone);
+    return known;
+}
+
 gc_config_t *
 gc_config_load (const char *file)
 {
@@ -459,7 +479,7 @@ gc_config_load (const char *file)
     self->command = strdup (zconfig_get (root, "gridcase/command", GC_DEFAULT_COMMAND));
     self->events = strdup (zconfig_get (root, "gridcase/events", GC_DEFAULT_EVENTS));
     self->datadir = strdup (zconfig_get (root, "gridcase/datadir", "var/gridcase"));
-    self->curve = streq (zconfig_get (root, "gridcase/curve", "off"), "on");
+    const char *curve = zconfig_get (root, "gridcase/curve", "off");
     const char *server_cert = zconfig_get (root, "gridcase/server_cert", NULL);
     self->server_cert = server_cert ? s_relative (file, server_cert) : NULL;
     self->districts = s_table_new ();
@@ -470,6 +490,22 @@ gc_config_load (const char *file)
     self->categories = s_table_new ();
 
     int rc = 0;
+    //  A boolean is on or off, nothing else: "curve = maybe" is a mistake,
+    //  not a quiet "off"
+    if (streq (curve, "on") || streq (curve, "true") || streq (curve, "yes"))
+        self->curve = true;
+    else if (!(streq (curve, "off") || streq (curve, "false") || streq (curve, "no"))) {
+        zsys_error ("config %s: curve '%s': on or off (true/false, yes/no)", file, curve);
+        rc = -1;
+    }
+    //  A time zone the system's tz database does not hold would run the city
+    //  in UTC without a word
+    if (!s_timezone_known (self->timezone)) {
+        zsys_error ("config %s: timezone '%s' is not in the time zone database "
+                    "(/usr/share/zoneinfo), e.g. Asia/Shanghai",
+                    file, self->timezone);
+        rc = -1;
+    }
     const char *map_size = zconfig_get (root, "gridcase/map_size", "64M");
     const char *map_max = zconfig_get (root, "gridcase/map_max", "64G");
     self->map_size = gc_parse_size (map_size);

@@ -333,6 +333,16 @@ test_bad_configs_are_refused (void)
     snprintf (text, sizeof (text), "%s                grid = g1\ncategories\n    category = x\n",
               base);
     CHECK (s_config_refused (text));
+    //  A time zone that is not one, and a boolean that is neither on nor off
+    snprintf (text, sizeof (text),
+              "gridcase\n    timezone = \"Asia/Shanghia\"\n%scategories\n    category = x\n", base);
+    CHECK (s_config_refused (text));
+    snprintf (text, sizeof (text),
+              "gridcase\n    timezone = \"Asia/Shanghai\"\n%scategories\n    category = x\n", base);
+    CHECK (!s_config_refused (text));
+    snprintf (text, sizeof (text), "gridcase\n    curve = maybe\n%scategories\n    category = x\n",
+              base);
+    CHECK (s_config_refused (text));
     //  No grid at all, and a file that is not there
     CHECK (s_config_refused ("city\n    district = d\ncategories\n    category = x\n"));
     CHECK (gc_config_load ("/nonexistent/gridcase.cfg") == NULL);
