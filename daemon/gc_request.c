@@ -103,20 +103,64 @@ s_arena_free (void *data, void *pointer)
 //  --------------------------------------------------------------------------
 //  Limits per field, by name
 
-static size_t
-s_string_limit (const char *field)
+//  Free texts are counted in characters (Unicode code points; the bytes are
+//  bounded at 4 a character); multi-line ones may hold line breaks and tabs,
+//  no text any other control character, and none may be only blanks
+typedef struct {
+    const char *name;
+    size_t chars;
+    bool lines;
+} text_t;
+
+static const text_t *
+s_text (const char *field)
 {
-    static const struct {
-        const char *name;
-        size_t limit;
-    } limits[] = {
-        {"title", 200},   {"description", 4000}, {"address", 500}, {"text", 4000},   {"note", 4000},
-        {"reason", 2000}, {"comment", 2000},     {"path", 1024},   {"detail", 4000},
+    static const text_t texts[] = {
+        {"title", 200, false},   {"description", 4000, true}, {"address", 500, false},
+        {"text", 4000, true},    {"note", 4000, true},        {"reason", 2000, false},
+        {"comment", 2000, true}, {"path", 1024, false},       {"detail", 4000, true},
     };
-    for (size_t i = 0; i < sizeof (limits) / sizeof (limits[0]); i++)
-        if (streq (field, limits[i].name))
-            return limits[i].limit;
-    return 64; //  ids: grids, categories, cases, queues, departments, areas
+    for (size_t i = 0; i < sizeof (texts) / sizeof (texts[0]); i++)
+        if (streq (field, texts[i].name))
+            return &texts[i];
+    return NULL; //  ids: grids, categories, cases, queues, departments, areas
+}
+
+#define GC_ID_MAX 64
+
+//  Checks string ITEM of LEN bytes of field NAME; false with CODE and WHY
+static bool
+s_check_string (const char *name, const char *item, size_t len, Gridcase__ErrorCode *code,
+                char *why, size_t why_size)
+{
+    const text_t *text = s_text (name);
+    size_t chars = 0, blanks = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)item[i];
+        chars += (c & 0xC0) != 0x80;
+        blanks += c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        bool allowed =
+            c >= 0x20 && c != 0x7F ? true : text && text->lines && (c == '\n' || c == '\t');
+        if (!allowed) {
+            *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+            snprintf (why, why_size, "%s: holds a control character (0x%02x)%s", name, c,
+                      text && !text->lines ? "; it must be one line" : "");
+            return false;
+        }
+    }
+    size_t limit = text ? text->chars : GC_ID_MAX;
+    if ((text ? chars : len) > limit || len > limit * 4) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
+        snprintf (why, why_size, "%s: %zu %s, at most %zu", name, text ? chars : len,
+                  text ? "characters" : "bytes", limit);
+        return false;
+    }
+    if (len && blanks == len) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
+        snprintf (why, why_size, "%s: only blanks", name);
+        return false;
+    }
+    return true;
 }
 
 static bool
@@ -156,11 +200,9 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
                                ? ((const char *const *)member)[k]
                                : *(const char *const *)member;
                     size_t len = item ? strlen (item) : 0;
-                    size_t limit = s_string_limit (field->name);
-                    if (len > limit) {
+                    if (len > GC_REQUEST_MAX) {
                         *code = GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE;
-                        snprintf (why, why_size, "%s: %zu bytes, at most %zu", field->name, len,
-                                  limit);
+                        snprintf (why, why_size, "%s: %zu bytes", field->name, len);
                         return false;
                     }
                     if (!gc_utf8_valid (item, len)) {
@@ -168,6 +210,8 @@ s_check (const ProtobufCMessage *message, Gridcase__ErrorCode *code, char *why, 
                         snprintf (why, why_size, "%s: not valid UTF-8", field->name);
                         return false;
                     }
+                    if (!s_check_string (field->name, item, len, code, why, why_size))
+                        return false;
                     break;
                 }
                 case PROTOBUF_C_TYPE_BYTES: {

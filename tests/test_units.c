@@ -66,6 +66,33 @@ test_request_decode_and_limits (void)
     report.title = "煤气味 gas";
     size = s_pack (&request, buffer);
     CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    //  Texts are counted in characters: a 150-character Chinese title (450
+    //  bytes) is taken, 201 characters are too many
+    char chinese[201 * 3 + 1] = "";
+    for (int i = 0; i < 150; i++)
+        strcat (chinese, "煤");
+    report.title = chinese;
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
+           GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    for (int i = 150; i < 201; i++)
+        strcat (chinese, "气");
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
+           GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    //  A title is one line, and not only blanks; a note may span lines
+    report.title = "gas smell\nstairwell 3";
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
+           GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    report.title = "   ";
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
+           GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    report.description = "first line\nsecond line";
+    report.title = "gas smell";
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
+           GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    report.description = "a bell \a in it";
+    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
+           GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    report.description = "";
     //  An unknown enum value
     report.severity = (Gridcase__Severity)9;
     size = s_pack (&request, buffer);
