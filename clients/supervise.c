@@ -247,6 +247,31 @@ s_figures_csv_header (void)
     printf ("\n");
 }
 
+//  True when FIELD of F has nothing to be computed from (a rate of no cases,
+//  a time of none): JSON says null, CSV leaves the cell empty, text says "-"
+static bool
+s_figure_undefined (const Gridcase__Figures *f, const char *field)
+{
+    static const struct {
+        const char *field;
+        size_t of; //  the count it is computed over
+    } over[] = {
+        {"on_time_rate", offsetof (Gridcase__Figures, due)},
+        {"closure_rate", offsetof (Gridcase__Figures, received)},
+        {"rework_rate", offsetof (Gridcase__Figures, resolved)},
+        {"bounce_rate", offsetof (Gridcase__Figures, dispatched)},
+        {"satisfaction", offsetof (Gridcase__Figures, rated)},
+        {"respond_mean_ms", offsetof (Gridcase__Figures, responded)},
+        {"respond_p95_ms", offsetof (Gridcase__Figures, responded)},
+        {"resolve_mean_ms", offsetof (Gridcase__Figures, resolved)},
+        {"resolve_p95_ms", offsetof (Gridcase__Figures, resolved)},
+    };
+    for (size_t i = 0; i < sizeof (over) / sizeof (over[0]); i++)
+        if (streq (field, over[i].field))
+            return *(const uint64_t *)((const char *)f + over[i].of) == 0;
+    return false;
+}
+
 //  One Figures record as a CSV line or a JSON object, field by field
 static void
 s_figures_fields (const Gridcase__Figures *f, cli_format_t format)
@@ -277,6 +302,9 @@ s_figures_fields (const Gridcase__Figures *f, cli_format_t format)
                 } else
                     fputs (text, stdout);
             }
+        } else if (s_figure_undefined (f, field->name)) {
+            if (format == CLI_JSON)
+                printf ("null");
         } else if (field->type == PROTOBUF_C_TYPE_DOUBLE)
             printf ("%.4f", *(const double *)at);
         else

@@ -68,6 +68,10 @@ test_cli_report_then_show (void)
     CHECK (strncmp (out, "gridcase ", 9) == 0);
     CHECK (s_cli (&d, out, sizeof (out), "report --help") == 0);
     CHECK (strstr (out, "usage: gridcase [OPTIONS] report --grid G") && !strstr (out, "claim"));
+    //  Figures of a period without cases: rates and times are null, not 0
+    CHECK (s_cli (&d, out, sizeof (out), "stats --period 2020-01 --json") == 0);
+    CHECK (strstr (out, "\"received\":0") && strstr (out, "\"on_time_rate\":null") &&
+           strstr (out, "\"resolve_p95_ms\":null") && strstr (out, "\"satisfaction\":null"));
     //  Queues and topics that do not exist are errors, not empty answers
     CHECK (s_cli (&d, out, sizeof (out), "queue dept/nowhere 2>&1") == 1);
     CHECK (strstr (out, "unknown_queue") && strstr (out, "no queue 'dept/nowhere'"));
