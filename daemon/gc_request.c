@@ -2,6 +2,7 @@
 #include "gc_request.h"
 #include "gc_util.h"
 
+#include <ctype.h>
 #include <czmq.h>
 #include <math.h>
 #include <sodium.h>
@@ -412,6 +413,41 @@ gc_request_is_read (const Gridcase__Request *request)
         default:
             return false;
     }
+}
+
+void
+gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us)
+{
+    //  The case it is about: the operation's case_id, when it has one
+    const char *kase = "";
+    const ProtobufCFieldDescriptor *op =
+        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+    const ProtobufCMessage *body =
+        op ? *(const ProtobufCMessage *const *)((const char *)request + op->offset) : NULL;
+    const ProtobufCFieldDescriptor *field =
+        body ? protobuf_c_message_descriptor_get_field_by_name (body->descriptor, "case_id") : NULL;
+    if (field && field->type == PROTOBUF_C_TYPE_STRING)
+        kase = *(const char *const *)((const char *)body + field->offset);
+    const ProtobufCEnumValue *outcome =
+        code ? protobuf_c_enum_descriptor_get_value (&gridcase__error_code__descriptor, code)
+             : NULL;
+    const ProtobufCEnumValue *role =
+        request->actor ? protobuf_c_enum_descriptor_get_value (&gridcase__role__descriptor,
+                                                               request->actor->role)
+                       : NULL;
+    //  As the CLI shows them: officer, not_permitted
+    char who[16] = "-", what[32] = "ok";
+    for (size_t i = 0; role && role->name[5 + i] && i + 1 < sizeof (who); i++) {
+        who[i] = (char)tolower ((unsigned char)role->name[5 + i]);
+        who[i + 1] = 0;
+    }
+    for (size_t i = 0; outcome && outcome->name[6 + i] && i + 1 < sizeof (what); i++) {
+        what[i] = (char)tolower ((unsigned char)outcome->name[6 + i]);
+        what[i + 1] = 0;
+    }
+    zsys_debug ("%s:%s %s%s%s #%" PRIu64 " -> %s in %.2f ms", who,
+                request->actor ? request->actor->id : "-", gc_request_op_name (request),
+                *kase ? " " : "", kase, request->sequence, what, (double)took_us / 1000.0);
 }
 
 const char *

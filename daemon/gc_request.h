@@ -36,6 +36,9 @@ Gridcase__Request *gc_request_decode (gc_arena_t *arena, const void *data, size_
 //  True for operations that only read
 bool gc_request_is_read (const Gridcase__Request *request);
 const char *gc_request_op_name (const Gridcase__Request *request);
+//  Logs (zsys_debug) who asked what about which case, the outcome and the
+//  time it took: what -v shows of every request
+void gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us);
 
 //  A packed Reply ready to send and to keep for repeated request ids. When
 //  memory runs out, the reply is an ERROR_INTERNAL packed into FALLBACK.

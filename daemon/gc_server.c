@@ -97,6 +97,7 @@ typedef struct {
     gc_reply_t reply;
     bool forwarded;                   //  a read handed to flow control, or dropped: no reply now
     int fd;                           //  the connection it came on (ZMQ_SRCFD), -1: not known
+    int64_t received_us;              //  when it was taken off the socket (for -v)
     Gridcase__Actor who;              //  with CURVE: the roster's actor for the sender's key
     uint8_t binding[GC_BINDING_SIZE]; //  a changing request: its sender and bytes
 } item_t;
@@ -381,13 +382,8 @@ s_process_batch (server_t *self, size_t count)
             if (item->reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED)
                 self->counters[C_errors]++;
             if (self->verbose && item->request)
-                zsys_debug ("request %s #%" PRIu64 " -> %s", gc_request_op_name (item->request),
-                            item->request->sequence,
-                            item->reply.code
-                                ? protobuf_c_enum_descriptor_get_value (
-                                      &gridcase__error_code__descriptor, item->reply.code)
-                                      ->name
-                                : "ok");
+                gc_request_log (item->request, item->reply.code,
+                                zclock_usecs () - item->received_us);
             gc_flow_reply (self->flow, zmq_msg_data (&item->identity),
                            zmq_msg_size (&item->identity), item->reply.data, item->reply.size,
                            false);
@@ -578,6 +574,7 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
                         zmq_msg_recv (&item->payload, socket, ZMQ_DONTWAIT) >= 0;
         size_t frames = complete ? 2 : 1;
         size_t bytes = complete ? zmq_msg_size (&item->payload) : 0;
+        item->received_us = self->verbose ? zclock_usecs () : 0;
         item->fd = complete ? zmq_msg_get (&item->payload, ZMQ_SRCFD) : -1;
         //  Drain what is left of a message with too many frames
         while (complete && zmq_msg_more (&item->payload)) {
@@ -635,6 +632,7 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
 typedef struct {
     gc_config_t *config;
     gc_store_t *store;
+    bool verbose;     //  log every read (-v)
     char tasks[64];   //  where reads come from
     char results[64]; //  where replies go
 } reader_args_t;
@@ -643,6 +641,7 @@ typedef struct {
 static void
 s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *results)
 {
+    int64_t start = args->verbose ? zclock_usecs () : 0;
     zframe_t *identity = zmsg_pop (task);
     zframe_t *payload = zmsg_pop (task);
     char *actor_id = zmsg_popstr (task);
@@ -675,6 +674,8 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
                             "cannot read the store; see the daemon's log");
         gc_txn_abort (&txn);
     }
+    if (args->verbose && request)
+        gc_request_log (request, reply.code, zclock_usecs () - start);
     //  Always three frames back, so the server counts the read as answered;
     //  the server takes at most a few reads per reader, so this never waits
     void *socket = zsock_resolve (results);
@@ -1035,6 +1036,7 @@ gc_server_actor (zsock_t *pipe, void *args)
         reader_args_t *reader = (reader_args_t *)zmalloc (sizeof (reader_args_t));
         reader->config = self->config;
         reader->store = self->store;
+        reader->verbose = self->verbose;
         memcpy (reader->tasks, tasks, sizeof (tasks));
         memcpy (reader->results, results, sizeof (results));
         self->reader[i] = zactor_new (s_reader_actor, reader);
