@@ -72,6 +72,15 @@ test_cli_report_then_show (void)
     CHECK (s_cli (&d, out, sizeof (out), "stats --period 2020-01 --json") == 0);
     CHECK (strstr (out, "\"received\":0") && strstr (out, "\"on_time_rate\":null") &&
            strstr (out, "\"resolve_p95_ms\":null") && strstr (out, "\"satisfaction\":null"));
+    //  100 first uses of a fresh state directory at once each keep a client id
+    char many[2048];
+    snprintf (many, sizeof (many),
+              "for i in $(seq 100); do (GRIDCASE_STATE_DIR=%s/fresh/state GRIDCASE_ENDPOINT=%s "
+              "%s/bin/gridcase --timeout 60000 --as supervisor:sup-siming show %s > /dev/null "
+              "2> %s/err.$i; echo $? > %s/rc.$i) & done; wait; cat %s/rc.* | sort | uniq -c | "
+              "grep -qx ' *100 0' && ! grep -l 'client id' %s/err.*",
+              d.dir, d.command, s_build, id, d.dir, d.dir, d.dir, d.dir);
+    CHECK (system (many) == 0);
     //  Queues and topics that do not exist are errors, not empty answers
     CHECK (s_cli (&d, out, sizeof (out), "queue dept/nowhere 2>&1") == 1);
     CHECK (strstr (out, "unknown_queue") && strstr (out, "no queue 'dept/nowhere'"));

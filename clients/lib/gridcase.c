@@ -2,6 +2,8 @@
 #include "gridcase.h"
 
 #include <czmq.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <sys/file.h>
 
@@ -185,11 +187,33 @@ gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **r
     }
 }
 
+//  Creates DIR and its parents; one made meanwhile by another process (the
+//  first use of a state directory from many processes at once) is fine
+static int
+s_mkdir_p (const char *dir)
+{
+    char path[1024];
+    if (snprintf (path, sizeof (path), "%s", dir) >= (int)sizeof (path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *slash = path + 1; *slash; slash++)
+        if (*slash == '/') {
+            *slash = 0;
+            if (mkdir (path, 0700) && errno != EEXIST)
+                return -1;
+            *slash = '/';
+        }
+    if (mkdir (path, 0700) && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
 int
 gridcase_identity_reserve (const char *dir, uint8_t *client_id, uint64_t *first_sequence,
                            uint64_t count)
 {
-    if (zsys_dir_create ("%s", dir))
+    if (s_mkdir_p (dir))
         return -1;
     char path[1024];
     snprintf (path, sizeof (path), "%s/client", dir);
