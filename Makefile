@@ -10,9 +10,9 @@ BUILD ?= build
 VERSION = 0.1.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
-               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev clang libclang-rt-14-dev \
+               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libssl-dev clang libclang-rt-14-dev \
                valgrind python3 redis-server redis-tools tzdata
-PKGS = libczmq libzmq libprotobuf-c lmdb libsodium
+PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto
 
 CC ?= cc
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC \

@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <czmq.h>
 #include <math.h>
-#include <sodium.h>
 
 //  Unpacking one request may use at most this much memory
 #define GC_UNPACK_BUDGET (512 * 1024)
@@ -540,10 +539,10 @@ gc_reply_copy (gc_reply_t *out, const void *data, size_t size)
 void
 gc_request_binding (const char *sender, const void *data, size_t size, uint8_t *binding)
 {
-    uint8_t hash[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (hash, (const unsigned char *)sender, strlen (sender));
+    uint8_t hash[32];
+    gc_sha256 (sender, strlen (sender), hash);
     memcpy (binding, hash, GC_BINDING_SIZE / 2);
-    crypto_hash_sha256 (hash, (const unsigned char *)data, size);
+    gc_sha256 (data, size, hash);
     memcpy (binding + GC_BINDING_SIZE / 2, hash, GC_BINDING_SIZE / 2);
 }
 

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -166,7 +165,7 @@ gc_case_id_from_key (const uint8_t *key8, char *case_id, size_t size)
 void
 gc_hash (const void *data, size_t size, uint8_t *hash)
 {
-    crypto_hash_sha256 (hash, (const unsigned char *)data, size);
+    gc_sha256 (data, size, hash);
 }
 
 //  --------------------------------------------------------------------------

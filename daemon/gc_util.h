@@ -10,6 +10,9 @@
 //  The bytes that bind a kept request id to its sender and its request
 #define GC_BINDING_SIZE 32
 
+//  The SHA-256 of DATA (SIZE bytes) into HASH (32 bytes)
+void gc_sha256 (const void *data, size_t size, uint8_t *hash);
+
 //  True if TEXT starts with PREFIX; *REST (if not NULL) is what follows
 bool gc_prefixed (const char *text, const char *prefix, const char **rest);
 //  Copies TEXT into OUT of SIZE bytes (cut short if need be, always ended)
