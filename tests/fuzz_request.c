@@ -127,7 +127,7 @@ s_seeds (const char *dir)
            true, 0, 0, "", 10});
     SEED (journal, JOURNAL, JournalRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__journal_request__descriptor), 0, "", 10, false,
-           "lianqian", "", "", 20261101, 20261130, true});
+           "lianqian", "", "", 20261101, 20261130, true, false});
     SEED (stats, STATS, StatsRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__stats_request__descriptor), 0, 0, "community",
            20261101, 20261130, "lianqian"});
