@@ -724,6 +724,7 @@ s_reader_actor (zsock_t *pipe, void *argument)
     zsock_destroy (&tasks);
     zsock_destroy (&results);
     free (args);
+    gc_sha256_thread_end ();
 }
 
 //  A reader's reply goes out on the command socket, and the reader's place
@@ -1084,4 +1085,5 @@ gc_server_actor (zsock_t *pipe, void *args)
     zsys_info ("stopping: %" PRIu64 " requests served, %" PRIu64 " commits",
                self->counters[C_requests], self->counters[C_commits]);
     s_server_destroy (&self);
+    gc_sha256_thread_end ();
 }

@@ -1,6 +1,7 @@
 /*  gc_util - small helpers shared by the daemon's modules. */
 #include "gc_util.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 
@@ -336,4 +337,10 @@ gc_sha256 (const void *data, size_t size, uint8_t *hash)
         //  Only out of memory gets here: a hash that matches nothing
         memset (hash, 0xFF, 32);
     }
+}
+
+void
+gc_sha256_thread_end (void)
+{
+    OPENSSL_thread_stop ();
 }

@@ -12,6 +12,9 @@
 
 //  The SHA-256 of DATA (SIZE bytes) into HASH (32 bytes)
 void gc_sha256 (const void *data, size_t size, uint8_t *hash);
+//  Frees what libcrypto keeps for the calling thread: the last call of a
+//  thread that hashed and ends before the process does
+void gc_sha256_thread_end (void);
 
 //  True if TEXT starts with PREFIX; *REST (if not NULL) is what follows
 bool gc_prefixed (const char *text, const char *prefix, const char **rest);

@@ -165,6 +165,20 @@ s_daemon_remove (daemon_t *d)
         fprintf (stderr, "cannot remove %s\n", d->dir);
 }
 
+//  Runs COMMAND in a shell; its exit status (-1 if it did not exit), what it
+//  printed on stdout in OUT
+static inline int
+s_run (const char *command, char *out, size_t size)
+{
+    FILE *pipe = popen (command, "r");
+    if (!pipe)
+        return -1;
+    size_t got = fread (out, 1, size - 1, pipe);
+    out[got] = 0;
+    int status = pclose (pipe);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
 //  Runs the CLI with ARGS against D; returns its exit status, stdout in OUT
 static inline int
 s_cli (daemon_t *d, char *out, size_t size, const char *args)
@@ -176,13 +190,7 @@ s_cli (daemon_t *d, char *out, size_t size, const char *args)
               "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s GRIDCASE_AS=supervisor:sup-siming "
               "%s/bin/gridcase --timeout 5000 %s %s",
               d->dir, d->command, s_build, curve, args);
-    FILE *pipe = popen (command, "r");
-    if (!pipe)
-        return -1;
-    size_t got = fread (out, 1, size - 1, pipe);
-    out[got] = 0;
-    int status = pclose (pipe);
-    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+    return s_run (command, out, size);
 }
 
 //  Sends raw FRAMES (count) and returns the error code of the reply, or -1

@@ -376,21 +376,11 @@ test_damaged_store_refused_with_a_message (void)
                   "%s/bin/gridcased -c deploy/sample-city.cfg -d %s/data --command "
                   "tcp://127.0.0.1:%d 2>&1",
                   s_build, d.dir, s_free_port ());
-        FILE *pipe = popen (command, "r");
-        CHECK (pipe);
-        size_t got = fread (out, 1, sizeof (out) - 1, pipe);
-        out[got] = 0;
-        int status = pclose (pipe);
-        CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
+        CHECK (s_run (command, out, sizeof (out)) == 1);
         CHECK (strstr (out, "data.mdb") && strstr (out, words[i]));
         snprintf (command, sizeof (command), "%s/bin/gridcase verify-journal --data %s/data 2>&1",
                   s_build, d.dir);
-        pipe = popen (command, "r");
-        CHECK (pipe);
-        got = fread (out, 1, sizeof (out) - 1, pipe);
-        out[got] = 0;
-        status = pclose (pipe);
-        CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
+        CHECK (s_run (command, out, sizeof (out)) == 1);
         CHECK (strstr (out, words[i]));
     }
     s_daemon_remove (&d);

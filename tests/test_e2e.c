@@ -1335,13 +1335,8 @@ test_a_second_daemon_on_the_same_directory_stops (void)
               "tcp://127.0.0.1:%d --events tcp://127.0.0.1:%d 2>&1",
               s_build, d.dir, s_free_port (), s_free_port ());
     int64_t start = zclock_mono ();
-    FILE *pipe = popen (command, "r");
-    CHECK (pipe);
-    size_t got = fread (out, 1, sizeof (out) - 1, pipe);
-    out[got] = 0;
-    int status = pclose (pipe);
+    CHECK (s_run (command, out, sizeof (out)) == 1);
     CHECK (zclock_mono () - start < 5000);
-    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
     char expected[300];
     snprintf (expected, sizeof (expected),
               "store %s/data is in use by another gridcased (process %d)", d.dir, (int)d.pid);
@@ -1475,13 +1470,8 @@ test_server_key_from_systemd_credentials (void)
               "%s/bin/gridcased -c %s -d %s/data --command tcp://127.0.0.1:%d --events "
               "tcp://127.0.0.1:%d 2>&1",
               s_build, file, d.dir, s_free_port (), s_free_port ());
-    FILE *pipe = popen (command, "r");
-    CHECK (pipe);
     char out[4096];
-    size_t got = fread (out, 1, sizeof (out) - 1, pipe);
-    out[got] = 0;
-    int status = pclose (pipe);
-    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
+    CHECK (s_run (command, out, sizeof (out)) == 1);
     CHECK (strstr (out, "/etc/nowhere/server does not exist"));
     //  With them, as systemd's LoadCredential= hands them over
     static char config[400];
@@ -1499,7 +1489,7 @@ test_server_key_from_systemd_credentials (void)
     snprintf (file, sizeof (file), "%s/keygen.out", d.dir);
     f = fopen (file, "r");
     CHECK (f);
-    got = fread (out, 1, sizeof (out) - 1, f);
+    size_t got = fread (out, 1, sizeof (out) - 1, f);
     out[got] = 0;
     fclose (f);
     CHECK (strstr (out, "mode 0600, owner uid"));
