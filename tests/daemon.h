@@ -28,6 +28,7 @@ typedef struct {
     char server_key[200];   //  CURVE: the server's certificate file
     const char *build;      //  whose bin/gridcased runs; NULL: the test build
     size_t address_space;   //  RLIMIT_AS for the daemon in bytes, 0: none
+    char config_file[300];  //  a config s_daemon_config wrote
 } daemon_t;
 
 static inline int
@@ -163,6 +164,30 @@ s_daemon_remove (daemon_t *d)
     snprintf (command, sizeof (command), "rm -rf %s", d->dir);
     if (system (command) != 0)
         fprintf (stderr, "cannot remove %s\n", d->dir);
+}
+
+//  Writes D's own config, DIR/gridcase.cfg, and makes it D's: the gridcase
+//  section's SETTINGS (lines indented by four), the roster ROSTER (NULL: the
+//  sample roster) and the sample city; D->dir must exist
+static inline bool
+s_daemon_config (daemon_t *d, const char *settings, const char *roster)
+{
+    char cwd[256];
+    if (!getcwd (cwd, sizeof (cwd)))
+        return false;
+    snprintf (d->config_file, sizeof (d->config_file), "%s/gridcase.cfg", d->dir);
+    FILE *file = fopen (d->config_file, "w");
+    if (!file)
+        return false;
+    fprintf (file, "gridcase\n%s", settings);
+    if (roster)
+        fprintf (file, "    roster = \"%s\"\n", roster);
+    else
+        fprintf (file, "    roster = \"%s/deploy/sample-roster.cfg\"\n", cwd);
+    fprintf (file, "    city = \"%s/deploy/sample-city.cfg\"\n", cwd);
+    fclose (file);
+    d->config = d->config_file;
+    return true;
 }
 
 //  Runs COMMAND in a shell; its exit status (-1 if it did not exit), what it

@@ -559,20 +559,7 @@ test_connections_are_capped_and_idle_ones_closed (void)
     daemon_t d = {0};
     snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-attacks-XXXXXX");
     CHECK (mkdtemp (d.dir));
-    char cwd[256], file[400];
-    CHECK (getcwd (cwd, sizeof (cwd)));
-    snprintf (file, sizeof (file), "%s/capped.cfg", d.dir);
-    FILE *f = fopen (file, "w");
-    CHECK (f);
-    fprintf (f,
-             "gridcase\n    connections = 4\n    idle_timeout = 2s\n"
-             "    roster = \"%s/deploy/sample-roster.cfg\"\n"
-             "    city = \"%s/deploy/sample-city.cfg\"\n",
-             cwd, cwd);
-    fclose (f);
-    static char config[400];
-    snprintf (config, sizeof (config), "%s", file);
-    d.config = config;
+    CHECK (s_daemon_config (&d, "    connections = 4\n    idle_timeout = 2s\n", NULL));
     CHECK (s_daemon_start (&d, NULL));
     zclock_sleep (300); //  the readiness check's connection has ended
     zsock_t *clients[6];

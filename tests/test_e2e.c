@@ -909,19 +909,11 @@ test_curve_knows_clients_by_their_key (void)
     }
     fclose (f);
     free (roster);
-    char cwd[512];
-    CHECK (getcwd (cwd, sizeof (cwd)));
-    snprintf (file, sizeof (file), "%s/gridcase.cfg", d.dir);
-    f = fopen (file, "w");
-    CHECK (f);
-    fprintf (f,
-             "gridcase\n    curve = on\n    server_cert = \"%s/server\"\n"
-             "    roster = \"%s/roster.cfg\"\n    city = \"%s/deploy/sample-city.cfg\"\n",
-             d.dir, d.dir, cwd);
-    fclose (f);
-    static char config[300];
-    snprintf (config, sizeof (config), "%s", file);
-    d.config = config;
+    char settings[400], roster_file[300];
+    snprintf (settings, sizeof (settings), "    curve = on\n    server_cert = \"%s/server\"\n",
+              d.dir);
+    snprintf (roster_file, sizeof (roster_file), "%s/roster.cfg", d.dir);
+    CHECK (s_daemon_config (&d, settings, roster_file));
     snprintf (d.cert, sizeof (d.cert), "%s/officer", d.dir);
     snprintf (d.server_key, sizeof (d.server_key), "%s/server", d.dir);
     CHECK (s_daemon_start (&d, NULL));
@@ -1441,7 +1433,7 @@ test_server_key_from_systemd_credentials (void)
     daemon_t d = {0};
     snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-e2e-XXXXXX");
     CHECK (mkdtemp (d.dir));
-    char command[1024], cwd[256], file[400];
+    char command[1024], file[400];
     snprintf (command, sizeof (command),
               "mkdir -p %s/credentials && %s/bin/gridcase keygen %s/credentials/server > "
               "%s/keygen.out && %s/bin/gridcase keygen %s/admin > /dev/null",
@@ -1450,21 +1442,15 @@ test_server_key_from_systemd_credentials (void)
     char admin_key[64];
     snprintf (file, sizeof (file), "%s/admin", d.dir);
     CHECK (s_public_key (file, admin_key));
-    CHECK (getcwd (cwd, sizeof (cwd)));
     snprintf (file, sizeof (file), "%s/roster.cfg", d.dir);
     FILE *f = fopen (file, "w");
     CHECK (f);
     fprintf (f, "roster\n    actor = admin\n        role = admin\n        key = \"%s\"\n",
              admin_key);
     fclose (f);
-    snprintf (file, sizeof (file), "%s/gridcase.cfg", d.dir);
-    f = fopen (file, "w");
-    CHECK (f);
-    fprintf (f,
-             "gridcase\n    curve = on\n    server_cert = \"/etc/nowhere/server\"\n"
-             "    roster = \"%s/roster.cfg\"\n    city = \"%s/deploy/sample-city.cfg\"\n",
-             d.dir, cwd);
-    fclose (f);
+    CHECK (
+        s_daemon_config (&d, "    curve = on\n    server_cert = \"/etc/nowhere/server\"\n", file));
+    snprintf (file, sizeof (file), "%s", d.config_file);
     //  Without the credentials: the error names the missing file
     snprintf (command, sizeof (command),
               "%s/bin/gridcased -c %s -d %s/data --command tcp://127.0.0.1:%d --events "
@@ -1474,9 +1460,6 @@ test_server_key_from_systemd_credentials (void)
     CHECK (s_run (command, out, sizeof (out)) == 1);
     CHECK (strstr (out, "/etc/nowhere/server does not exist"));
     //  With them, as systemd's LoadCredential= hands them over
-    static char config[400];
-    snprintf (config, sizeof (config), "%s", file);
-    d.config = config;
     snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
     snprintf (d.server_key, sizeof (d.server_key), "%s/credentials/server", d.dir);
     char credentials[300];
