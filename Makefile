@@ -35,10 +35,10 @@ LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 GEN = $(BUILD)/gen/gridcase.pb-c.c $(BUILD)/gen/gridcase.pb-c.h
 DAEMON_SRC = daemon/gc_auth.c daemon/gc_flow.c daemon/gc_peers.c daemon/gc_store.c daemon/gc_util.c daemon/gc_config.c daemon/gc_request.c \
              daemon/gc_rules.c daemon/gc_figures.c daemon/gc_lifecycle.c daemon/gc_query.c daemon/gc_escalation.c \
-             daemon/gc_topics.c daemon/gc_server.c
+             daemon/gc_topics.c daemon/gc_server.c daemon/gc_zpl.c
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/gridcase.pb-c.o
 LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/gen/gridcase.pb-c.o
-TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks
+TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator
 TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
@@ -101,7 +101,7 @@ $(BUILD)/tests/test_units: $(BUILD)/obj/tests/test_units.o $(DAEMON_OBJ) $(BUILD
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(filter-out $(BUILD)/obj/gen/gridcase.pb-c.o,$^) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_e2e $(BUILD)/tests/test_attacks: $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/lib/libgridcase.a
+$(BUILD)/tests/test_e2e $(BUILD)/tests/test_attacks $(BUILD)/tests/test_operator: $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -1,9 +1,83 @@
 /*  gc_config - the city and the daemon's settings. See gc_config.h. */
 #include "gc_config.h"
 #include "gc_util.h"
+#include "gc_zpl.h"
 
 #define GC_DEFAULT_COMMAND "tcp://127.0.0.1:7570"
 #define GC_DEFAULT_EVENTS "tcp://127.0.0.1:7571"
+
+//  --------------------------------------------------------------------------
+//  The keys each section may hold: anything else is a mistake
+
+#define ONCE GC_ZPL_ONCE
+#define IDS GC_ZPL_IDS
+#define LINES GC_ZPL_LINES
+
+static const gc_zpl_key_t s_settings[] = {
+    {"timezone", ONCE, NULL},     {"command", ONCE, NULL},     {"events", ONCE, NULL},
+    {"datadir", ONCE, NULL},      {"map_size", ONCE, NULL},    {"map_max", ONCE, NULL},
+    {"curve", ONCE, NULL},        {"server_cert", ONCE, NULL}, {"roster", ONCE, NULL},
+    {"city", ONCE, NULL},         {"readers", ONCE, NULL},     {"connections", ONCE, NULL},
+    {"idle_timeout", ONCE, NULL}, {"idempotency", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_calendar[] = {
+    {"days", ONCE, NULL}, {"hours", ONCE, NULL}, {"holidays", LINES, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_calendars[] = {{"calendar", IDS, s_calendar}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_window[] = {
+    {"response", ONCE, NULL}, {"resolution", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_rule_severity[] = {{"calendar", ONCE, NULL},
+                                               {"response", ONCE, NULL},
+                                               {"resolution", ONCE, NULL},
+                                               {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_level[] = {{"severity", IDS, s_window}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_rule_category[] = {
+    {"severity", IDS, s_window}, {"level", IDS, s_level}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_rules[] = {
+    {"calendar", ONCE, NULL},           {"lease", ONCE, NULL},
+    {"max_deliveries", ONCE, NULL},     {"verification", ONCE, NULL},
+    {"evaluation", ONCE, NULL},         {"pause_max", ONCE, NULL},
+    {"severity", IDS, s_rule_severity}, {"level", IDS, s_level},
+    {"category", IDS, s_rule_category}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_grid[] = {{"name", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_community[] = {
+    {"name", ONCE, NULL}, {"calendar", ONCE, NULL}, {"grid", IDS, s_grid}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_street[] = {{"name", ONCE, NULL},
+                                        {"calendar", ONCE, NULL},
+                                        {"community", IDS, s_community},
+                                        {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_district[] = {
+    {"name", ONCE, NULL}, {"calendar", ONCE, NULL}, {"street", IDS, s_street}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_city[] = {{"district", IDS, s_district}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_department[] = {
+    {"name", ONCE, NULL}, {"calendar", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_departments[] = {{"department", IDS, s_department}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_category[] = {
+    {"name", ONCE, NULL}, {"department", ONCE, NULL}, {"severity", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_categories[] = {{"category", IDS, s_category}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_actor[] = {
+    {"name", ONCE, NULL},     {"role", ONCE, NULL},       {"key", ONCE, NULL},
+    {"grid", IDS, NULL},      {"community", ONCE, NULL},  {"street", ONCE, NULL},
+    {"district", ONCE, NULL}, {"department", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_roster[] = {{"actor", IDS, s_actor}, {NULL, ONCE, NULL}};
+
+//  A file's top level: the daemon's settings, the city, the roster
+static const gc_zpl_key_t s_file_all[] = {{"gridcase", ONCE, s_settings},
+                                          {"calendars", ONCE, s_calendars},
+                                          {"rules", ONCE, s_rules},
+                                          {"city", ONCE, s_city},
+                                          {"departments", ONCE, s_departments},
+                                          {"categories", ONCE, s_categories},
+                                          {"roster", ONCE, s_roster},
+                                          {NULL, ONCE, NULL}};
+//  ... of the file "city" names (its own settings are checked, not used)
+static const gc_zpl_key_t s_file_city[] = {{"gridcase", ONCE, s_settings},
+                                           {"calendars", ONCE, s_calendars},
+                                           {"rules", ONCE, s_rules},
+                                           {"city", ONCE, s_city},
+                                           {"departments", ONCE, s_departments},
+                                           {"categories", ONCE, s_categories},
+                                           {NULL, ONCE, NULL}};
+//  ... of the file "roster" names
+static const gc_zpl_key_t s_file_roster[] = {{"roster", ONCE, s_roster}, {NULL, ONCE, NULL}};
 
 typedef struct {
     char *id;
@@ -28,8 +102,19 @@ static void
 s_actor_destroy (void **item_p)
 {
     gc_actor_t *actor = (gc_actor_t *)*item_p;
-    if (actor)
+    if (actor) {
         free (actor->key);
+        free (actor->grid);
+    }
+    s_named_destroy (item_p);
+}
+
+static void
+s_grid_destroy (void **item_p)
+{
+    gc_grid_t *grid = (gc_grid_t *)*item_p;
+    if (grid)
+        free (grid->officer);
     s_named_destroy (item_p);
 }
 
@@ -61,45 +146,35 @@ s_add (gc_config_t *self, zhashx_t *table, zconfig_t *node, size_t size, const c
 {
     const char *id = zconfig_value (node);
     if (!s_id_valid (id)) {
-        zsys_error ("config %s: %s '%s': an id is 1-64 letters, digits, '-', '_' or '.'",
-                    self->file, kind, id);
+        gc_zpl_error (self->zpl, node, "%s '%s': an id is 1-64 letters, digits, '-', '_' or '.'",
+                      kind, id);
         return NULL;
     }
     if (zhashx_lookup (table, id)) {
-        zsys_error ("config %s: %s '%s' is defined twice", self->file, kind, id);
+        gc_zpl_error (self->zpl, node, "%s '%s' is defined twice", kind, id);
         return NULL;
     }
-    const char *calendar = zconfig_get (node, "calendar", NULL);
-    if (calendar && !zhashx_lookup (self->calendars, calendar)) {
-        zsys_error ("config %s: %s '%s' names unknown calendar '%s'", self->file, kind, id,
-                    calendar);
+    zconfig_t *calendar = gc_zpl_child (node, "calendar");
+    gc_calendar_t *found =
+        calendar ? (gc_calendar_t *)zhashx_lookup (self->calendars, zconfig_value (calendar))
+                 : inherit;
+    if (calendar && !found) {
+        gc_zpl_error (self->zpl, calendar, "%s '%s' names unknown calendar '%s'", kind, id,
+                      zconfig_value (calendar));
         return NULL;
     }
     s_named_t *item = (s_named_t *)zmalloc (size);
     item->id = strdup (id);
-    item->name = strdup (zconfig_get (node, "name", id));
-    item->calendar =
-        calendar ? (gc_calendar_t *)zhashx_lookup (self->calendars, calendar) : inherit;
+    item->name = strdup (gc_zpl_get (node, "name", id));
+    item->calendar = found;
     zhashx_insert (table, id, item);
     return item;
-}
-
-Gridcase__Severity
-gc_severity_from_name (const char *name)
-{
-    if (streq (name, "red"))
-        return GRIDCASE__SEVERITY__SEVERITY_RED;
-    if (streq (name, "yellow"))
-        return GRIDCASE__SEVERITY__SEVERITY_YELLOW;
-    if (streq (name, "green"))
-        return GRIDCASE__SEVERITY__SEVERITY_GREEN;
-    return GRIDCASE__SEVERITY__SEVERITY_UNSPECIFIED;
 }
 
 static int
 s_load_city (gc_config_t *self, zconfig_t *city)
 {
-    for (zconfig_t *d = zconfig_locate (city, "district"); d; d = zconfig_next (d)) {
+    for (zconfig_t *d = gc_zpl_child (city, "district"); d; d = zconfig_next (d)) {
         if (!streq (zconfig_name (d), "district"))
             continue;
         gc_district_t *district = (gc_district_t *)s_add (
@@ -136,13 +211,13 @@ s_load_city (gc_config_t *self, zconfig_t *city)
         }
     }
     if (zhashx_size (self->grids) == 0) {
-        zsys_error ("config %s: the city has no grid (city/district/street/community/grid)",
-                    self->file);
+        gc_zpl_error (self->zpl, city,
+                      "the city has no grid (city / district / street / community / grid)");
         return -1;
     }
     if (zhashx_size (self->districts) != 1) {
-        zsys_error ("config %s: the city must have exactly one district, found %zu", self->file,
-                    zhashx_size (self->districts));
+        gc_zpl_error (self->zpl, city, "the city has exactly one district, not %zu",
+                      zhashx_size (self->districts));
         return -1;
     }
     return 0;
@@ -151,58 +226,52 @@ s_load_city (gc_config_t *self, zconfig_t *city)
 static int
 s_load_departments (gc_config_t *self, zconfig_t *root)
 {
-    zconfig_t *list = zconfig_locate (root, "departments");
-    for (zconfig_t *d = list ? zconfig_child (list) : NULL; d; d = zconfig_next (d)) {
-        if (streq (zconfig_name (d), "department") &&
-            !s_add (self, self->departments, d, sizeof (gc_department_t), "department",
+    zconfig_t *list = gc_zpl_child (root, "departments");
+    for (zconfig_t *d = list ? zconfig_child (list) : NULL; d; d = zconfig_next (d))
+        if (!s_add (self, self->departments, d, sizeof (gc_department_t), "department",
                     self->policy.calendar))
             return -1;
-    }
-    list = zconfig_locate (root, "categories");
+    list = gc_zpl_child (root, "categories");
     for (zconfig_t *c = list ? zconfig_child (list) : NULL; c; c = zconfig_next (c)) {
-        if (!streq (zconfig_name (c), "category"))
-            continue;
         gc_category_t *category = (gc_category_t *)s_add (self, self->categories, c,
                                                           sizeof (gc_category_t), "category", NULL);
         if (!category)
             return -1;
-        const char *department = zconfig_get (c, "department", "");
-        if (*department) {
-            category->department = (gc_department_t *)zhashx_lookup (self->departments, department);
+        zconfig_t *department = gc_zpl_child (c, "department");
+        if (department && *zconfig_value (department)) {
+            category->department =
+                (gc_department_t *)zhashx_lookup (self->departments, zconfig_value (department));
             if (!category->department) {
-                zsys_error ("config %s: category '%s' names unknown department '%s'", self->file,
-                            category->id, department);
+                gc_zpl_error (self->zpl, department, "category '%s' names unknown department '%s'",
+                              category->id, zconfig_value (department));
                 return -1;
             }
         }
-        const char *severity = zconfig_get (c, "severity", "green");
-        category->severity = gc_severity_from_name (severity);
+        zconfig_t *severity = gc_zpl_child (c, "severity");
+        category->severity = gc_severity_from_name (severity ? zconfig_value (severity) : "green");
         if (!category->severity) {
-            zsys_error ("config %s: category '%s': severity '%s' is not red, yellow or green",
-                        self->file, category->id, severity);
+            gc_zpl_error (self->zpl, severity,
+                          "category '%s': severity '%s' is not red, yellow or green", category->id,
+                          zconfig_value (severity));
             return -1;
         }
         category->windows = self->policy.windows;
     }
     //  Rules for one category: rules/category = ID/(severity | level)
-    zconfig_t *rules = zconfig_locate (root, "rules");
+    zconfig_t *rules = gc_zpl_child (root, "rules");
     for (zconfig_t *r = rules ? zconfig_child (rules) : NULL; r; r = zconfig_next (r)) {
         if (!streq (zconfig_name (r), "category"))
             continue;
         gc_category_t *category = gc_config_category (self, zconfig_value (r));
-        char why[256];
         if (!category) {
-            zsys_error ("config %s: rules name unknown category '%s'", self->file,
-                        zconfig_value (r));
+            gc_zpl_error (self->zpl, r, "rules name unknown category '%s'", zconfig_value (r));
             return -1;
         }
-        if (gc_windows_apply (&category->windows, r, why, sizeof (why))) {
-            zsys_error ("config %s: rules for category '%s': %s", self->file, category->id, why);
+        if (gc_windows_apply (&category->windows, r, self->zpl))
             return -1;
-        }
     }
     if (zhashx_size (self->categories) == 0) {
-        zsys_error ("config %s: no categories (categories/category)", self->file);
+        gc_zpl_error (self->zpl, list ? list : root, "no categories (categories / category)");
         return -1;
     }
     return 0;
@@ -217,22 +286,14 @@ s_calendar_destroy (void **item_p)
 static int
 s_load_calendars (gc_config_t *self, zconfig_t *root)
 {
-    self->calendars = zhashx_new ();
-    zhashx_set_destructor (self->calendars, s_calendar_destroy);
-    zhashx_insert (self->calendars, "always", gc_calendar_always ());
-    zconfig_t *list = zconfig_locate (root, "calendars");
+    zconfig_t *list = gc_zpl_child (root, "calendars");
     for (zconfig_t *c = list ? zconfig_child (list) : NULL; c; c = zconfig_next (c)) {
-        if (!streq (zconfig_name (c), "calendar"))
-            continue;
-        char why[256];
-        gc_calendar_t *calendar = gc_calendar_new (c, why, sizeof (why));
-        if (!calendar) {
-            zsys_error ("config %s: %s", self->file, why);
+        gc_calendar_t *calendar = gc_calendar_new (c, self->zpl);
+        if (!calendar)
             return -1;
-        }
         if (zhashx_insert (self->calendars, calendar->id, calendar)) {
-            zsys_error ("config %s: calendar '%s' is defined twice (\"always\" is built in)",
-                        self->file, calendar->id);
+            gc_zpl_error (self->zpl, c, "calendar '%s' is defined twice (\"always\" is built in)",
+                          calendar->id);
             gc_calendar_destroy (&calendar);
             return -1;
         }
@@ -240,16 +301,32 @@ s_load_calendars (gc_config_t *self, zconfig_t *root)
     return 0;
 }
 
-//  A rule that is a duration; DEFAULT_MS when absent
-static int
-s_rule_duration (gc_config_t *self, zconfig_t *rules, const char *name, int64_t default_ms,
-                 int64_t *value)
+//  A whole number from MIN to MAX, or -1
+static long
+s_number (const char *text, long min, long max)
 {
-    const char *text = rules ? zconfig_get (rules, name, NULL) : NULL;
-    *value = text ? gc_parse_duration (text) : default_ms;
-    if (*value <= 0) {
-        zsys_error ("config %s: rules/%s '%s' is not a duration like 30m, 4h or 3d", self->file,
-                    name, text);
+    char *end;
+    errno = 0;
+    long number = strtol (text, &end, 10);
+    if (!isdigit ((unsigned char)*text) || *end || errno || number < min || number > max)
+        return -1;
+    return number;
+}
+
+//  A setting of SECTION that is a duration of at least MIN_MS; DEFAULT_MS
+//  when absent
+static int
+s_duration (gc_config_t *self, zconfig_t *section, const char *name, int64_t default_ms,
+            int64_t min_ms, int64_t *value)
+{
+    zconfig_t *item = gc_zpl_child (section, name);
+    *value = item ? gc_parse_duration (zconfig_value (item)) : default_ms;
+    if (*value < min_ms) {
+        char least[32];
+        gc_duration_text (min_ms, least, sizeof (least));
+        gc_zpl_error (self->zpl, item,
+                      "%s '%s' is not a duration (like 30m, 4h or 7d) of at least %s", name,
+                      zconfig_value (item), least);
         return -1;
     }
     return 0;
@@ -259,40 +336,41 @@ static int
 s_load_rules (gc_config_t *self, zconfig_t *root)
 {
     gc_policy_t *policy = &self->policy;
-    zconfig_t *rules = zconfig_locate (root, "rules");
-    if (s_rule_duration (self, rules, "lease", 30 * 60 * 1000LL, &policy->lease) ||
-        s_rule_duration (self, rules, "verification", 24 * 3600 * 1000LL, &policy->verification) ||
-        s_rule_duration (self, rules, "evaluation", 3 * 24 * 3600 * 1000LL, &policy->evaluation) ||
-        s_rule_duration (self, rules, "pause_max", 30 * 24 * 3600 * 1000LL, &policy->pause_max))
+    zconfig_t *rules = gc_zpl_child (root, "rules");
+    if (s_duration (self, rules, "lease", 30 * 60 * 1000LL, 1000, &policy->lease) ||
+        s_duration (self, rules, "verification", 24 * 3600 * 1000LL, 1000, &policy->verification) ||
+        s_duration (self, rules, "evaluation", 3 * 24 * 3600 * 1000LL, 1000, &policy->evaluation) ||
+        s_duration (self, rules, "pause_max", 30 * 24 * 3600 * 1000LL, 1000, &policy->pause_max))
         return -1;
-    const char *deliveries = rules ? zconfig_get (rules, "max_deliveries", "3") : "3";
-    policy->max_deliveries = (uint32_t)atoi (deliveries);
-    if (policy->max_deliveries < 1 || policy->max_deliveries > 100) {
-        zsys_error ("config %s: rules/max_deliveries '%s' is not a number from 1 to 100",
-                    self->file, deliveries);
+    zconfig_t *deliveries = gc_zpl_child (rules, "max_deliveries");
+    long max_deliveries = deliveries ? s_number (zconfig_value (deliveries), 1, 100) : 3;
+    if (max_deliveries < 0) {
+        gc_zpl_error (self->zpl, deliveries, "max_deliveries '%s' is not a number from 1 to 100",
+                      zconfig_value (deliveries));
         return -1;
     }
-    const char *calendar = rules ? zconfig_get (rules, "calendar", "always") : "always";
-    policy->calendar = (gc_calendar_t *)zhashx_lookup (self->calendars, calendar);
+    policy->max_deliveries = (uint32_t)max_deliveries;
+    zconfig_t *calendar = gc_zpl_child (rules, "calendar");
+    policy->calendar = (gc_calendar_t *)zhashx_lookup (
+        self->calendars, calendar ? zconfig_value (calendar) : "always");
     if (!policy->calendar) {
-        zsys_error ("config %s: rules/calendar names unknown calendar '%s'", self->file, calendar);
+        gc_zpl_error (self->zpl, calendar, "rules name unknown calendar '%s'",
+                      zconfig_value (calendar));
         return -1;
     }
     gc_windows_default (&policy->windows);
-    char why[256];
-    if (rules && gc_windows_apply (&policy->windows, rules, why, sizeof (why))) {
-        zsys_error ("config %s: rules: %s", self->file, why);
+    if (rules && gc_windows_apply (&policy->windows, rules, self->zpl))
         return -1;
-    }
     //  A severity may run on its own calendar: red round the clock
     for (zconfig_t *r = rules ? zconfig_child (rules) : NULL; r; r = zconfig_next (r)) {
-        const char *name = zconfig_get (r, "calendar", NULL);
+        zconfig_t *name = gc_zpl_child (r, "calendar");
         if (!streq (zconfig_name (r), "severity") || !name)
             continue;
-        gc_calendar_t *found = (gc_calendar_t *)zhashx_lookup (self->calendars, name);
+        gc_calendar_t *found =
+            (gc_calendar_t *)zhashx_lookup (self->calendars, zconfig_value (name));
         if (!found) {
-            zsys_error ("config %s: rules/severity '%s' names unknown calendar '%s'", self->file,
-                        zconfig_value (r), name);
+            gc_zpl_error (self->zpl, name, "rules for severity '%s' name unknown calendar '%s'",
+                          zconfig_value (r), zconfig_value (name));
             return -1;
         }
         policy->severity_calendar[gc_severity_from_name (zconfig_value (r))] = found;
@@ -300,88 +378,108 @@ s_load_rules (gc_config_t *self, zconfig_t *root)
     return 0;
 }
 
+//  Files GRID under ACTOR and ACTOR under GRID (lists grow as needed)
+static void
+s_actor_grid (gc_actor_t *actor, gc_grid_t *grid)
+{
+    actor->grid = (gc_grid_t **)realloc (actor->grid, (actor->grids + 1) * sizeof (gc_grid_t *));
+    actor->grid[actor->grids++] = grid;
+    grid->officer =
+        (gc_actor_t **)realloc (grid->officer, (grid->officers + 1) * sizeof (gc_actor_t *));
+    grid->officer[grid->officers++] = actor;
+}
+
+//  The place or department item NAME of ACTOR's node names, looked up in
+//  TABLE; true when it is absent or found (then in *FOUND)
+static bool
+s_actor_scope (gc_config_t *self, zconfig_t *node, const char *name, zhashx_t *table, void **found)
+{
+    zconfig_t *item = gc_zpl_child (node, name);
+    if (!item)
+        return true;
+    *found = zhashx_lookup (table, zconfig_value (item));
+    if (!*found)
+        gc_zpl_error (self->zpl, item, "actor '%s' names unknown %s '%s'", zconfig_value (node),
+                      name, zconfig_value (item));
+    return *found != NULL;
+}
+
 //  Reads the roster: actors with a role and the scope that role needs
 static int
 s_load_roster (gc_config_t *self, zconfig_t *roster)
 {
     for (zconfig_t *a = roster ? zconfig_child (roster) : NULL; a; a = zconfig_next (a)) {
-        if (!streq (zconfig_name (a), "actor"))
-            continue;
         gc_actor_t *actor =
             (gc_actor_t *)s_add (self, self->actors, a, sizeof (gc_actor_t), "actor", NULL);
         if (!actor)
             return -1;
-        const char *role = zconfig_get (a, "role", "");
-        static const char *roles[] = {"",       "officer",    "committee", "street",
-                                      "worker", "supervisor", "admin"};
-        for (int i = 1; i < 7; i++)
-            if (streq (role, roles[i]))
+        zconfig_t *role = gc_zpl_child (a, "role");
+        for (int i = 1; role && i < 7; i++)
+            if (streq (zconfig_value (role), gc_role_name ((Gridcase__Role)i)))
                 actor->role = (Gridcase__Role)i;
-        const char *why = NULL;
-        const char *key = zconfig_get (a, "key", NULL);
+        if (!actor->role) {
+            gc_zpl_error (self->zpl, role ? role : a,
+                          "actor '%s' has no role: officer, committee, street, worker, supervisor "
+                          "or admin",
+                          actor->id);
+            return -1;
+        }
+        zconfig_t *key = gc_zpl_child (a, "key");
         if (key) {
             uint8_t binary[32];
-            actor->key = strdup (key);
-            if (strlen (key) != 40 || !zmq_z85_decode (binary, key))
-                why = "has a key that is not a CURVE public key (40 characters of Z85, as "
-                      "gridcase keygen prints)";
-            else if (zhashx_lookup (self->keys, key))
-                why = "has the same key as another actor";
-            else
-                zhashx_insert (self->keys, key, actor);
+            actor->key = strdup (zconfig_value (key));
+            const char *why = NULL;
+            if (strlen (actor->key) != 40 || !zmq_z85_decode (binary, actor->key))
+                why = "is not a CURVE public key (40 characters of Z85, as gridcase keygen "
+                      "prints)";
+            else if (zhashx_lookup (self->keys, actor->key))
+                why = "is another actor's key too";
+            if (why) {
+                gc_zpl_error (self->zpl, key, "actor '%s': the key %s", actor->id, why);
+                return -1;
+            }
+            zhashx_insert (self->keys, actor->key, actor);
         }
-        const char *community = zconfig_get (a, "community", NULL);
-        const char *street = zconfig_get (a, "street", NULL);
-        const char *district = zconfig_get (a, "district", NULL);
-        const char *department = zconfig_get (a, "department", NULL);
-        if (community && !(actor->community = gc_config_community (self, community)))
-            why = "names an unknown community";
-        else if (street && !(actor->street = gc_config_street (self, street)))
-            why = "names an unknown street";
-        else if (district && !(actor->district = gc_config_district (self, district)))
-            why = "names an unknown district";
-        else if (department && !(actor->department = gc_config_department (self, department)))
-            why = "names an unknown department";
-        for (zconfig_t *g = zconfig_child (a); g && !why; g = zconfig_next (g)) {
+        if (!s_actor_scope (self, a, "community", self->communities, (void **)&actor->community) ||
+            !s_actor_scope (self, a, "street", self->streets, (void **)&actor->street) ||
+            !s_actor_scope (self, a, "district", self->districts, (void **)&actor->district) ||
+            !s_actor_scope (self, a, "department", self->departments, (void **)&actor->department))
+            return -1;
+        for (zconfig_t *g = zconfig_child (a); g; g = zconfig_next (g)) {
             if (!streq (zconfig_name (g), "grid"))
                 continue;
             gc_grid_t *grid = gc_config_grid (self, zconfig_value (g));
-            if (!grid)
-                why = "names an unknown grid";
-            else if (actor->grids == GC_ACTOR_GRIDS_MAX || grid->officers == GC_GRID_OFFICERS_MAX)
-                why = "has too many grids, or its grid too many officers";
-            else {
-                actor->grid[actor->grids++] = grid;
-                grid->officer[grid->officers++] = actor;
+            if (!grid) {
+                gc_zpl_error (self->zpl, g, "actor '%s' names unknown grid '%s'", actor->id,
+                              zconfig_value (g));
+                return -1;
             }
+            s_actor_grid (actor, grid);
         }
-        if (!why) {
-            switch (actor->role) {
-                case GRIDCASE__ROLE__ROLE_OFFICER:
-                    why = actor->grids ? NULL : "is an officer without a grid";
-                    break;
-                case GRIDCASE__ROLE__ROLE_COMMITTEE:
-                    why = actor->community ? NULL : "is a committee member without a community";
-                    break;
-                case GRIDCASE__ROLE__ROLE_STREET:
-                    why = actor->street ? NULL : "is a street coordinator without a street";
-                    break;
-                case GRIDCASE__ROLE__ROLE_WORKER:
-                    why = actor->department ? NULL : "is a worker without a department";
-                    break;
-                case GRIDCASE__ROLE__ROLE_SUPERVISOR:
-                    why = actor->street || actor->district ? NULL
-                                                           : "is a supervisor without a street "
-                                                             "or district";
-                    break;
-                case GRIDCASE__ROLE__ROLE_ADMIN:
-                    break;
-                default:
-                    why = "has no role (officer, committee, street, worker, supervisor, admin)";
-            }
+        const char *why = NULL;
+        switch (actor->role) {
+            case GRIDCASE__ROLE__ROLE_OFFICER:
+                why = actor->grids ? NULL : "is an officer without a grid";
+                break;
+            case GRIDCASE__ROLE__ROLE_COMMITTEE:
+                why = actor->community ? NULL : "is a committee member without a community";
+                break;
+            case GRIDCASE__ROLE__ROLE_STREET:
+                why = actor->street ? NULL : "is a street coordinator without a street";
+                break;
+            case GRIDCASE__ROLE__ROLE_WORKER:
+                why = actor->department ? NULL : "is a worker without a department";
+                break;
+            case GRIDCASE__ROLE__ROLE_SUPERVISOR:
+                why = actor->street || actor->district ? NULL
+                                                       : "is a supervisor without a street or "
+                                                         "district";
+                break;
+            default:
+                break;
         }
         if (why) {
-            zsys_error ("config %s: roster: actor '%s' %s", self->file, actor->id, why);
+            gc_zpl_error (self->zpl, a, "actor '%s' %s", actor->id, why);
             return -1;
         }
     }
@@ -401,28 +499,23 @@ s_relative (const char *file, const char *name)
     return path;
 }
 
-//  The roster is the config's own "roster" section, or the file that
-//  gridcase/roster names (relative to the config file's directory)
-static int
-s_load_roster_file (gc_config_t *self, zconfig_t *root)
+//  The file that setting NAME of SETTINGS names, loaded and checked against
+//  KEYS; ROOT itself when there is no such setting. NULL on error.
+static zconfig_t *
+s_load_part (gc_config_t *self, zconfig_t *root, zconfig_t *settings, const char *name,
+             const gc_zpl_key_t *keys)
 {
-    self->actors = s_table_new ();
-    zhashx_set_destructor (self->actors, s_actor_destroy);
-    self->keys = zhashx_new ();
-    const char *name = zconfig_get (root, "gridcase/roster", NULL);
-    if (!name)
-        return s_load_roster (self, zconfig_locate (root, "roster"));
-    char *path = s_relative (self->file, name);
-    zconfig_t *roster = zconfig_load (path);
-    if (!roster) {
-        zsys_error ("config %s: cannot read the roster %s (ZPL)", self->file, path);
-        free (path);
-        return -1;
-    }
+    zconfig_t *item = gc_zpl_child (settings, name);
+    if (!item)
+        return root;
+    char *path = s_relative (self->file, zconfig_value (item));
+    zconfig_t *part = gc_zpl_load (self->zpl, path);
+    if (!part)
+        gc_zpl_error (self->zpl, item, "cannot read the %s %s", name, path);
+    else if (gc_zpl_check (self->zpl, part, keys))
+        part = NULL;
     free (path);
-    int rc = s_load_roster (self, zconfig_locate (roster, "roster"));
-    zconfig_destroy (&roster);
-    return rc;
+    return part;
 }
 
 static int
@@ -464,102 +557,106 @@ s_timezone_known (const char *name)
     return known;
 }
 
+//  The daemon's own settings (the gridcase section)
+static int
+s_load_settings (gc_config_t *self, zconfig_t *settings)
+{
+    gc_zpl_t *zpl = self->zpl;
+    size_t errors = gc_zpl_errors (zpl);
+    self->timezone = strdup (gc_zpl_get (settings, "timezone", "Asia/Shanghai"));
+    self->command = strdup (gc_zpl_get (settings, "command", GC_DEFAULT_COMMAND));
+    self->events = strdup (gc_zpl_get (settings, "events", GC_DEFAULT_EVENTS));
+    self->datadir = strdup (gc_zpl_get (settings, "datadir", "var/gridcase"));
+    const char *server_cert = gc_zpl_get (settings, "server_cert", NULL);
+    self->server_cert = server_cert ? s_relative (self->file, server_cert) : NULL;
+    //  A boolean is on or off, nothing else: "curve = maybe" is a mistake,
+    //  not a quiet "off"
+    zconfig_t *curve = gc_zpl_child (settings, "curve");
+    const char *value = curve ? zconfig_value (curve) : "off";
+    if (streq (value, "on") || streq (value, "true") || streq (value, "yes"))
+        self->curve = true;
+    else if (!(streq (value, "off") || streq (value, "false") || streq (value, "no")))
+        gc_zpl_error (zpl, curve, "curve '%s' is neither on nor off (true/false, yes/no)", value);
+    //  A time zone the system's tz database does not hold would run the city
+    //  in UTC without a word
+    if (!s_timezone_known (self->timezone))
+        gc_zpl_error (zpl, gc_zpl_child (settings, "timezone"),
+                      "timezone '%s' is not in the time zone database (/usr/share/zoneinfo), "
+                      "e.g. Asia/Shanghai",
+                      self->timezone);
+    zconfig_t *map_size = gc_zpl_child (settings, "map_size");
+    zconfig_t *map_max = gc_zpl_child (settings, "map_max");
+    self->map_size = gc_parse_size (map_size ? zconfig_value (map_size) : "64M");
+    self->map_max = gc_parse_size (map_max ? zconfig_value (map_max) : "64G");
+    if (self->map_size < 65536 || self->map_max < self->map_size)
+        gc_zpl_error (zpl, map_size ? map_size : map_max,
+                      "map_size / map_max: sizes like 64M or 1G, map_size at least 64K and not "
+                      "above map_max");
+    if (s_duration (self, settings, "idempotency", 7 * 24 * 3600 * 1000LL, 3600 * 1000,
+                    &self->idempotency) ||
+        s_duration (self, settings, "idle_timeout", 10 * 60 * 1000LL, 1000, &self->idle_timeout))
+        return -1;
+    zconfig_t *readers = gc_zpl_child (settings, "readers");
+    long number = readers ? s_number (zconfig_value (readers), 1, GC_READERS_MAX) : 2;
+    if (number < 0)
+        gc_zpl_error (zpl, readers, "readers '%s': from 1 to %d reader threads",
+                      zconfig_value (readers), GC_READERS_MAX);
+    self->readers = (size_t)number;
+    zconfig_t *connections = gc_zpl_child (settings, "connections");
+    number = connections ? s_number (zconfig_value (connections), 1, 65536) : 4096;
+    if (number < 0)
+        gc_zpl_error (zpl, connections, "connections '%s': from 1 to 65536 per socket",
+                      zconfig_value (connections));
+    self->connections = (size_t)number;
+    return gc_zpl_errors (zpl) > errors ? -1 : 0;
+}
+
 gc_config_t *
 gc_config_load (const char *file)
 {
-    zconfig_t *root = zconfig_load (file);
-    if (!root) {
-        zsys_error ("config %s: cannot read or parse the file (ZPL)", file);
-        return NULL;
-    }
     gc_config_t *self = (gc_config_t *)zmalloc (sizeof (gc_config_t));
     pthread_mutex_init (&self->lock, NULL);
     self->file = strdup (file);
-    self->timezone = strdup (zconfig_get (root, "gridcase/timezone", "Asia/Shanghai"));
-    self->command = strdup (zconfig_get (root, "gridcase/command", GC_DEFAULT_COMMAND));
-    self->events = strdup (zconfig_get (root, "gridcase/events", GC_DEFAULT_EVENTS));
-    self->datadir = strdup (zconfig_get (root, "gridcase/datadir", "var/gridcase"));
-    const char *curve = zconfig_get (root, "gridcase/curve", "off");
-    const char *server_cert = zconfig_get (root, "gridcase/server_cert", NULL);
-    self->server_cert = server_cert ? s_relative (file, server_cert) : NULL;
+    self->zpl = gc_zpl_new ();
     self->districts = s_table_new ();
     self->streets = s_table_new ();
     self->communities = s_table_new ();
     self->grids = s_table_new ();
+    zhashx_set_destructor (self->grids, s_grid_destroy);
     self->departments = s_table_new ();
     self->categories = s_table_new ();
+    self->calendars = zhashx_new ();
+    zhashx_set_destructor (self->calendars, s_calendar_destroy);
+    zhashx_insert (self->calendars, "always", gc_calendar_always ());
+    self->actors = s_table_new ();
+    zhashx_set_destructor (self->actors, s_actor_destroy);
+    self->keys = zhashx_new ();
 
-    int rc = 0;
-    //  A boolean is on or off, nothing else: "curve = maybe" is a mistake,
-    //  not a quiet "off"
-    if (streq (curve, "on") || streq (curve, "true") || streq (curve, "yes"))
-        self->curve = true;
-    else if (!(streq (curve, "off") || streq (curve, "false") || streq (curve, "no"))) {
-        zsys_error ("config %s: curve '%s': on or off (true/false, yes/no)", file, curve);
-        rc = -1;
-    }
-    //  A time zone the system's tz database does not hold would run the city
-    //  in UTC without a word
-    if (!s_timezone_known (self->timezone)) {
-        zsys_error ("config %s: timezone '%s' is not in the time zone database "
-                    "(/usr/share/zoneinfo), e.g. Asia/Shanghai",
-                    file, self->timezone);
-        rc = -1;
-    }
-    const char *map_size = zconfig_get (root, "gridcase/map_size", "64M");
-    const char *map_max = zconfig_get (root, "gridcase/map_max", "64G");
-    self->map_size = gc_parse_size (map_size);
-    self->map_max = gc_parse_size (map_max);
-    if (self->map_size < 65536 || self->map_max < self->map_size) {
-        zsys_error ("config %s: map_size '%s' / map_max '%s': sizes like 64M or 1G, "
-                    "map_size at least 64K and not above map_max",
-                    file, map_size, map_max);
-        rc = -1;
-    }
-    const char *idempotency = zconfig_get (root, "gridcase/idempotency", "7d");
-    self->idempotency = gc_parse_duration (idempotency);
-    if (self->idempotency < 3600 * 1000) {
-        zsys_error ("config %s: idempotency '%s': a duration of at least 1h, like 7d", file,
-                    idempotency);
-        rc = -1;
-    }
-    const char *readers = zconfig_get (root, "gridcase/readers", "2");
-    self->readers = (size_t)atoi (readers);
-    if (self->readers < 1 || self->readers > GC_READERS_MAX) {
-        zsys_error ("config %s: readers '%s': between 1 and %d reader threads", file, readers,
-                    GC_READERS_MAX);
-        rc = -1;
-    }
-    const char *connections = zconfig_get (root, "gridcase/connections", "4096");
-    self->connections = (size_t)atoi (connections);
-    if (self->connections < 1 || self->connections > 65536) {
-        zsys_error ("config %s: connections '%s': between 1 and 65536 per socket", file,
-                    connections);
-        rc = -1;
-    }
-    const char *idle = zconfig_get (root, "gridcase/idle_timeout", "10m");
-    self->idle_timeout = gc_parse_duration (idle);
-    if (self->idle_timeout < 1000) {
-        zsys_error ("config %s: idle_timeout '%s': a duration of at least 1s, like 10m", file,
-                    idle);
-        rc = -1;
-    }
+    //  Every file is checked whole before anything is read from it, so one
+    //  start shows every misspelled key
+    zconfig_t *root = gc_zpl_load (self->zpl, file);
+    int rc = root && gc_zpl_check (self->zpl, root, s_file_all) == 0 ? 0 : -1;
+    zconfig_t *settings = root ? gc_zpl_child (root, "gridcase") : NULL;
     //  The city (calendars, rules, places, departments, categories) is this
-    //  file's, or another file's that gridcase/city names
-    const char *city_file = zconfig_get (root, "gridcase/city", NULL);
-    zconfig_t *city_root = root;
-    if (rc == 0 && city_file) {
-        char *path = s_relative (file, city_file);
-        city_root = zconfig_load (path);
-        if (!city_root) {
-            zsys_error ("config %s: cannot read the city %s (ZPL)", file, path);
-            rc = -1;
-        }
-        free (path);
+    //  file's, or another file's that gridcase/city names; the roster too
+    zconfig_t *city_root = rc ? NULL : s_load_part (self, root, settings, "city", s_file_city);
+    zconfig_t *roster_root =
+        rc ? NULL : s_load_part (self, root, settings, "roster", s_file_roster);
+    const char *parts[] = {"calendars", "rules", "city", "departments", "categories", "roster"};
+    for (size_t i = 0; city_root && roster_root && i < 6; i++) {
+        zconfig_t *ignored = gc_zpl_child (root, parts[i]);
+        if (ignored && (i == 5 ? roster_root : city_root) != root)
+            gc_zpl_error (self->zpl, ignored,
+                          "this section would be ignored: gridcase/%s names the file to read it "
+                          "from",
+                          i == 5 ? "roster" : "city");
     }
-    zconfig_t *city = city_root ? zconfig_locate (city_root, "city") : NULL;
-    if (rc == 0 && !city) {
-        zsys_error ("config %s: no 'city' section", city_file ? city_file : file);
+    //  The settings' own mistakes are worth seeing in the same start
+    if ((root && s_load_settings (self, settings)) || !city_root || !roster_root ||
+        gc_zpl_errors (self->zpl))
+        rc = -1;
+    if (rc == 0 && !gc_zpl_child (city_root, "city")) {
+        gc_zpl_error (self->zpl, city_root, "no 'city' section");
         rc = -1;
     }
     if (rc == 0)
@@ -567,14 +664,12 @@ gc_config_load (const char *file)
     if (rc == 0)
         rc = s_load_rules (self, city_root);
     if (rc == 0)
-        rc = s_load_city (self, city);
+        rc = s_load_city (self, gc_zpl_child (city_root, "city"));
     if (rc == 0)
         rc = s_load_departments (self, city_root);
     if (rc == 0)
-        rc = s_load_roster_file (self, root);
-    if (city_root != root)
-        zconfig_destroy (&city_root);
-    zconfig_destroy (&root);
+        rc = s_load_roster (self, gc_zpl_child (roster_root, "roster"));
+    gc_zpl_destroy (&self->zpl);
     if (rc) {
         gc_config_destroy (&self);
         return NULL;

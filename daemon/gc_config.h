@@ -5,14 +5,13 @@
 #define GC_CONFIG_H_INCLUDED
 
 #include "gc_rules.h"
+#include "gc_zpl.h"
 #include "gridcase.pb-c.h"
 #include <czmq.h>
 #include <pthread.h>
 #include <stdbool.h>
 
-#define GC_GRID_OFFICERS_MAX 16
 #define GC_READERS_MAX 16
-#define GC_ACTOR_GRIDS_MAX 64
 
 //  Every place and department has a calendar: its queue's service hours
 typedef struct {
@@ -42,8 +41,8 @@ typedef struct {
     char *name;
     gc_calendar_t *calendar; //  the community's: the officer keeps its hours
     gc_community_t *community;
-    size_t officers;
-    gc_actor_t *officer[GC_GRID_OFFICERS_MAX];
+    size_t officers; //  as many as the roster names
+    gc_actor_t **officer;
 } gc_grid_t;
 
 typedef struct {
@@ -67,8 +66,8 @@ struct _gc_actor_t {
     char *name;
     gc_calendar_t *calendar; //  unused; keeps the common layout
     Gridcase__Role role;
-    size_t grids; //  officer: the grids they look after
-    gc_grid_t *grid[GC_ACTOR_GRIDS_MAX];
+    size_t grids; //  officer: the grids they look after, as many as the roster names
+    gc_grid_t **grid;
     gc_community_t *community;   //  committee
     gc_street_t *street;         //  street, or a street supervisor
     gc_district_t *district;     //  a district supervisor
@@ -129,9 +128,11 @@ typedef struct {
     gc_policy_t policy;
     gc_list_t lists[GC_KIND_COUNT];
     pthread_mutex_t lock; //  lookups come from several threads
+    gc_zpl_t *zpl;        //  while loading: the files, to say where a mistake is
 } gc_config_t;
 
-//  Loads FILE; on error logs what is wrong and where, and returns NULL
+//  Loads FILE (and the city and roster files it names), checked strictly:
+//  on a mistake logs each one as FILE:LINE with the line, and returns NULL
 gc_config_t *gc_config_load (const char *file);
 void gc_config_destroy (gc_config_t **self_p);
 
@@ -179,8 +180,5 @@ bool gc_config_area (gc_config_t *self, const char *name, gc_area_t *area);
 
 //  Every district, street, community, grid or department, sorted by id
 const gc_list_t *gc_config_list (gc_config_t *self, gc_kind_t kind);
-
-//  "red" -> SEVERITY_RED; SEVERITY_UNSPECIFIED when unknown
-Gridcase__Severity gc_severity_from_name (const char *name);
 
 #endif

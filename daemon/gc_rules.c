@@ -1,6 +1,5 @@
 /*  gc_rules - deadline windows and service-hours calendars. See gc_rules.h. */
 #include "gc_rules.h"
-#include "gc_config.h"
 #include "gc_util.h"
 
 #include <time.h>
@@ -123,8 +122,8 @@ s_parse_clock (const char *text, int *minutes)
     return 0;
 }
 
-//  "08:30-12:00 14:00-17:30"
-static int
+//  "08:30-12:00 14:00-17:30": NULL, or what is wrong
+static const char *
 s_parse_hours (gc_calendar_t *self, const char *text)
 {
     const char *p = text;
@@ -133,24 +132,27 @@ s_parse_hours (gc_calendar_t *self, const char *text)
             p++;
         if (!*p)
             break;
-        if (self->spans == GC_SPANS_MAX || strlen (p) < 11 || p[5] != '-')
-            return -1;
         int start, end;
-        if (s_parse_clock (p, &start) || s_parse_clock (p + 6, &end) || end <= start)
-            return -1;
+        if (strlen (p) < 11 || p[5] != '-' || s_parse_clock (p, &start) ||
+            s_parse_clock (p + 6, &end) || (p[11] && p[11] != ' ' && p[11] != ','))
+            return "hours are spans like '08:30-12:00 14:00-17:30'";
+        if (end <= start)
+            return "a span ends after it starts (up to 24:00)";
         if (self->spans && start < self->span_end[self->spans - 1])
-            return -1; //  spans in order, not overlapping
+            return "spans come in order and do not overlap";
+        self->span_start = (int *)realloc (self->span_start, (self->spans + 1) * sizeof (int));
+        self->span_end = (int *)realloc (self->span_end, (self->spans + 1) * sizeof (int));
         self->span_start[self->spans] = start;
         self->span_end[self->spans] = end;
         self->spans++;
         p += 11;
     }
-    return self->spans ? 0 : -1;
+    return self->spans ? NULL : "hours are spans like '08:30-12:00 14:00-17:30'";
 }
 
-//  "2026-10-01 2026-10-02"
-static int
-s_parse_holidays (gc_calendar_t *self, const char *text)
+//  "2026-10-01 2026-10-02": NULL, or what is wrong, with the date in BAD
+static const char *
+s_parse_holidays (gc_calendar_t *self, const char *text, char bad[16])
 {
     const char *p = text;
     while (*p) {
@@ -158,38 +160,56 @@ s_parse_holidays (gc_calendar_t *self, const char *text)
             p++;
         if (!*p)
             break;
+        size_t length = strcspn (p, " ,");
+        snprintf (bad, 16, "%.*s", (int)(length < 15 ? length : 15), p);
         int y, m, d, n = 0;
-        if (self->holidays == GC_HOLIDAYS_MAX || sscanf (p, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
-            n != 10 || m < 1 || m > 12 || d < 1 || d > 31)
-            return -1;
+        if (sscanf (p, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || length != 10 ||
+            y < 1970 || !gc_day_valid ((uint32_t)(y * 10000 + m * 100 + d)))
+            return "a holiday is a real date like 2026-10-01";
+        self->holiday =
+            (uint32_t *)realloc (self->holiday, (self->holidays + 1) * sizeof (uint32_t));
         self->holiday[self->holidays++] = (uint32_t)(y * 10000 + m * 100 + d);
         p += 10;
     }
-    return 0;
+    return NULL;
+}
+
+static int
+s_day_order (const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 gc_calendar_t *
-gc_calendar_new (zconfig_t *node, char *why, size_t why_size)
+gc_calendar_new (zconfig_t *node, gc_zpl_t *zpl)
 {
     gc_calendar_t *self = (gc_calendar_t *)zmalloc (sizeof (gc_calendar_t));
     self->id = strdup (zconfig_value (node));
-    const char *days = zconfig_get (node, "days", "mon-fri");
-    const char *hours = zconfig_get (node, "hours", "");
-    const char *holidays = zconfig_get (node, "holidays", "");
-    if (s_parse_days (days, &self->days))
-        snprintf (why, why_size, "calendar '%s': days '%s' is not like 'mon-fri sat'", self->id,
-                  days);
-    else if (s_parse_hours (self, hours))
-        snprintf (why, why_size,
-                  "calendar '%s': hours '%s' is not like '08:30-12:00 14:00-17:30' "
-                  "(at most %d spans, in order)",
-                  self->id, hours, GC_SPANS_MAX);
-    else if (s_parse_holidays (self, holidays))
-        snprintf (why, why_size,
-                  "calendar '%s': holidays '%s' is not like '2026-10-01 2026-10-02' (at most %d)",
-                  self->id, holidays, GC_HOLIDAYS_MAX);
-    else
-        return self;
+    zconfig_t *days = gc_zpl_child (node, "days");
+    zconfig_t *hours = gc_zpl_child (node, "hours");
+    const char *fault = NULL;
+    if (s_parse_days (days ? zconfig_value (days) : "mon-fri", &self->days))
+        gc_zpl_error (zpl, days, "calendar '%s': days are like 'mon-fri sat'", self->id);
+    else if (!hours)
+        gc_zpl_error (zpl, node, "calendar '%s' has no hours (like '08:30-12:00 14:00-17:30')",
+                      self->id);
+    else if ((fault = s_parse_hours (self, zconfig_value (hours))))
+        gc_zpl_error (zpl, hours, "calendar '%s': %s", self->id, fault);
+    else {
+        //  Holidays may take as many lines as the city needs
+        for (zconfig_t *line = zconfig_child (node); line && !fault; line = zconfig_next (line)) {
+            char bad[16] = "";
+            if (streq (zconfig_name (line), "holidays") &&
+                (fault = s_parse_holidays (self, zconfig_value (line), bad)))
+                gc_zpl_error (zpl, line, "calendar '%s': '%s': %s", self->id, bad, fault);
+        }
+        if (!fault) {
+            if (self->holidays)
+                qsort (self->holiday, self->holidays, sizeof (uint32_t), s_day_order);
+            return self;
+        }
+    }
     gc_calendar_destroy (&self);
     return NULL;
 }
@@ -209,6 +229,9 @@ gc_calendar_destroy (gc_calendar_t **self_p)
     gc_calendar_t *self = *self_p;
     if (self) {
         free (self->id);
+        free (self->span_start);
+        free (self->span_end);
+        free (self->holiday);
         free (self);
         *self_p = NULL;
     }
@@ -217,12 +240,9 @@ gc_calendar_destroy (gc_calendar_t **self_p)
 static bool
 s_open_on (const gc_calendar_t *self, const gc_localday_t *day)
 {
-    if (!(self->days & (1 << day->wday)))
-        return false;
-    for (size_t i = 0; i < self->holidays; i++)
-        if (self->holiday[i] == day->day)
-            return false;
-    return true;
+    return (self->days & (1 << day->wday)) &&
+           !(self->holidays &&
+             bsearch (&day->day, self->holiday, self->holidays, sizeof (uint32_t), s_day_order));
 }
 
 int64_t
@@ -289,20 +309,32 @@ gc_windows_default (gc_windows_t *self)
     }
 }
 
+Gridcase__Severity
+gc_severity_from_name (const char *name)
+{
+    if (streq (name, "red"))
+        return GRIDCASE__SEVERITY__SEVERITY_RED;
+    if (streq (name, "yellow"))
+        return GRIDCASE__SEVERITY__SEVERITY_YELLOW;
+    if (streq (name, "green"))
+        return GRIDCASE__SEVERITY__SEVERITY_GREEN;
+    return GRIDCASE__SEVERITY__SEVERITY_UNSPECIFIED;
+}
+
 //  Reads response/resolution under a severity node into WINDOW
 static int
-s_window_apply (gc_window_t *window, zconfig_t *node, char *why, size_t why_size)
+s_window_apply (gc_window_t *window, zconfig_t *node, gc_zpl_t *zpl)
 {
     const char *names[] = {"response", "resolution"};
     int64_t *fields[] = {&window->response, &window->resolution};
     for (int i = 0; i < 2; i++) {
-        const char *text = zconfig_get (node, names[i], NULL);
-        if (!text)
+        zconfig_t *item = gc_zpl_child (node, names[i]);
+        if (!item)
             continue;
-        int64_t ms = gc_parse_duration (text);
+        int64_t ms = gc_parse_duration (zconfig_value (item));
         if (ms <= 0) {
-            snprintf (why, why_size, "%s '%s' is not a duration like 15m, 4h or 3d", names[i],
-                      text);
+            gc_zpl_error (zpl, item, "%s '%s' is not a duration like 15m, 4h or 3d", names[i],
+                          zconfig_value (item));
             return -1;
         }
         *fields[i] = ms;
@@ -312,46 +344,44 @@ s_window_apply (gc_window_t *window, zconfig_t *node, char *why, size_t why_size
 
 //  Applies the "severity = S" children of NODE to levels FROM..TO
 static int
-s_severities_apply (gc_windows_t *self, zconfig_t *node, int from, int to, char *why,
-                    size_t why_size)
+s_severities_apply (gc_windows_t *self, zconfig_t *node, int from, int to, gc_zpl_t *zpl)
 {
     for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
         if (!streq (zconfig_name (child), "severity"))
             continue;
         Gridcase__Severity severity = gc_severity_from_name (zconfig_value (child));
         if (!severity) {
-            snprintf (why, why_size, "severity '%s' is not red, yellow or green",
-                      zconfig_value (child));
+            gc_zpl_error (zpl, child, "severity '%s' is not red, yellow or green",
+                          zconfig_value (child));
             return -1;
         }
         for (int level = from; level <= to; level++)
-            if (s_window_apply (&self->window[level][severity], child, why, why_size))
+            if (s_window_apply (&self->window[level][severity], child, zpl))
                 return -1;
     }
     return 0;
 }
 
 int
-gc_windows_apply (gc_windows_t *self, zconfig_t *node, char *why, size_t why_size)
+gc_windows_apply (gc_windows_t *self, zconfig_t *node, gc_zpl_t *zpl)
 {
     //  General severity rules first; the grid keeps its own meaning (the
     //  officer's time to settle), so a general rule reaches it only through
     //  "level = grid"
-    if (s_severities_apply (self, node, GRIDCASE__LEVEL__LEVEL_COMMUNITY, GC_LEVELS - 1, why,
-                            why_size))
+    if (s_severities_apply (self, node, GRIDCASE__LEVEL__LEVEL_COMMUNITY, GC_LEVELS - 1, zpl))
         return -1;
     for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
         if (!streq (zconfig_name (child), "level"))
             continue;
         Gridcase__Level level = gc_level_from_name (zconfig_value (child));
         if (!level) {
-            snprintf (why, why_size,
-                      "level '%s' is not grid, community, street, district, department or "
-                      "supervision",
-                      zconfig_value (child));
+            gc_zpl_error (zpl, child,
+                          "level '%s' is not grid, community, street, district, department or "
+                          "supervision",
+                          zconfig_value (child));
             return -1;
         }
-        if (s_severities_apply (self, child, level, level, why, why_size))
+        if (s_severities_apply (self, child, level, level, zpl))
             return -1;
     }
     return 0;

@@ -3,6 +3,7 @@
 #ifndef GC_RULES_H_INCLUDED
 #define GC_RULES_H_INCLUDED
 
+#include "gc_zpl.h"
 #include "gridcase.pb-c.h"
 #include <czmq.h>
 #include <stdbool.h>
@@ -10,8 +11,6 @@
 
 #define GC_LEVELS 7     //  Level enum values 0..6
 #define GC_SEVERITIES 4 //  Severity enum values 0..3
-#define GC_SPANS_MAX 8  //  opening spans per day in a calendar
-#define GC_HOLIDAYS_MAX 64
 
 //  How long the holder of a case has at one level: to take it (response)
 //  and to settle it (resolution). Milliseconds of service time; 0: none.
@@ -29,12 +28,12 @@ typedef struct {
 typedef struct {
     char *id;
     bool always;
-    uint8_t days; //  bit 0 Sunday .. bit 6 Saturday
-    size_t spans;
-    int span_start[GC_SPANS_MAX]; //  minutes after local midnight
-    int span_end[GC_SPANS_MAX];
-    size_t holidays;
-    uint32_t holiday[GC_HOLIDAYS_MAX]; //  YYYYMMDD, local dates closed all day
+    uint8_t days;    //  bit 0 Sunday .. bit 6 Saturday
+    size_t spans;    //  opening spans per day, in order: as many as a day holds
+    int *span_start; //  minutes after local midnight
+    int *span_end;
+    size_t holidays;   //  no limit but memory
+    uint32_t *holiday; //  YYYYMMDD, local dates closed all day, sorted
 } gc_calendar_t;
 
 //  Parses "90s", "15m", "4h", "3d", "1h30m" into milliseconds; -1 if not a duration
@@ -42,8 +41,9 @@ int64_t gc_parse_duration (const char *text);
 //  Formats milliseconds as "1d 2h", "15 min", ... for messages to people
 const char *gc_duration_text (int64_t ms, char *buffer, size_t size);
 
-//  Parses a calendar node (days, hours, holidays); NULL with WHY set on error
-gc_calendar_t *gc_calendar_new (zconfig_t *node, char *why, size_t why_size);
+//  Parses a calendar node (days, hours, holidays: the last on as many lines
+//  as it takes); NULL with the mistake reported through ZPL
+gc_calendar_t *gc_calendar_new (zconfig_t *node, gc_zpl_t *zpl);
 //  The round-the-clock calendar
 gc_calendar_t *gc_calendar_always (void);
 void gc_calendar_destroy (gc_calendar_t **self_p);
@@ -57,9 +57,11 @@ int64_t gc_calendar_due (const gc_calendar_t *self, int64_t start, int64_t durat
 void gc_windows_default (gc_windows_t *self);
 //  Applies the overrides under NODE: "severity = S" children with response
 //  and resolution, and "level = L" children holding such severity children.
-//  Returns 0, or -1 with WHY set.
-int gc_windows_apply (gc_windows_t *self, zconfig_t *node, char *why, size_t why_size);
+//  Returns 0, or -1 with the mistake reported through ZPL.
+int gc_windows_apply (gc_windows_t *self, zconfig_t *node, gc_zpl_t *zpl);
 
+//  "red" -> SEVERITY_RED; SEVERITY_UNSPECIFIED when unknown
+Gridcase__Severity gc_severity_from_name (const char *name);
 //  "grid" -> LEVEL_GRID; 0 when unknown
 Gridcase__Level gc_level_from_name (const char *name);
 

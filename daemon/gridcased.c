@@ -26,6 +26,7 @@ s_usage (FILE *out)
              "      --events ENDPOINT   events socket, e.g. tcp://127.0.0.1:7571\n"
              "      --time-scale N      run the daemon's clock N times faster (tests, demos)\n"
              "      --syslog            log to syslog instead of stderr\n"
+             "      --check             check the config (every file it names) and exit\n"
              "  -v, --verbose           log every request\n"
              "  -h, --help              this help\n"
              "      --version           print the version\n");
@@ -45,7 +46,7 @@ s_default_config (void)
 int
 main (int argc, char *argv[])
 {
-    enum { OPT_COMMAND = 256, OPT_EVENTS, OPT_TIME_SCALE, OPT_SYSLOG, OPT_VERSION };
+    enum { OPT_COMMAND = 256, OPT_EVENTS, OPT_TIME_SCALE, OPT_SYSLOG, OPT_VERSION, OPT_CHECK };
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"datadir", required_argument, NULL, 'd'},
@@ -53,6 +54,7 @@ main (int argc, char *argv[])
         {"events", required_argument, NULL, OPT_EVENTS},
         {"time-scale", required_argument, NULL, OPT_TIME_SCALE},
         {"syslog", no_argument, NULL, OPT_SYSLOG},
+        {"check", no_argument, NULL, OPT_CHECK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -61,7 +63,7 @@ main (int argc, char *argv[])
     char *config_file = NULL;
     const char *datadir = NULL, *command = NULL, *events = NULL;
     double time_scale = 1.0;
-    bool verbose = false, use_syslog = false;
+    bool verbose = false, use_syslog = false, check = false;
     int opt;
     while ((opt = getopt_long (argc, argv, "c:d:vh", options, NULL)) != -1) {
         switch (opt) {
@@ -89,6 +91,9 @@ main (int argc, char *argv[])
             }
             case OPT_SYSLOG:
                 use_syslog = true;
+                break;
+            case OPT_CHECK:
+                check = true;
                 break;
             case 'v':
                 verbose = true;
@@ -119,6 +124,16 @@ main (int argc, char *argv[])
     free (config_file);
     if (!config)
         return 1;
+    if (check) {
+        printf ("config %s is good: %zu streets, %zu communities, %zu grids, %zu departments, "
+                "%zu categories, %zu calendars, %zu actors; the city's time zone is %s\n",
+                config->file, zhashx_size (config->streets), zhashx_size (config->communities),
+                zhashx_size (config->grids), zhashx_size (config->departments),
+                zhashx_size (config->categories), zhashx_size (config->calendars),
+                zhashx_size (config->actors), config->timezone);
+        gc_config_destroy (&config);
+        return 0;
+    }
     //  Calendars and case ids use the city's time zone
     setenv ("TZ", config->timezone, 1);
     tzset ();

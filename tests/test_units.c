@@ -376,6 +376,77 @@ test_bad_configs_are_refused (void)
     return true;
 }
 
+static void
+s_append (zchunk_t *chunk, const char *text)
+{
+    zchunk_extend (chunk, text, strlen (text));
+}
+
+//  A city as large as memory allows: 5,000 holidays over 100 lines, an
+//  officer with 300 grids and a grid with 40 officers, 20 spans a day
+static bool
+test_config_has_no_small_caps (void)
+{
+    zchunk_t *text = zchunk_new (NULL, 0);
+    s_append (text, "calendars\n    calendar = busy\n        hours = \"");
+    for (int i = 0; i < 20; i++) {
+        char span[32];
+        snprintf (span, sizeof (span), "%02d:00-%02d:30 ", i, i);
+        s_append (text, span);
+    }
+    s_append (text, "\"\n");
+    for (int line = 0; line < 100; line++) {
+        s_append (text, "        holidays = \"");
+        for (int i = 0; i < 50; i++) {
+            char date[16];
+            uint32_t day = (uint32_t)((2030 + line) * 10000 + (1 + i / 28) * 100 + 1 + i % 28);
+            snprintf (date, sizeof (date), "%u-%02u-%02u ", day / 10000, day / 100 % 100,
+                      day % 100);
+            s_append (text, date);
+        }
+        s_append (text, "\"\n");
+    }
+    const char *head = "city\n    district = d\n        street = s\n            community = c\n"
+                       "                calendar = busy\n";
+    s_append (text, head);
+    for (int i = 0; i < 300; i++) {
+        char grid[64];
+        snprintf (grid, sizeof (grid), "                grid = g%d\n", i);
+        s_append (text, grid);
+    }
+    const char *tail = "categories\n    category = x\nroster\n    actor = o-all\n"
+                       "        role = officer\n";
+    s_append (text, tail);
+    for (int i = 0; i < 300; i++) {
+        char grid[64];
+        snprintf (grid, sizeof (grid), "        grid = g%d\n", i);
+        s_append (text, grid);
+    }
+    for (int i = 0; i < 39; i++) {
+        char actor[128];
+        snprintf (actor, sizeof (actor),
+                  "    actor = o-%d\n        role = officer\n        grid = g0\n", i);
+        s_append (text, actor);
+    }
+    char path[] = "/tmp/gc-test-config-XXXXXX";
+    int fd = mkstemp (path);
+    CHECK (fd >= 0);
+    CHECK (write (fd, zchunk_data (text), zchunk_size (text)) == (ssize_t)zchunk_size (text));
+    close (fd);
+    zchunk_destroy (&text);
+    gc_config_t *config = gc_config_load (path);
+    unlink (path);
+    CHECK (config);
+    gc_calendar_t *busy = (gc_calendar_t *)zhashx_lookup (config->calendars, "busy");
+    CHECK (busy && busy->holidays == 5000 && busy->spans == 20);
+    gc_actor_t *all = gc_config_actor (config, "o-all");
+    CHECK (all && all->grids == 300 && streq (all->grid[299]->id, "g299"));
+    gc_grid_t *first = gc_config_grid (config, "g0");
+    CHECK (first && first->officers == 40);
+    gc_config_destroy (&config);
+    return true;
+}
+
 static bool
 test_client_names (void)
 {
@@ -473,8 +544,9 @@ s_daylight_saving (void)
     zconfig_set_value (node, "daily");
     zconfig_put (node, "days", "mon-sun");
     zconfig_put (node, "hours", "08:00-12:00");
-    char why[256];
-    gc_calendar_t *daily = gc_calendar_new (node, why, sizeof (why));
+    gc_zpl_t *zpl = gc_zpl_new ();
+    gc_calendar_t *daily = gc_calendar_new (node, zpl);
+    gc_zpl_destroy (&zpl);
     CHECK (daily);
     CHECK (gc_calendar_due (daily, s_at (2026, 3, 28, 10, 0), 5 * 3600 * 1000LL) ==
            s_at (2026, 3, 29, 11, 0));
@@ -510,6 +582,7 @@ main (void)
     RUN (test_endpoints_and_sizes);
     RUN (test_sample_city_config);
     RUN (test_bad_configs_are_refused);
+    RUN (test_config_has_no_small_caps);
     RUN (test_client_names);
     RUN (test_client_identity_is_kept);
     RUN (test_local_days_across_daylight_saving);
