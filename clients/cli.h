@@ -21,6 +21,7 @@ typedef struct {
     int timeout;
     const char *cert;       //  CURVE: this client's certificate file, or NULL
     const char *server_key; //  CURVE: the server's public key (Z85)
+    bool local_time;        //  --local: times in the desktop's zone, not the city's
 } context_t;
 
 //  Tables for people, JSON lines for programs, CSV for spreadsheets
@@ -60,11 +61,9 @@ const char *cli_events_endpoint (const char *given);
 int cli_follow (context_t *ctx, const char *events, const char *topic,
                 Gridcase__JournalRequest *query, bool backlog, cli_format_t format);
 
-//  Local dates: "2026-11-01" -> 20261101; 0 if not a date
-uint32_t cli_date (const char *text);
-//  A period: "2026-11-01..2026-11-30", "2026-11-22", "2026-11" or "2026-W47"
-bool cli_period (const char *text, uint32_t *from, uint32_t *to);
-//  (Days: gc_day_valid, gc_day_start, gc_day_next from gc_util.)
+//  Periods and times go to the daemon as the user typed them: it reads them
+//  on the city's calendar and clock. Replies name the city's time zone; the
+//  CLI shows times in it (cli_call sets TZ) unless --local.
 
 int cli_cmd_log (context_t *ctx, int argc, char **argv);
 int cli_cmd_stats (context_t *ctx, int argc, char **argv);

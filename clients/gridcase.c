@@ -22,7 +22,7 @@ static const char *s_usage_text =
     "                           the resident's rating; 1-2 reopens the case\n"
     "  link ID --to OTHER       close ID as a duplicate of the open case OTHER\n"
     "committee, street, department workers\n"
-    "  queue Q [--limit N] [--json]\n"
+    "  queue Q [--limit N] [--after ID] [--json]\n"
     "                           what waits in queue Q (committee/haihong, dept/gas, ...)\n"
     "  claim --queue Q | claim ID\n"
     "                           take the head of Q (or case ID); prints the case id\n"
@@ -44,7 +44,7 @@ static const char *s_usage_text =
     "  show ID [--history] [--json]\n"
     "                           one case, optionally with its journal\n"
     "  list [--state S] [--level L] [--area A] [--severity S] [--overdue] [--period P]\n"
-    "       [--limit N] [--json|--csv]\n"
+    "       [--limit N] [--after ID] [--json|--csv]\n"
     "                           cases, filtered\n"
     "  journal [--since N] [--case ID] [--topic T] [--escalations] [--limit N] [--json]\n"
     "                           journal entries after sequence N\n"
@@ -73,9 +73,14 @@ static const char *s_usage_text =
     "                           $GRIDCASE_CERT); the daemon knows you by its key\n"
     "      --server-key KEY     CURVE: the server's public key, or its certificate file\n"
     "                           (default $GRIDCASE_SERVER_KEY)\n"
+    "      --local              show times in this machine's time zone, not the city's\n"
     "\n"
-    "DURATION is like 90s, 15m, 4h, 3d or 1h30m; TIME is local, like 2026-11-25T18:00;\n"
-    "PERIOD is 2026-11-01..2026-11-30, 2026-11, 2026-W47 or 2026-11-22.\n"
+    "Dates and times are the city's, in its time zone, whatever this machine's is.\n"
+    "DURATION is like 90s, 15m, 4h, 3d or 1h30m; TIME is like 2026-11-25T18:00;\n"
+    "PERIOD is 2026-11-01..2026-11-30, 2026-11-22, 2026-11, 2026-W47, today, yesterday,\n"
+    "this-week, last-week, this-month or last-month (stats: default this-month).\n"
+    "Pages: --limit N cases or entries; stderr says how to get the next page\n"
+    "(--after ID for list and queue, --since N for journal and log).\n"
     "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
     "3 daemon unreachable\n";
 
@@ -405,6 +410,22 @@ cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format)
 //  --------------------------------------------------------------------------
 //  Talking to the daemon
 
+//  Times are shown in the city's time zone, which every reply names: a zone
+//  name of the tz database, never a path
+static void
+s_city_zone (const char *zone)
+{
+    static char current[64];
+    if (!zone || !*zone || streq (zone, current) || strlen (zone) >= sizeof (current) ||
+        strstr (zone, "..") || zone[0] == '/' || zone[0] == ':' ||
+        strspn (zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
+            strlen (zone))
+        return;
+    snprintf (current, sizeof (current), "%s", zone);
+    setenv ("TZ", current, 1);
+    tzset ();
+}
+
 int
 cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
 {
@@ -442,6 +463,8 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
     gridcase_set_timeout (client, ctx->timeout);
     int rc = gridcase_call (client, request, reply_p);
     gridcase_destroy (&client);
+    if (*reply_p && !ctx->local_time)
+        s_city_zone ((*reply_p)->timezone);
     if (rc == GRIDCASE_EUNREACHABLE) {
         fprintf (stderr, "gridcase: no answer from gridcased at %s within %d ms\n", ctx->endpoint,
                  ctx->timeout);
@@ -645,7 +668,13 @@ cli_journal_pages (context_t *ctx, Gridcase__JournalRequest *query, uint64_t lim
         gridcase__reply__free_unpacked (reply, NULL);
         if (done || !more || (until && query->since + 1 >= until))
             break;
-        limit -= got;
+        limit -= got < limit ? got : limit;
+        if (limit == 0)
+            //  The page the user asked for is full and more follow
+            fprintf (stderr,
+                     "gridcase: more entries follow; for the next page run the same command "
+                     "with --since %" PRIu64 "\n",
+                     query->since);
     }
     if (last)
         *last = query->since;
@@ -741,6 +770,12 @@ s_list_call (context_t *ctx, Gridcase__ListRequest *list, uint64_t limit, cli_fo
         if (!*after)
             break;
         list->after = after;
+        if (limit == 0)
+            //  Stdout stays the cases; the way on goes to stderr
+            fprintf (stderr,
+                     "gridcase: more cases follow; for the next page run the same command with "
+                     "--after %s\n",
+                     after);
     }
     return 0;
 }
@@ -748,8 +783,8 @@ s_list_call (context_t *ctx, Gridcase__ListRequest *list, uint64_t limit, cli_fo
 static int
 s_cmd_queue (context_t *ctx, int argc, char **argv)
 {
-    const char *names[] = {"limit=", "json", "csv", NULL};
-    const char *v[3] = {0};
+    const char *names[] = {"limit=", "json", "csv", "after=", NULL};
+    const char *v[4] = {0};
     int positional;
     const char *queue = NULL;
     if (cli_parse (argc, argv, names, v, &positional, &queue))
@@ -761,15 +796,16 @@ s_cmd_queue (context_t *ctx, int argc, char **argv)
         return cli_usage ("--limit wants a positive number");
     Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
     list.queue = (char *)queue;
+    list.after = (char *)(v[3] ? v[3] : "");
     return s_list_call (ctx, &list, (uint64_t)number, v[1] ? CLI_JSON : v[2] ? CLI_CSV : CLI_TEXT);
 }
 
 static int
 s_cmd_list (context_t *ctx, int argc, char **argv)
 {
-    const char *names[] = {"state=", "level=", "area=", "severity=", "overdue",
-                           "limit=", "json",   "csv",   "period=",   NULL};
-    const char *v[9] = {0};
+    const char *names[] = {"state=", "level=", "area=",   "severity=", "overdue", "limit=",
+                           "json",   "csv",    "period=", "after=",    NULL};
+    const char *v[10] = {0};
     int positional;
     const char *first = NULL;
     if (cli_parse (argc, argv, names, v, &positional, &first))
@@ -790,15 +826,9 @@ s_cmd_list (context_t *ctx, int argc, char **argv)
     double number = 100;
     if (v[5] && (!cli_number (v[5], &number) || number < 1))
         return cli_usage ("--limit wants a positive number");
-    if (v[8]) {
-        //  Reported in the period: local midnight to local midnight
-        uint32_t from, to;
-        if (!cli_period (v[8], &from, &to))
-            return cli_usage ("--period is like 2026-11-01..2026-11-30, 2026-11, 2026-W47 or "
-                              "2026-11-22");
-        list.from = gc_day_start (from);
-        list.to = gc_day_start (gc_day_next (to));
-    }
+    //  Reported in the period: the daemon reads it on the city's calendar
+    list.period = (char *)(v[8] ? v[8] : "");
+    list.after = (char *)(v[9] ? v[9] : ""); //  the next page: where the last one ended
     return s_list_call (ctx, &list, (uint64_t)number, v[6] ? CLI_JSON : v[7] ? CLI_CSV : CLI_TEXT);
 }
 
@@ -829,22 +859,6 @@ s_duration (const char *text)
         p = end + 1;
     }
     return total;
-}
-
-//  "2026-11-25T18:00" or "2026-11-25 18:00", local time -> UTC ms; -1 if not
-static int64_t
-s_local_time (const char *text)
-{
-    struct tm tm = {0};
-    const char *end = strptime (text, "%Y-%m-%dT%H:%M", &tm);
-    if (!end || *end) {
-        memset (&tm, 0, sizeof (tm));
-        end = strptime (text, "%Y-%m-%d %H:%M", &tm);
-    }
-    if (!end || *end)
-        return -1;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime (&tm) * 1000;
 }
 
 //  Options shared by every command that names one case
@@ -1119,8 +1133,8 @@ s_cmd_extend (context_t *ctx, int argc, char **argv)
         return cli_usage ("extend needs --for DURATION or --until TIME");
     if (a.v[0] && (extend.duration = s_duration (a.v[0])) <= 0)
         return cli_usage ("--for wants a duration like 2h or 3d");
-    if (a.v[1] && (extend.until = s_local_time (a.v[1])) <= 0)
-        return cli_usage ("--until wants a local time like 2026-11-25T18:00");
+    //  A time on the city's clock: the daemon reads it
+    extend.until_local = (char *)(a.v[1] ? a.v[1] : "");
     if (!a.v[2])
         return cli_usage ("extend needs --reason");
     extend.reason = (char *)a.v[2];
@@ -1382,16 +1396,26 @@ main (int argc, char *argv[])
 {
     zsys_init ();
     zsys_set_logstream (stderr);
-    context_t ctx = {
-        getenv ("GRIDCASE_ENDPOINT"), GRIDCASE__ROLE__ROLE_UNSPECIFIED, NULL, 10000, NULL, NULL};
+    context_t ctx = {getenv ("GRIDCASE_ENDPOINT"),
+                     GRIDCASE__ROLE__ROLE_UNSPECIFIED,
+                     NULL,
+                     10000,
+                     NULL,
+                     NULL,
+                     false};
     if (!ctx.endpoint || !*ctx.endpoint)
         ctx.endpoint = "tcp://127.0.0.1:7570";
     const char *as = getenv ("GRIDCASE_AS");
     static const struct option options[] = {
-        {"endpoint", required_argument, NULL, 'e'},   {"as", required_argument, NULL, 'a'},
-        {"timeout", required_argument, NULL, 't'},    {"cert", required_argument, NULL, 'c'},
-        {"server-key", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},          {NULL, 0, NULL, 0},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"as", required_argument, NULL, 'a'},
+        {"timeout", required_argument, NULL, 't'},
+        {"cert", required_argument, NULL, 'c'},
+        {"server-key", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"local", no_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0},
     };
     int opt;
     //  '+': stop at the subcommand; its options are its own
@@ -1420,6 +1444,9 @@ main (int argc, char *argv[])
             case 'V':
                 printf ("gridcase %s\n", GC_VERSION);
                 return 0;
+            case 'L':
+                ctx.local_time = true;
+                break;
             default:
                 return cli_usage (NULL);
         }

@@ -8,90 +8,6 @@
 //  --------------------------------------------------------------------------
 //  Dates and periods
 
-uint32_t
-cli_date (const char *text)
-{
-    int year, month, day, used = 0;
-    if (sscanf (text, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || text[used])
-        return 0;
-    uint32_t date = (uint32_t)(year * 10000 + month * 100 + day);
-    return gc_day_valid (date) ? date : 0;
-}
-
-static uint32_t
-s_day_of (time_t t)
-{
-    struct tm tm;
-    localtime_r (&t, &tm);
-    return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
-}
-
-//  Noon of a YYYYMMDD day, as time_t
-static time_t
-s_noon (uint32_t day)
-{
-    struct tm tm = {0};
-    tm.tm_year = (int)(day / 10000) - 1900;
-    tm.tm_mon = (int)(day / 100 % 100) - 1;
-    tm.tm_mday = (int)(day % 100);
-    tm.tm_hour = 12;
-    tm.tm_isdst = -1;
-    return mktime (&tm);
-}
-
-//  ISO week "2026-W47": Monday to Sunday
-static bool
-s_week (const char *text, uint32_t *from, uint32_t *to)
-{
-    int year, week, used = 0;
-    if (sscanf (text, "%4d-W%2d%n", &year, &week, &used) != 2 || text[used] || week < 1 ||
-        week > 53)
-        return false;
-    //  4 January is always in week 1
-    uint32_t jan4 = (uint32_t)(year * 10000 + 104);
-    time_t t = s_noon (jan4);
-    struct tm tm;
-    localtime_r (&t, &tm);
-    int weekday = (tm.tm_wday + 6) % 7; //  Monday 0
-    time_t monday = t + (time_t)((week - 1) * 7 - weekday) * 86400;
-    *from = s_day_of (monday);
-    *to = s_day_of (monday + 6 * 86400);
-    //  Week 53 exists only in some years
-    time_t next_jan4 = s_noon ((uint32_t)((year + 1) * 10000 + 104));
-    localtime_r (&next_jan4, &tm);
-    time_t next_week1 = next_jan4 - (time_t)((tm.tm_wday + 6) % 7) * 86400;
-    return monday < next_week1 - 3600;
-}
-
-//  "2026-11-01..2026-11-30", "2026-11-22", "2026-11" or "2026-W47"
-bool
-cli_period (const char *text, uint32_t *from, uint32_t *to)
-{
-    const char *dots = strstr (text, "..");
-    if (dots) {
-        char first[16];
-        if ((size_t)(dots - text) >= sizeof (first))
-            return false;
-        snprintf (first, sizeof (first), "%.*s", (int)(dots - text), text);
-        *from = cli_date (first);
-        *to = cli_date (dots + 2);
-        return *from && *to && *from <= *to;
-    }
-    if (strchr (text, 'W'))
-        return s_week (text, from, to);
-    int year, month, used = 0;
-    if (sscanf (text, "%4d-%2d%n", &year, &month, &used) == 2 && !text[used] && month >= 1 &&
-        month <= 12) {
-        *from = (uint32_t)(year * 10000 + month * 100 + 1);
-        uint32_t next = month == 12 ? (uint32_t)((year + 1) * 10000 + 101)
-                                    : (uint32_t)(year * 10000 + (month + 1) * 100 + 1);
-        *to = s_day_of (s_noon (next) - 86400);
-        return true;
-    }
-    *from = *to = cli_date (text);
-    return *from != 0;
-}
-
 static const char *
 s_day_text (uint32_t day, char *buffer, size_t size)
 {
@@ -135,9 +51,7 @@ cli_cmd_log (context_t *ctx, int argc, char **argv)
     if (v[4]) {
         if (v[0])
             return cli_usage ("--follow goes on from now; it takes no --period");
-        if (!cli_period (v[4], &query.from_day, &query.to_day))
-            return cli_usage ("--period is like 2026-11-01..2026-11-30, 2026-11, 2026-W47 or "
-                              "2026-11-22");
+        query.period = (char *)v[4]; //  the daemon reads it on the city's calendar
     }
     uint64_t limit = UINT64_MAX;
     if (v[5]) {
@@ -389,15 +303,8 @@ cli_cmd_stats (context_t *ctx, int argc, char **argv)
     if (!v[0] && !v[1] && !v[2])
         return s_counters (ctx, v[3] != NULL);
     Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
-    if (v[0] && !cli_period (v[0], &stats.from_day, &stats.to_day))
-        return cli_usage ("--period is like 2026-11-01..2026-11-30, 2026-11, 2026-W47 or "
-                          "2026-11-22");
-    if (!v[0]) {
-        //  This month so far
-        uint32_t today = s_day_of (time (NULL));
-        stats.from_day = today / 100 * 100 + 1;
-        stats.to_day = today;
-    }
+    //  The daemon reads the period on the city's calendar: this month there
+    stats.period = (char *)(v[0] ? v[0] : "this-month");
     stats.by = (char *)(v[1] ? v[1] : "");
     stats.area = (char *)(v[2] ? v[2] : "");
     Gridcase__Reply *reply;
@@ -466,18 +373,11 @@ cli_cmd_weekly (context_t *ctx, int argc, char **argv)
     if (positional || !v[0])
         return cli_usage ("weekly needs --community C (and --week 2026-W47, default this week)");
     Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
-    char week[16];
-    if (v[1]) {
-        if (!s_week (v[1], &stats.from_day, &stats.to_day))
-            return cli_usage ("--week is an ISO week like 2026-W47");
-        snprintf (week, sizeof (week), "%s", v[1]);
-    } else {
-        time_t now = time (NULL);
-        struct tm tm;
-        localtime_r (&now, &tm);
-        strftime (week, sizeof (week), "%G-W%V", &tm);
-        s_week (week, &stats.from_day, &stats.to_day);
-    }
+    int year, number, used = 0;
+    if (v[1] && (sscanf (v[1], "%4d-W%2d%n", &year, &number, &used) != 2 || v[1][used]))
+        return cli_usage ("--week is an ISO week like 2026-W47");
+    //  This week is the city's, whatever the desktop's calendar says
+    stats.period = (char *)(v[1] ? v[1] : "this-week");
     char area[128];
     snprintf (area, sizeof (area), "community/%s", v[0]);
     stats.area = area;
@@ -491,6 +391,8 @@ cli_cmd_weekly (context_t *ctx, int argc, char **argv)
         gridcase__reply__free_unpacked (reply, NULL);
         return 0;
     }
+    char week[16];
+    gc_day_week (reply->stats->from_day, week, sizeof (week));
     s_weekly_text (reply->stats, week);
     uint32_t from_day = reply->stats->from_day, to_day = reply->stats->to_day;
     gridcase__reply__free_unpacked (reply, NULL);

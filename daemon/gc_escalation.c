@@ -67,6 +67,17 @@ gc_escalation_next (gc_txn_t *txn)
 }
 
 int
+gc_escalation_catch_up (gc_config_t *config, gc_txn_t *txn, int64_t now, zlistx_t *notices,
+                        size_t *done)
+{
+    *done = 0;
+    int64_t next = gc_escalation_next (txn);
+    if (!next || next > now)
+        return GC_OK;
+    return gc_escalation_run (config, txn, now, GC_CATCH_UP_MAX, notices, done);
+}
+
+int
 gc_escalation_tick (gc_store_t *store, gc_config_t *config, int64_t now, size_t max,
                     zlistx_t *notices, size_t *done, size_t *grown)
 {

@@ -14,6 +14,15 @@
 int gc_escalation_run (gc_config_t *config, gc_txn_t *txn, int64_t now, size_t max,
                        zlistx_t *notices, size_t *done);
 
+//  Before a batch of requests is applied in TXN: every deadline already due
+//  at NOW (at most GC_CATCH_UP_MAX, earliest first) is acted on in the same
+//  transaction, so that a request meets each case as its deadlines have left
+//  it, whether or not the timer has run yet. One cursor seek when nothing is
+//  due. *DONE is how many were handled. Returns the store's error code.
+#define GC_CATCH_UP_MAX 10000
+int gc_escalation_catch_up (gc_config_t *config, gc_txn_t *txn, int64_t now, zlistx_t *notices,
+                            size_t *done);
+
 //  One escalation tick as the daemon runs it. When a deadline is due at NOW,
 //  acts on at most MAX of them in one write transaction and commits it, a
 //  full map grown first (*GROWN counts that); with nothing due it only looks,

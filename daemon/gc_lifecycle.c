@@ -1007,8 +1007,8 @@ s_on_extend (op_t *op)
     if (until <= op->now || until > op->now + op->config->policy.pause_max) {
         char span[40];
         s_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                  "an %s needs an end in the future and at most %s away",
-                  extend->park ? "parking" : "extension",
+                  "%s needs an end in the future and at most %s away",
+                  extend->park ? "parking" : "an extension",
                   gc_duration_text (op->config->policy.pause_max, span, sizeof (span)));
         return;
     }

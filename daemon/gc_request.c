@@ -352,6 +352,59 @@ s_strings_without_nul (const ProtobufCMessageDescriptor *desc, const uint8_t *da
     return true;
 }
 
+//  Periods and times as people wrote them, resolved on the city's calendar
+//  and clock (the daemon runs in the city's time zone), so that every
+//  desktop gets the same answer
+static bool
+s_city_dates (Gridcase__Request *request, char *why, size_t why_size)
+{
+    const char *period = NULL;
+    uint32_t *from_day = NULL, *to_day = NULL, from = 0, to = 0;
+    switch (request->op_case) {
+        case GRIDCASE__REQUEST__OP_LIST:
+            period = request->list->period;
+            break;
+        case GRIDCASE__REQUEST__OP_JOURNAL:
+            period = request->journal->period;
+            from_day = &request->journal->from_day, to_day = &request->journal->to_day;
+            break;
+        case GRIDCASE__REQUEST__OP_STATS:
+            period = request->stats->period;
+            from_day = &request->stats->from_day, to_day = &request->stats->to_day;
+            break;
+        case GRIDCASE__REQUEST__OP_EXTEND:
+            if (*request->extend->until_local) {
+                request->extend->until = gc_local_time_parse (request->extend->until_local);
+                if (request->extend->until <= 0) {
+                    snprintf (why, why_size,
+                              "until '%.64s' is not a time like 2026-11-25T18:00 (the city's)",
+                              request->extend->until_local);
+                    return false;
+                }
+            }
+            return true;
+        default:
+            return true;
+    }
+    if (!period || !*period)
+        return true;
+    if (!gc_period_parse (period, gc_local_day (gc_clock_now ()), &from, &to)) {
+        snprintf (why, why_size,
+                  "period '%.64s' is not like 2026-11-25, 2026-11-01..2026-11-30, 2026-11, "
+                  "2026-W47, today, yesterday, this-week, last-week, this-month or last-month",
+                  period);
+        return false;
+    }
+    if (from_day) {
+        *from_day = from;
+        *to_day = to;
+    } else {
+        request->list->from = gc_day_start (from);
+        request->list->to = gc_day_start (gc_day_next (to));
+    }
+    return true;
+}
+
 Gridcase__Request *
 gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__ErrorCode *code,
                    char *why, size_t why_size)
@@ -394,6 +447,10 @@ gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__E
     if (request->op_case == GRIDCASE__REQUEST__OP__NOT_SET) {
         *code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
         snprintf (why, why_size, "no operation in the request");
+        return NULL;
+    }
+    if (!s_city_dates (request, why, why_size)) {
+        *code = GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT;
         return NULL;
     }
     return request;
@@ -486,6 +543,7 @@ gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Repl
         reply->client_id = request->client_id;
         reply->sequence = request->sequence;
     }
+    reply->timezone = (char *)gc_city_zone ();
     out->code = reply->result_case == GRIDCASE__REPLY__RESULT_ERROR
                     ? reply->error->code
                     : GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
@@ -587,6 +645,7 @@ gc_reply_case_packed (gc_reply_t *out, const Gridcase__Request *request, const v
         reply.client_id = request->client_id;
         reply.sequence = request->sequence;
     }
+    reply.timezone = (char *)gc_city_zone ();
     uint8_t inner[GC_PB_HEAD_MAX], outer[GC_PB_HEAD_MAX];
     size_t inner_size = gc_pb_head (inner, 1, size);              //  CaseReply.case
     size_t outer_size = gc_pb_head (outer, 4, inner_size + size); //  Reply.case

@@ -282,6 +282,13 @@ s_apply_writes (server_t *self, size_t count, int64_t now)
     gc_txn_t *txn = gc_txn_begin (self->store, true);
     if (!txn)
         return GC_EIO;
+    //  Deadlines first: what is due has happened, timer or not
+    size_t fired = 0;
+    int rc = gc_escalation_catch_up (self->config, txn, now, self->notices, &fired);
+    if (rc != GC_OK) {
+        gc_txn_abort (&txn);
+        return rc;
+    }
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
         if (!item->request || gc_request_is_read (item->request))
@@ -295,9 +302,11 @@ s_apply_writes (server_t *self, size_t count, int64_t now)
         if (gc_txn_error (txn))
             break;
     }
-    int rc = gc_txn_commit (&txn);
-    if (rc == GC_OK)
+    rc = gc_txn_commit (&txn);
+    if (rc == GC_OK) {
         self->counters[C_commits]++;
+        self->counters[C_deadlines] += fired;
+    }
     return rc;
 }
 

@@ -344,3 +344,141 @@ gc_sha256_thread_end (void)
 {
     OPENSSL_thread_stop ();
 }
+
+//  --------------------------------------------------------------------------
+//  Dates and periods: calendar arithmetic on YYYYMMDD needs no time zone
+
+//  Days since 1970-01-01 of DAY, and back
+static int64_t
+s_day_number (uint32_t day)
+{
+    struct tm tm = {0};
+    tm.tm_year = (int)(day / 10000) - 1900;
+    tm.tm_mon = (int)(day / 100 % 100) - 1;
+    tm.tm_mday = (int)(day % 100);
+    tm.tm_hour = 12;
+    return (int64_t)timegm (&tm) / 86400;
+}
+
+static uint32_t
+s_day_of_number (int64_t number)
+{
+    time_t t = (time_t)(number * 86400 + 43200);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+uint32_t
+gc_day_add (uint32_t day, int days)
+{
+    return s_day_of_number (s_day_number (day) + days);
+}
+
+uint32_t
+gc_date_parse (const char *text)
+{
+    int year, month, day, used = 0;
+    if (sscanf (text, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || text[used] || used != 10)
+        return 0;
+    uint32_t date = (uint32_t)(year * 10000 + month * 100 + day);
+    return gc_day_valid (date) ? date : 0;
+}
+
+//  Monday of ISO week WEEK of YEAR; 0 when the year has no such week
+static uint32_t
+s_week_monday (int year, int week)
+{
+    //  4 January is always in week 1
+    int64_t jan4 = s_day_number ((uint32_t)(year * 10000 + 104));
+    int64_t monday1 = jan4 - (jan4 + 3) % 7; //  day 0 (1970-01-01) was a Thursday
+    int64_t next_jan4 = s_day_number ((uint32_t)((year + 1) * 10000 + 104));
+    int64_t next_monday1 = next_jan4 - (next_jan4 + 3) % 7;
+    int64_t monday = monday1 + (int64_t)(week - 1) * 7;
+    return week >= 1 && monday < next_monday1 ? s_day_of_number (monday) : 0;
+}
+
+void
+gc_day_week (uint32_t day, char *out, size_t size)
+{
+    int64_t number = s_day_number (day);
+    int64_t thursday = number - (number + 3) % 7 + 3; //  the week's Thursday decides its year
+    uint32_t date = s_day_of_number (thursday);
+    int year = (int)(date / 10000);
+    int64_t monday1 = s_day_number (s_week_monday (year, 1));
+    snprintf (out, size, "%04d-W%02d", year, (int)((number - monday1) / 7 + 1));
+}
+
+bool
+gc_period_parse (const char *text, uint32_t today, uint32_t *from, uint32_t *to)
+{
+    int64_t monday = s_day_number (today) - (s_day_number (today) + 3) % 7;
+    uint32_t first = today / 100 * 100 + 1;
+    if (!strcmp (text, "today"))
+        *from = *to = today;
+    else if (!strcmp (text, "yesterday"))
+        *from = *to = gc_day_add (today, -1);
+    else if (!strcmp (text, "this-week"))
+        *from = s_day_of_number (monday), *to = s_day_of_number (monday + 6);
+    else if (!strcmp (text, "last-week"))
+        *from = s_day_of_number (monday - 7), *to = s_day_of_number (monday - 1);
+    else if (!strcmp (text, "this-month"))
+        *from = first, *to = gc_day_add (gc_day_add (first, 31) / 100 * 100 + 1, -1);
+    else if (!strcmp (text, "last-month"))
+        *to = gc_day_add (first, -1), *from = *to / 100 * 100 + 1;
+    else if (strstr (text, "..")) {
+        const char *dots = strstr (text, "..");
+        char head[16];
+        if ((size_t)(dots - text) >= sizeof (head))
+            return false;
+        snprintf (head, sizeof (head), "%.*s", (int)(dots - text), text);
+        *from = gc_date_parse (head);
+        *to = gc_date_parse (dots + 2);
+        return *from && *to && *from <= *to;
+    } else if (strchr (text, 'W')) {
+        int year, week, used = 0;
+        if (sscanf (text, "%4d-W%2d%n", &year, &week, &used) != 2 || text[used] || used != 8 ||
+            year < 1970 || year > 9998)
+            return false;
+        *from = s_week_monday (year, week);
+        *to = *from ? gc_day_add (*from, 6) : 0;
+    } else {
+        int year, month, used = 0;
+        if (sscanf (text, "%4d-%2d%n", &year, &month, &used) == 2 && !text[used] && used == 7 &&
+            month >= 1 && month <= 12 && year >= 1970 && year <= 9999) {
+            *from = (uint32_t)(year * 10000 + month * 100 + 1);
+            *to = gc_day_add (gc_day_add (*from, 31) / 100 * 100 + 1, -1);
+        } else
+            *from = *to = gc_date_parse (text);
+    }
+    return *from != 0 && *to != 0;
+}
+
+int64_t
+gc_local_time_parse (const char *text)
+{
+    struct tm tm = {0};
+    const char *end = strptime (text, "%Y-%m-%dT%H:%M", &tm);
+    if (!end || *end) {
+        memset (&tm, 0, sizeof (tm));
+        end = strptime (text, "%Y-%m-%d %H:%M", &tm);
+    }
+    if (!end || *end || tm.tm_year + 1900 < 1970 || tm.tm_year + 1900 > 9999)
+        return -1;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime (&tm) * 1000;
+}
+
+static char s_city_zone[64];
+
+void
+gc_city_set_zone (const char *zone)
+{
+    snprintf (s_city_zone, sizeof (s_city_zone), "%s", zone);
+}
+
+const char *
+gc_city_zone (void)
+{
+    return s_city_zone;
+}

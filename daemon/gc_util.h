@@ -44,6 +44,9 @@ int64_t gc_clock_now (void);
 //  The wall clock, UTC milliseconds, whatever the time scale: for what must
 //  last in real time (the idempotency window)
 int64_t gc_clock_wall (void);
+//  The city's time zone, as replies name it for clients ("" until set)
+void gc_city_set_zone (const char *zone);
+const char *gc_city_zone (void);
 //  The local date (process time zone, TZ) of a UTC millisecond time: YYYYMMDD
 uint32_t gc_local_day (int64_t ms);
 //  A local day: its date (YYYYMMDD), weekday (0 = Sunday) and the UTC
@@ -64,4 +67,18 @@ bool gc_day_valid (uint32_t day);
 int64_t gc_day_start (uint32_t day);
 //  The date after DAY
 uint32_t gc_day_next (uint32_t day);
+//  DAY moved by DAYS (negative: back); calendar dates, no time zone
+uint32_t gc_day_add (uint32_t day, int days);
+//  "2026-11-22" -> 20261122; 0 when not a real date
+uint32_t gc_date_parse (const char *text);
+//  The ISO week DAY is in: "2026-W47"
+void gc_day_week (uint32_t day, char *out, size_t size);
+//  A period as people write it, the days FROM..TO (both included):
+//  "2026-11-01..2026-11-30", "2026-11-22", "2026-11", "2026-W47", or
+//  relative to TODAY: "today", "yesterday", "this-week", "last-week",
+//  "this-month", "last-month". False when TEXT is none of these.
+bool gc_period_parse (const char *text, uint32_t today, uint32_t *from, uint32_t *to);
+//  "2026-11-25T18:00" or "2026-11-25 18:00" in the process's time zone (the
+//  daemon's: the city's) -> UTC ms; -1 when not such a time
+int64_t gc_local_time_parse (const char *text);
 #endif

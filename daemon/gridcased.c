@@ -137,6 +137,7 @@ main (int argc, char *argv[])
     //  Calendars and case ids use the city's time zone
     setenv ("TZ", config->timezone, 1);
     tzset ();
+    gc_city_set_zone (config->timezone);
     if (datadir) {
         free (config->datadir);
         config->datadir = strdup (datadir);

@@ -228,6 +228,44 @@ test_lease_expiry_redelivers_then_escalates (void)
     return true;
 }
 
+//  A request that arrives after a deadline but before the timer acted on it
+//  meets the case as the deadline left it: the writer fires what is due in
+//  the same transaction first (the world's catch_up, as the daemon does)
+static bool
+test_deadlines_due_act_before_the_next_request (void)
+{
+    world_t w;
+    CHECK (s_world (&w, NULL));
+    w.catch_up = true;
+    int64_t t = T0;
+    char id[GC_CASE_ID_MAX];
+    CHECK (s_report (&w, t, OFFICER, "haihong-01", "gas-leak", NULL, id));
+    CHECK (s_do (&w, t, OFFICER, "escalate", id, "gas") == 0);
+    CHECK (s_do (&w, t, COMMITTEE, "dispatch", id, "gas") == 0);
+    CHECK (s_do (&w, t + MINUTE, GAS, "claim", "", "dept/gas") == 0);
+    //  31 minutes later, no tick: the lease has ended, so the accept is refused
+    //  and the case is back in its queue with the expiry in the journal
+    CHECK (s_do (&w, t + 32 * MINUTE, GAS, "accept", id, NULL) != 0);
+    CHECK (s_case (&w, id)->state == GRIDCASE__STATE__STATE_QUEUED);
+    CHECK (w.kase->delivery_count == 1 && streq (w.kase->holder, "dept/gas"));
+    CHECK (s_journal_says (&w, id, GRIDCASE__EVENT_TYPE__EVENT_LEASE_EXPIRED,
+                           "did not accept it within 30 min"));
+    //  Nothing is left for the timer
+    CHECK (s_tick (&w, t + 32 * MINUTE) == 0);
+    //  The officer's time to settle on the spot has passed, untouched by any
+    //  tick: the case has climbed to the committee before the officer's
+    //  resolution arrives, which is refused
+    char late[GC_CASE_ID_MAX];
+    CHECK (s_report (&w, t, OFFICER, "haihong-01", "garbage", NULL, late));
+    int64_t due = s_case (&w, late)->resolution_due;
+    CHECK (due > t);
+    CHECK (s_do (&w, due + MINUTE, OFFICER, "resolve-on-site", late, NULL) != 0);
+    CHECK (s_case (&w, late)->level == GRIDCASE__LEVEL__LEVEL_COMMUNITY);
+    CHECK (s_journal_says (&w, late, GRIDCASE__EVENT_TYPE__EVENT_ESCALATED, ""));
+    s_world_end (&w);
+    return true;
+}
+
 static bool
 test_second_bounce_goes_to_arbitration (void)
 {
@@ -519,6 +557,7 @@ main (int argc, char **argv)
     RUN (test_story_committee_misses_and_street_dispatches);
     RUN (test_unclaimed_red_case_climbs_every_level);
     RUN (test_lease_expiry_redelivers_then_escalates);
+    RUN (test_deadlines_due_act_before_the_next_request);
     RUN (test_second_bounce_goes_to_arbitration);
     RUN (test_rework_reopen_and_evaluation_window);
     RUN (test_service_hours_count_only_open_time);

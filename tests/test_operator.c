@@ -145,6 +145,164 @@ test_config_mistakes_stop_the_daemon_with_their_line (void)
     return true;
 }
 
+//  The CLI as a user on a desktop in time zone TZ runs it against D
+static int
+s_cli_in (daemon_t *d, const char *tz, char *out, size_t size, const char *args)
+{
+    char command[2048];
+    snprintf (command, sizeof (command),
+              "TZ=%s GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s "
+              "GRIDCASE_AS=supervisor:sup-siming %s/bin/gridcase --timeout 5000 %s",
+              tz, d->dir, d->command, s_build, args);
+    return s_run (command, out, size);
+}
+
+//  The sample city runs on Asia/Shanghai (UTC+8). Kiritimati is UTC+14 and
+//  Etc/GMT+12 is UTC-12: at any moment at least one of them is on another
+//  date than the city, and every command must still answer for the city.
+static bool
+test_the_citys_dates_on_any_desktop (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    char out[16384], args[512];
+    CHECK (s_cli_in (&d, "Pacific/Kiritimati", out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
+                     "--title 'bins overflowing'") == 0);
+    char id[32], day[16];
+    CHECK (sscanf (out, "%31s", id) == 1 && strlen (id) == 15);
+    //  The case id starts with the city's date
+    snprintf (day, sizeof (day), "%.4s-%.2s-%.2s", id, id + 4, id + 6);
+    const char *zones[] = {"Pacific/Kiritimati", "Etc/GMT+12", "UTC"};
+    for (int i = 0; i < 3; i++) {
+        snprintf (args, sizeof (args), "list --period %s", day);
+        CHECK (s_cli_in (&d, zones[i], out, sizeof (out), args) == 0);
+        CHECK (strstr (out, id));
+        CHECK (s_cli_in (&d, zones[i], out, sizeof (out), "list --period today") == 0);
+        CHECK (strstr (out, id));
+        //  The day before and after the city's: not there
+        snprintf (args, sizeof (args), "list --period yesterday");
+        CHECK (s_cli_in (&d, zones[i], out, sizeof (out), args) == 0);
+        CHECK (!strstr (out, id));
+        //  The figures of this month and this week (the defaults) count it
+        CHECK (s_cli_in (&d, zones[i], out, sizeof (out), "stats --by community --json") == 0);
+        CHECK (strstr (out, "\"key\":\"community/haihong\",\"name\":") &&
+               strstr (out, "\"received\":1"));
+        CHECK (s_cli_in (&d, zones[i], out, sizeof (out), "weekly --community haihong") == 0);
+        CHECK (strstr (out, "Cases received this week: 1"));
+        //  Times are shown in the city's zone, with its offset
+        snprintf (args, sizeof (args), "show %s", id);
+        CHECK (s_cli_in (&d, zones[i], out, sizeof (out), args) == 0);
+        CHECK (strstr (out, "+0800") && !strstr (out, "+1400") && !strstr (out, "-1200"));
+        //  ... and the escalation log of the city's day finds the same days
+        snprintf (args, sizeof (args), "log --period %s --limit 5", day);
+        CHECK (s_cli_in (&d, zones[i], out, sizeof (out), args) == 0);
+    }
+    //  --local asks for the desktop's zone
+    snprintf (args, sizeof (args), "--local show %s", id);
+    CHECK (s_cli_in (&d, "Pacific/Kiritimati", out, sizeof (out), args) == 0);
+    CHECK (strstr (out, "+1400") && !strstr (out, "+0800"));
+    //  --until is a time on the city's clock: 18:00 in Shanghai is 10:00 UTC;
+    //  ten days after the case's day
+    struct tm tm = {0};
+    CHECK (strptime (day, "%Y-%m-%d", &tm));
+    time_t later = timegm (&tm) + 10 * 86400;
+    gmtime_r (&later, &tm);
+    char until[32], expect[64];
+    strftime (until, sizeof (until), "%Y-%m-%dT18:00", &tm);
+    strftime (expect, sizeof (expect), "\"pending_until\":\"%Y-%m-%dT10:00:00.000Z\"", &tm);
+    snprintf (args, sizeof (args),
+              "--as officer:o-haihong-01 extend %s --until %s --reason 'parts on order' --park", id,
+              until);
+    CHECK (s_cli_in (&d, "Etc/GMT+12", out, sizeof (out), args) == 0);
+    snprintf (args, sizeof (args), "show %s --json", id);
+    CHECK (s_cli_in (&d, "Pacific/Kiritimati", out, sizeof (out), args) == 0);
+    CHECK (strstr (out, expect));
+    //  A period that is none: refused by the daemon with what it accepts
+    CHECK (s_cli_in (&d, "UTC", out, sizeof (out), "list --period 2026-13 2>&1") == 1);
+    CHECK (strstr (out, "invalid_argument") && strstr (out, "this-week"));
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  Pages: 250 cases through list and queue 100 at a time, each exactly once,
+//  and the journal 100 entries at a time, by the cursor stderr names
+static bool
+test_paging_gives_each_case_once (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    gridcase_t *client = s_client (&d, 7);
+    zhashx_t *reported = zhashx_new ();
+    for (int i = 0; i < 250; i++) {
+        Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
+        report.grid = "haihong-01";
+        report.category = "garbage";
+        char title[32];
+        snprintf (title, sizeof (title), "bins %d", i);
+        report.title = title;
+        Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+        request.op_case = GRIDCASE__REQUEST__OP_REPORT;
+        request.report = &report;
+        Gridcase__Reply *reply = NULL;
+        CHECK (gridcase_call (client, &request, &reply) == 0);
+        zhashx_insert (reported, reply->case_->case_->id, (void *)1);
+        gridcase__reply__free_unpacked (reply, NULL);
+    }
+    gridcase_destroy (&client);
+    //  (queue pages through the same code, by the same cursor)
+    const char *commands[] = {"list --area haihong-01"};
+    for (int c = 0; c < 1; c++) {
+        zhashx_t *seen = zhashx_new ();
+        char after[64] = "";
+        int pages = 0;
+        for (; pages < 10; pages++) {
+            char args[300], out[65536], hint[512];
+            snprintf (args, sizeof (args), "%s --limit 100 %s%s 2>%s/hint", commands[c],
+                      *after ? "--after " : "", after, d.dir);
+            CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+            for (char *line = strtok (out, "\n"); line; line = strtok (NULL, "\n")) {
+                char id[32];
+                CHECK (sscanf (line, "%31s", id) == 1);
+                CHECK (zhashx_lookup (reported, id));
+                CHECK (zhashx_insert (seen, id, (void *)1) == 0); //  never twice
+            }
+            snprintf (args, sizeof (args), "cat %s/hint", d.dir);
+            CHECK (s_run (args, hint, sizeof (hint)) == 0);
+            char *at = strstr (hint, "--after ");
+            if (!at)
+                break;
+            CHECK (sscanf (at + 8, "%63s", after) == 1);
+        }
+        CHECK (pages == 2); //  100, 100, then 50 and no hint
+        CHECK (zhashx_size (seen) == 250);
+        zhashx_destroy (&seen);
+    }
+    //  The journal: 250 reports, 100 entries a page, --since from the hint
+    uint64_t since = 0, entries = 0;
+    for (int page = 0; page < 10; page++) {
+        char args[300], out[65536], hint[512];
+        snprintf (args, sizeof (args), "journal --limit 100 --since %" PRIu64 " 2>%s/hint", since,
+                  d.dir);
+        CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+        for (char *line = strtok (out, "\n"); line; line = strtok (NULL, "\n")) {
+            uint64_t seq;
+            CHECK (sscanf (line, "%" SCNu64, &seq) == 1 && seq == since + 1 + (entries % 100));
+            entries++;
+        }
+        snprintf (args, sizeof (args), "cat %s/hint", d.dir);
+        CHECK (s_run (args, hint, sizeof (hint)) == 0);
+        char *at = strstr (hint, "--since ");
+        if (!at)
+            break;
+        CHECK (sscanf (at + 8, "%" SCNu64, &since) == 1 && since == entries);
+    }
+    CHECK (entries == 250);
+    zhashx_destroy (&reported);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -154,5 +312,7 @@ main (int argc, char *argv[])
     zsys_set_logstream (stderr);
     atexit (s_kill_started);
     RUN (test_config_mistakes_stop_the_daemon_with_their_line);
+    RUN (test_the_citys_dates_on_any_desktop);
+    RUN (test_paging_gives_each_case_once);
     return TESTS_DONE ();
 }

@@ -447,6 +447,40 @@ test_config_has_no_small_caps (void)
     return true;
 }
 
+//  Periods as people write them, read on the calendar (no time zone)
+static bool
+test_periods_on_the_calendar (void)
+{
+    uint32_t from, to;
+    CHECK (gc_period_parse ("this-week", 20261123, &from, &to) && from == 20261123 &&
+           to == 20261129);
+    CHECK (gc_period_parse ("last-week", 20260101, &from, &to) && from == 20251222 &&
+           to == 20251228);
+    CHECK (gc_period_parse ("this-month", 20261123, &from, &to) && from == 20261101 &&
+           to == 20261130);
+    CHECK (gc_period_parse ("last-month", 20260315, &from, &to) && from == 20260201 &&
+           to == 20260228);
+    CHECK (gc_period_parse ("2024-02", 20261123, &from, &to) && from == 20240201 && to == 20240229);
+    CHECK (gc_period_parse ("yesterday", 20260301, &from, &to) && from == 20260228 && to == from);
+    CHECK (gc_period_parse ("2026-W53", 20261123, &from, &to) && from == 20261228 &&
+           to == 20270103);
+    CHECK (!gc_period_parse ("2027-W53", 20261123, &from, &to));
+    CHECK (gc_period_parse ("2026-11-01..2026-11-30", 20261123, &from, &to) && from == 20261101 &&
+           to == 20261130);
+    CHECK (!gc_period_parse ("2026-11-30..2026-11-01", 20261123, &from, &to));
+    CHECK (!gc_period_parse ("2026-02-30", 20261123, &from, &to));
+    CHECK (!gc_period_parse ("2026-13", 20261123, &from, &to));
+    CHECK (!gc_period_parse ("next-week", 20261123, &from, &to));
+    char week[16];
+    gc_day_week (20261123, week, sizeof (week));
+    CHECK (streq (week, "2026-W48"));
+    gc_day_week (20270101, week, sizeof (week));
+    CHECK (streq (week, "2026-W53"));
+    gc_day_week (20241230, week, sizeof (week));
+    CHECK (streq (week, "2025-W01"));
+    return true;
+}
+
 static bool
 test_client_names (void)
 {
@@ -583,6 +617,7 @@ main (void)
     RUN (test_sample_city_config);
     RUN (test_bad_configs_are_refused);
     RUN (test_config_has_no_small_caps);
+    RUN (test_periods_on_the_calendar);
     RUN (test_client_names);
     RUN (test_client_identity_is_kept);
     RUN (test_local_days_across_daylight_saving);
