@@ -146,9 +146,25 @@ s_hist_percentile (const uint32_t *hist, size_t n, uint64_t count, double p)
 //  --------------------------------------------------------------------------
 //  Adding
 
+//  The fastest and slowest of SUM_COUNT and ADD_COUNT times together
+static void
+s_range_merge (uint64_t *min, uint64_t *max, uint64_t sum_count, uint64_t add_min, uint64_t add_max,
+               uint64_t add_count)
+{
+    if (!add_count)
+        return;
+    *min = sum_count && *min < add_min ? *min : add_min;
+    *max = sum_count && *max > add_max ? *max : add_max;
+}
+
 void
 gc_figures_add (Gridcase__Figures *sum, const Gridcase__Figures *add)
 {
+    //  Before the counts are added: they say whether SUM has a range yet
+    s_range_merge (&sum->respond_min_ms, &sum->respond_max_ms, sum->responded, add->respond_min_ms,
+                   add->respond_max_ms, add->responded);
+    s_range_merge (&sum->resolve_min_ms, &sum->resolve_max_ms, sum->resolved, add->resolve_min_ms,
+                   add->resolve_max_ms, add->resolved);
     const ProtobufCMessageDescriptor *desc = &gridcase__figures__descriptor;
     for (unsigned i = 0; i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *field = &desc->fields[i];
@@ -320,11 +336,13 @@ s_time (Gridcase__Figures *delta, bool respond, int64_t ms, one_t *one)
     if (respond) {
         delta->responded = 1;
         delta->respond_ms_sum = (uint64_t)ms;
+        delta->respond_min_ms = delta->respond_max_ms = (uint64_t)ms;
         delta->respond_hist = one->pair;
         delta->n_respond_hist = 2;
     } else {
         delta->resolved = 1;
         delta->resolve_ms_sum = (uint64_t)ms;
+        delta->resolve_min_ms = delta->resolve_max_ms = (uint64_t)ms;
         delta->resolve_hist = one->pair;
         delta->n_resolve_hist = 2;
     }
@@ -599,6 +617,17 @@ s_ratio (uint64_t part, uint64_t whole)
     return whole ? (double)part / (double)whole : 0;
 }
 
+//  A percentile from buckets, kept within the fastest and slowest times (a
+//  bucket's low end may lie below every value in it). MAX 0: figures kept
+//  before the range was, nothing to clamp to.
+static uint64_t
+s_within (uint64_t value, uint64_t min, uint64_t max)
+{
+    if (!max)
+        return value;
+    return value < min ? min : value > max ? max : value;
+}
+
 void
 gc_figures_finish (Gridcase__Figures *f)
 {
@@ -609,8 +638,12 @@ gc_figures_finish (Gridcase__Figures *f)
     f->satisfaction = s_ratio (f->rating_sum, f->rated);
     f->respond_mean_ms = f->responded ? f->respond_ms_sum / f->responded : 0;
     f->resolve_mean_ms = f->resolved ? f->resolve_ms_sum / f->resolved : 0;
-    f->respond_p95_ms = s_hist_percentile (f->respond_hist, f->n_respond_hist, f->responded, 0.95);
-    f->resolve_p95_ms = s_hist_percentile (f->resolve_hist, f->n_resolve_hist, f->resolved, 0.95);
+    f->respond_p95_ms =
+        s_within (s_hist_percentile (f->respond_hist, f->n_respond_hist, f->responded, 0.95),
+                  f->respond_min_ms, f->respond_max_ms);
+    f->resolve_p95_ms =
+        s_within (s_hist_percentile (f->resolve_hist, f->n_resolve_hist, f->resolved, 0.95),
+                  f->resolve_min_ms, f->resolve_max_ms);
     gc_figures_clear (f);
 }
 

@@ -437,6 +437,29 @@ test_a_batch_counts_at_its_commit (void)
     return true;
 }
 
+//  A percentile is never outside the fastest and slowest: with one case of
+//  37 min 13 s (a 16 s wide bucket starts at 37 min 4 s), the 95th is that
+//  case's own time, the mean's
+static bool
+test_percentiles_stay_within_the_range (void)
+{
+    world_t w;
+    CHECK (s_world (&w, NULL));
+    char id[GC_CASE_ID_MAX];
+    CHECK (s_report (&w, T0, OFFICER, "haihong-01", "garbage", NULL, id));
+    int64_t took = 37 * MINUTE + 13 * 1000;
+    CHECK (s_do (&w, T0 + took, OFFICER, "resolve-on-site", id, NULL) == 0);
+    Gridcase__Reply *reply = s_stats (&w, T0 + took, SUPERVISOR, "haihong-01", "", DAY0, DAY0);
+    CHECK (s_error (reply) == 0);
+    const Gridcase__Figures *f = reply->stats->figures[0];
+    CHECK (f->resolved == 1 && f->resolve_mean_ms == (uint64_t)took);
+    CHECK (f->resolve_p95_ms == (uint64_t)took);
+    CHECK (f->resolve_min_ms == (uint64_t)took && f->resolve_max_ms == (uint64_t)took);
+    gridcase__reply__free_unpacked (reply, NULL);
+    s_world_end (&w);
+    return true;
+}
+
 int
 main (void)
 {
@@ -448,5 +471,6 @@ main (void)
     RUN (test_overdue_and_open_follow_the_case);
     RUN (test_reads_stay_within_scope);
     RUN (test_a_batch_counts_at_its_commit);
+    RUN (test_percentiles_stay_within_the_range);
     return TESTS_DONE ();
 }
