@@ -109,7 +109,7 @@ s_seeds (const char *dir)
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__resolve_request__descriptor), (char *)id, "fixed"});
     SEED (extend, EXTEND, ExtendRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__extend_request__descriptor), (char *)id, true, 0,
-           "a part", 3600000});
+           "a part", 3600000, ""});
     role = "supervisor", actor = "sup-siming";
     SEED (
         approve, APPROVE, ApproveRequest,
@@ -124,13 +124,13 @@ s_seeds (const char *dir)
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__get_request__descriptor), (char *)id, true});
     SEED (list, LIST, ListRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__list_request__descriptor), 0, 0, "", "haihong", 0,
-           true, 0, 0, "", 10});
+           true, 0, 0, "", 10, "this-week"});
     SEED (journal, JOURNAL, JournalRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__journal_request__descriptor), 0, "", 10, false,
-           "lianqian", "", "", 20261101, 20261130, true, false});
+           "lianqian", "", "", 20261101, 20261130, true, false, "2026-11-01..2026-11-30"});
     SEED (stats, STATS, StatsRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__stats_request__descriptor), 0, 0, "community",
-           20261101, 20261130, "lianqian"});
+           20261101, 20261130, "lianqian", "2026-W47"});
     role = "officer", actor = "o-haihong-01";
     SEED (verify, VERIFY, VerifyRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__verify_request__descriptor), (char *)id, false,
