@@ -26,7 +26,7 @@ s_usage (FILE *out)
              "      --events ENDPOINT   events socket, e.g. tcp://127.0.0.1:7571\n"
              "      --time-scale N      run the daemon's clock N times faster (tests, demos)\n"
              "      --syslog            log to syslog instead of stderr\n"
-             "      --check             check the config (every file it names) and exit\n"
+             "      --check-config      check the config (every file it names) and exit\n"
              "  -v, --verbose           log every request\n"
              "  -h, --help              this help\n"
              "      --version           print the version\n");
@@ -54,7 +54,7 @@ main (int argc, char *argv[])
         {"events", required_argument, NULL, OPT_EVENTS},
         {"time-scale", required_argument, NULL, OPT_TIME_SCALE},
         {"syslog", no_argument, NULL, OPT_SYSLOG},
-        {"check", no_argument, NULL, OPT_CHECK},
+        {"check-config", no_argument, NULL, OPT_CHECK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},

@@ -137,7 +137,8 @@ test_config_mistakes_stop_the_daemon_with_their_line (void)
     CHECK (s_city_with (dir, "        holidays = \"", (char *)zchunk_data (many), &line));
     zchunk_destroy (&many);
     char command[400], out[2048];
-    snprintf (command, sizeof (command), "%s/bin/gridcased --check -c %s/city.cfg", s_build, dir);
+    snprintf (command, sizeof (command), "%s/bin/gridcased --check-config -c %s/city.cfg", s_build,
+              dir);
     CHECK (s_run (command, out, sizeof (out)) == 0);
     CHECK (strstr (out, "is good: 2 streets, 4 communities, 10 grids"));
     snprintf (command, sizeof (command), "rm -rf %s", dir);
