@@ -1,7 +1,6 @@
 /*  The supervisors' commands: the escalation log, the figures, the weekly
     report and the journal's hash chain. See cli.h. */
 #include "cli.h"
-#include "gc_store.h"
 
 #include <math.h>
 
@@ -429,12 +428,13 @@ cli_cmd_weekly (context_t *ctx, int argc, char **argv)
 //  --------------------------------------------------------------------------
 //  verify-journal
 
+#define CLI_HASH_SIZE 32 //  SHA-256, the journal chain's hash
+
 typedef struct {
-    uint64_t expected;          //  the seq the next entry must have
-    uint64_t seen;              //  entries read
-    uint8_t hash[GC_HASH_SIZE]; //  hash of the previous entry as stored
+    uint64_t expected;           //  the seq the next entry must have
+    uint64_t seen;               //  entries read
+    uint8_t hash[CLI_HASH_SIZE]; //  hash of the previous entry as stored
     size_t breaks;
-    uint64_t cases; //  case records checked against their last entry
 } chain_t;
 
 //  Checks one stored entry (its key SEQ and bytes) against the chain so far
@@ -461,8 +461,8 @@ s_chain_step (chain_t *chain, uint64_t seq, const uint8_t *data, size_t size)
             printf ("BREAK at seq %" PRIu64 ": the entry says it is seq %" PRIu64 " (altered)\n",
                     seq, entry->seq);
         }
-        if (entry->prev_hash.len != GC_HASH_SIZE ||
-            memcmp (entry->prev_hash.data, chain->hash, GC_HASH_SIZE) != 0) {
+        if (entry->prev_hash.len != CLI_HASH_SIZE ||
+            memcmp (entry->prev_hash.data, chain->hash, CLI_HASH_SIZE) != 0) {
             chain->breaks++;
             if (seq == chain->expected)
                 printf ("BREAK at seq %" PRIu64 ": it does not carry the hash of entry %" PRIu64
@@ -475,109 +475,9 @@ s_chain_step (chain_t *chain, uint64_t seq, const uint8_t *data, size_t size)
         }
         gridcase__journal_entry__free_unpacked (entry, NULL);
     }
-    gc_hash (data, size, chain->hash);
+    gc_sha256 (data, size, chain->hash);
     chain->expected = seq + 1;
     chain->seen++;
-}
-
-//  Each case record against the hash its last journal entry carries (entries
-//  written before that hash existed are skipped); false if the store failed
-static bool
-s_verify_cases (gc_txn_t *txn, chain_t *chain)
-{
-    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASES);
-    const void *k, *value, *stored;
-    size_t ksize, size, stored_size;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK) {
-        Gridcase__Case *kase = gridcase__case__unpack (NULL, size, (const uint8_t *)value);
-        Gridcase__JournalEntry *entry = NULL;
-        if (!kase) {
-            chain->breaks++;
-            printf ("BREAK: a case record does not decode (altered)\n");
-        } else if (gc_txn_journal_get (txn, kase->journal_seq, &stored, &stored_size) != GC_OK ||
-                   !(entry = gridcase__journal_entry__unpack (NULL, stored_size,
-                                                              (const uint8_t *)stored)) ||
-                   !streq (entry->case_id, kase->id)) {
-            chain->breaks++;
-            printf ("BREAK: case %s names journal entry %" PRIu64
-                    " as its last, which is not about it (altered)\n",
-                    kase->id, kase->journal_seq);
-        } else if (entry->case_sha256.len == GC_HASH_SIZE) {
-            uint8_t hash[GC_HASH_SIZE];
-            gc_hash (value, size, hash);
-            chain->cases++;
-            if (memcmp (hash, entry->case_sha256.data, GC_HASH_SIZE) != 0) {
-                chain->breaks++;
-                printf ("BREAK: case %s is not the record journal entry %" PRIu64
-                        " stored (altered)\n",
-                        kase->id, kase->journal_seq);
-            }
-        }
-        if (entry)
-            gridcase__journal_entry__free_unpacked (entry, NULL);
-        if (kase)
-            gridcase__case__free_unpacked (kase, NULL);
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
-    }
-    gc_cursor_destroy (&cursor);
-    return rc == GC_NOTFOUND;
-}
-
-//  Reads the journal straight from a data directory (or a copy of one)
-static int
-s_verify_store (const char *dir, chain_t *chain)
-{
-    gc_store_options_t options = {0, 0, true};
-    gc_store_t *store = gc_store_new (dir, &options);
-    if (!store) {
-        //  The store's own message (on stderr) says why: absent, damaged, newer
-        fprintf (stderr, "gridcase: cannot open the store in %s\n", dir);
-        return EXIT_REPLY;
-    }
-    gc_txn_t *txn = gc_txn_begin (store, false);
-    gc_cursor_t *cursor = txn ? gc_cursor_new (txn, GC_DB_JOURNAL) : NULL;
-    const void *k, *value;
-    size_t ksize, size;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK) {
-        if (ksize != 8) {
-            chain->breaks++;
-            printf ("BREAK: a journal key of %zu bytes is not a sequence number\n", ksize);
-        } else
-            s_chain_step (chain, gc_be64 ((const uint8_t *)k), (const uint8_t *)value, size);
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
-    }
-    gc_cursor_destroy (&cursor);
-    uint64_t head_seq = 0;
-    uint8_t head_hash[GC_HASH_SIZE];
-    int head = txn ? gc_txn_journal_head (txn, &head_seq, head_hash) : GC_EIO;
-    if (rc == GC_NOTFOUND && head == GC_OK) {
-        //  The head recorded beside the journal catches a removed or altered tail
-        if (head_seq != chain->expected - 1) {
-            chain->breaks++;
-            printf ("BREAK at the end: the journal was last written at seq %" PRIu64
-                    " but ends at %" PRIu64 " (entries removed from the end)\n",
-                    head_seq, chain->expected - 1);
-        } else if (memcmp (head_hash, chain->hash, GC_HASH_SIZE) != 0) {
-            chain->breaks++;
-            printf ("BREAK at seq %" PRIu64 ": the last entry does not match the hash "
-                    "recorded when it was written (altered)\n",
-                    head_seq);
-        }
-    } else if (rc == GC_NOTFOUND && head == GC_NOTFOUND && chain->expected > 1) {
-        chain->breaks++;
-        printf ("BREAK at the end: the journal's recorded head is missing\n");
-    }
-    if (rc == GC_NOTFOUND && !s_verify_cases (txn, chain))
-        rc = GC_EIO;
-    gc_txn_abort (&txn);
-    gc_store_destroy (&store);
-    if (rc != GC_NOTFOUND) {
-        fprintf (stderr, "gridcase: reading the journal in %s failed\n", dir);
-        return EXIT_REPLY;
-    }
-    return 0;
 }
 
 //  Reads the journal from the daemon, page by page, packing each entry again
@@ -609,7 +509,8 @@ s_verify_daemon (context_t *ctx, chain_t *chain)
         if (!more && query.since < page->last_seq) {
             chain->breaks++;
             printf ("BREAK: entries after %" PRIu64 " up to %" PRIu64
-                    " were not served to this reader; verify as admin or with --data\n",
+                    " were not served to this reader; verify as admin, or the store itself "
+                    "with gridcased --check\n",
                     query.since, page->last_seq);
         }
         gridcase__reply__free_unpacked (reply, NULL);
@@ -629,10 +530,14 @@ cli_cmd_verify_journal (context_t *ctx, int argc, char **argv)
         return EXIT_USAGE;
     if (positional)
         return cli_usage ("verify-journal takes no positional arguments");
+    if (v[0])
+        //  Reading a store is the daemon side's: the CLI does not link LMDB
+        return cli_usage ("to check a data directory or a copy of one, run gridcased --check "
+                          "DIR (it checks the journal, the case records and every index)");
     chain_t chain;
     memset (&chain, 0, sizeof (chain));
     chain.expected = 1;
-    int rc = v[0] ? s_verify_store (v[0], &chain) : s_verify_daemon (ctx, &chain);
+    int rc = s_verify_daemon (ctx, &chain);
     if (rc)
         return rc;
     uint64_t entries = chain.seen;
@@ -644,8 +549,5 @@ cli_cmd_verify_journal (context_t *ctx, int argc, char **argv)
     printf ("journal intact: %" PRIu64 " entries, seq 1 to %" PRIu64
             ", every hash matches; head %02x%02x%02x%02x...\n",
             entries, entries, chain.hash[0], chain.hash[1], chain.hash[2], chain.hash[3]);
-    if (v[0])
-        printf ("case records intact: %" PRIu64 " match the hash their last entry carries\n",
-                chain.cases);
     return 0;
 }

@@ -15,7 +15,6 @@
 #include <math.h>
 
 #define GC_TOPICS_MAX 64
-#define GC_HOLDER_MAX 160
 
 #define STATE_BIT(s) (1u << GRIDCASE__STATE__STATE_##s)
 #define ROLE_BIT(r) (1u << GRIDCASE__ROLE__ROLE_##r)
@@ -28,17 +27,7 @@
 #define MISSED_RESPONSE 1u
 #define MISSED_RESOLUTION 2u
 
-//  What a case looks like in the indexes: its armed deadlines and its place
-//  in a queue. Derived from the case alone, so an update can move them.
-typedef struct {
-    size_t deadlines;
-    int64_t due[4];
-    uint8_t kind[4];
-    bool queued;
-    char queue[GC_HOLDER_MAX];
-    uint8_t severity;
-    int64_t queue_due;
-} index_t;
+typedef gc_case_index_t index_t;
 
 //  One operation on one case
 typedef struct {
@@ -274,8 +263,8 @@ s_scope_ok (op_t *op, scope_t scope)
 //  --------------------------------------------------------------------------
 //  Indexes, journal, notices
 
-static void
-s_index_of (const Gridcase__Case *kase, index_t *index)
+void
+gc_case_index (const Gridcase__Case *kase, gc_case_index_t *index)
 {
     memset (index, 0, sizeof (*index));
     if (kase->state == GRIDCASE__STATE__STATE_CLOSED)
@@ -339,7 +328,7 @@ s_save (gc_txn_t *txn, const Gridcase__Case *kase, const void *packed, size_t si
         const index_t *before)
 {
     index_t after;
-    s_index_of (kase, &after);
+    gc_case_index (kase, &after);
     for (size_t i = 0; i < before->deadlines; i++)
         if (!s_has_deadline (&after, before->due[i], before->kind[i]))
             gc_txn_deadline_del (txn, before->due[i], kase->id, before->kind[i]);
@@ -526,7 +515,7 @@ s_journal (op_t *op, Gridcase__JournalEntry *entry)
 static void
 s_begin (op_t *op)
 {
-    s_index_of (op->kase, &op->before);
+    gc_case_index (op->kase, &op->before);
     gc_figures_snap (op->kase, &op->figures);
     gc_copy (op->from, sizeof (op->from), op->kase->holder);
 }

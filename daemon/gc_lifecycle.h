@@ -20,6 +20,23 @@ typedef enum {
     GC_DEADLINE_RESUME = 6,       //  an approved pause ends
 } gc_deadline_kind_t;
 
+//  A holder or queue name: "grid/haihong-01", "worker:w-gas-1", ...
+#define GC_HOLDER_MAX 160
+
+//  What a case looks like in the indexes: its armed deadlines and its place
+//  in a queue. Derived from the case alone, so an update can move them and
+//  a checker can recompute them.
+typedef struct {
+    size_t deadlines;
+    int64_t due[4];
+    uint8_t kind[4]; //  gc_deadline_kind_t
+    bool queued;
+    char queue[GC_HOLDER_MAX];
+    uint8_t severity;
+    int64_t queue_due;
+} gc_case_index_t;
+void gc_case_index (const Gridcase__Case *kase, gc_case_index_t *index);
+
 //  Applies REQUEST (a changing operation) in TXN at time NOW. Writes the
 //  reply into OUT; appends each notice to publish after the commit to NOTICES
 //  (zmsg_t: topic frame, packed Notice frame). Every check is made before the

@@ -218,6 +218,16 @@ s_cli (daemon_t *d, char *out, size_t size, const char *args)
     return s_run (command, out, size);
 }
 
+//  Runs gridcased --check on the store in DIR; its exit status, what it
+//  printed (both streams) in OUT
+static inline int
+s_check_store (const char *dir, char *out, size_t size)
+{
+    char command[2200];
+    snprintf (command, sizeof (command), "%s/bin/gridcased --check %s 2>&1", s_build, dir);
+    return s_run (command, out, size);
+}
+
 //  Sends raw FRAMES (count) and returns the error code of the reply, or -1
 static inline int
 s_raw_error (zsock_t *dealer, zframe_t **frames, int count)

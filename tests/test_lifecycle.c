@@ -266,6 +266,84 @@ test_deadlines_due_act_before_the_next_request (void)
     return true;
 }
 
+static void
+s_collect_problem (void *arg, const char *problem)
+{
+    zlistx_add_end ((zlistx_t *)arg, (void *)problem);
+}
+
+//  The checker of a store after tampering: the problems it names
+static zlistx_t *
+s_check_problems (world_t *w)
+{
+    zlistx_t *problems = zlistx_new ();
+    zlistx_set_duplicator (problems, (czmq_duplicator *)strdup);
+    zlistx_set_destructor (problems, (czmq_destructor *)zstr_free);
+    gc_txn_t *txn = gc_txn_begin (w->store, false);
+    gc_check_result_t result;
+    if (gc_check_store (txn, s_collect_problem, problems, &result) != GC_OK)
+        zlistx_add_end (problems, "the store could not be read");
+    gc_txn_abort (&txn);
+    return problems;
+}
+
+static bool
+s_problem_named (zlistx_t *problems, const char *text)
+{
+    for (const char *p = (const char *)zlistx_first (problems); p;
+         p = (const char *)zlistx_next (problems))
+        if (strstr (p, text))
+            return true;
+    fprintf (stderr, "no problem names '%s'\n", text);
+    return false;
+}
+
+//  The store checker passes a store every test step wrote (the world runs it
+//  after each), and names each kind of disagreement it is shown
+static bool
+test_store_checker_names_each_disagreement (void)
+{
+    world_t w;
+    CHECK (s_world (&w, NULL));
+    char id[GC_CASE_ID_MAX], queued[GC_CASE_ID_MAX];
+    CHECK (s_report (&w, T0, OFFICER, "haihong-01", "gas-leak", NULL, id));
+    CHECK (s_report (&w, T0, OFFICER, "haihong-01", "garbage", NULL, queued));
+    CHECK (s_do (&w, T0, OFFICER, "escalate", queued, "for the committee") == 0);
+    zlistx_t *problems = s_check_problems (&w);
+    CHECK (zlistx_size (problems) == 0);
+    zlistx_destroy (&problems);
+    //  A deadline gone, a queue entry too many, a topic head moved back, a
+    //  log entry made up, a case record altered
+    Gridcase__Case *kase = s_case (&w, id);
+    int64_t due = kase->resolution_due;
+    gc_txn_t *txn = gc_txn_begin (w.store, true);
+    CHECK (gc_txn_deadline_del (txn, due, id, GC_DEADLINE_RESOLUTION) == GC_OK);
+    CHECK (gc_txn_queue_put (txn, "dept/gas", 1, due, id) == GC_OK);
+    gc_key_t key, seq;
+    gc_key_reset (&key);
+    gc_key_str (&key, "log");
+    gc_key_reset (&seq);
+    gc_key_u64 (&seq, 1);
+    CHECK (gc_txn_put (txn, GC_DB_TOPICS, &key, seq.data, 8) == GC_OK);
+    CHECK (gc_txn_log_put (txn, "grid/haihong-01", 1) == GC_OK);
+    kase = s_case (&w, queued);
+    free (kase->title);
+    kase->title = strdup ("altered afterwards");
+    CHECK (gc_txn_case_put (txn, kase) == GC_OK);
+    CHECK (gc_txn_commit (&txn) == GC_OK);
+    problems = s_check_problems (&w);
+    CHECK (s_problem_named (problems, "deadline index: 'case "));
+    CHECK (s_problem_named (problems, "resolution deadline due"));
+    CHECK (s_problem_named (problems, "is missing"));
+    CHECK (s_problem_named (problems, "queue index: 'dept/gas 1"));
+    CHECK (s_problem_named (problems, "topic heads: 'log 1' is there"));
+    CHECK (s_problem_named (problems, "escalation-log index: 'grid/haihong-01 1' is there"));
+    CHECK (s_problem_named (problems, "is not the record journal entry"));
+    zlistx_destroy (&problems);
+    s_world_end (&w);
+    return true;
+}
+
 static bool
 test_second_bounce_goes_to_arbitration (void)
 {
@@ -565,5 +643,6 @@ main (int argc, char **argv)
     RUN (test_regrade_recomputes_and_reorders);
     RUN (test_duplicates_link_and_fallback_owner);
     RUN (test_restart_in_the_middle_of_a_deadline);
+    RUN (test_store_checker_names_each_disagreement);
     return TESTS_DONE ();
 }

@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 static int s_tests_passed, s_tests_failed;
+//  Failures found outside a test's own checks (the store checker after a
+//  step): they fail the test that is running
+static int s_test_extra_failures;
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -19,6 +22,9 @@ static int s_tests_passed, s_tests_failed;
 #define RUN(test)                                                                                  \
     do {                                                                                           \
         bool ok_ = test ();                                                                        \
+        if (s_test_extra_failures)                                                                 \
+            ok_ = false;                                                                           \
+        s_test_extra_failures = 0;                                                                 \
         printf ("%s %s\n", ok_ ? "PASS" : "FAIL", #test);                                          \
         fflush (stdout);                                                                           \
         if (ok_)                                                                                   \

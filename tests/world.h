@@ -3,6 +3,7 @@
 #ifndef GC_TEST_WORLD_H_INCLUDED
 #define GC_TEST_WORLD_H_INCLUDED
 
+#include "gc_check.h"
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
 #include "gc_rules.h"
@@ -55,6 +56,28 @@ s_world (world_t *w, const char *config_file)
     w->store = gc_store_new (w->dir, NULL);
     w->notices = zlistx_new ();
     return w->config && w->store;
+}
+
+static inline void
+s_world_problem (void *arg, const char *problem)
+{
+    fprintf (stderr, "store check after %s: %s\n", (const char *)arg, problem);
+}
+
+//  The store checker after each step: a store whose indexes or journal
+//  disagree with its cases fails the test that is running, naming the step
+static inline void
+s_world_check (world_t *w, const char *step)
+{
+    gc_txn_t *txn = gc_txn_begin (w->store, false);
+    gc_check_result_t result;
+    int rc = txn ? gc_check_store (txn, s_world_problem, (void *)step, &result) : GC_EIO;
+    gc_txn_abort (&txn);
+    if (rc != GC_OK || result.problems) {
+        fprintf (stderr, "store check after %s: %s, %zu problems\n", step, gc_store_strerror (rc),
+                 result.problems);
+        s_test_extra_failures++;
+    }
 }
 
 static inline void
@@ -115,6 +138,7 @@ s_apply (world_t *w, int64_t now, const char *actor, Gridcase__Request *request)
         gc_escalation_catch_up (w->config, txn, now, w->notices, &fired);
     gc_lifecycle_apply (w->config, txn, request, now, &out, w->notices);
     gc_txn_commit (&txn);
+    s_world_check (w, gc_request_op_name (request));
     request->actor = NULL;
     Gridcase__Reply *reply = gridcase__reply__unpack (NULL, out.size, out.data);
     gc_reply_free (&out);
@@ -245,6 +269,7 @@ s_tick (world_t *w, int64_t now)
         gc_txn_commit (&txn);
     else
         gc_txn_abort (&txn);
+    s_world_check (w, "a tick");
     return rc == GC_OK ? done : (size_t)-1;
 }
 

@@ -1,0 +1,343 @@
+/*  gc_check - the store checker. See gc_check.h. */
+#include "gc_check.h"
+#include "gc_figures.h"
+#include "gc_lifecycle.h"
+
+#include <czmq.h>
+#include <time.h>
+
+typedef struct {
+    gc_check_report_fn *report;
+    void *arg;
+    gc_check_result_t *result;
+    uint64_t expected; //  the seq the next journal entry must have
+    zhashx_t *heads;   //  topic -> last seq seen in the journal (uint64_t *)
+    zhashx_t *log;     //  "key seq" the escalation-log index must hold
+    zhashx_t *deadlines;
+    zhashx_t *queued;
+} check_t;
+
+static void
+s_problem (check_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    self->result->problems++;
+    self->report (self->arg, text);
+    free (text);
+}
+
+static const char *
+s_time (int64_t ms, char *buffer, size_t size)
+{
+    time_t seconds = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r (&seconds, &tm);
+    strftime (buffer, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+static const char *
+s_kind_name (unsigned kind)
+{
+    static const char *names[] = {"?",          "response", "resolution", "lease", "verification",
+                                  "evaluation", "resume"};
+    return kind < 7 ? names[kind] : "?";
+}
+
+//  How a deadline index entry is named, expected or found
+static void
+s_deadline_text (char *name, size_t size, int64_t due, const char *id, unsigned kind)
+{
+    char when[32];
+    snprintf (name, size, "case %s: %s deadline due %s (%" PRId64 ")", id, s_kind_name (kind),
+              s_time (due, when, sizeof (when)), due);
+}
+
+static void
+s_seq_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  The journal: its chain, and what the log index and topic heads must hold
+
+static void
+s_entry (check_t *self, uint64_t seq, const uint8_t *data, size_t size, uint8_t *hash)
+{
+    if (seq != self->expected)
+        s_problem (self,
+                   seq > self->expected
+                       ? "journal: entries %" PRIu64 "..%" PRIu64 " are missing (removed)"
+                       : "journal: entry %" PRIu64 " comes out of order after %" PRIu64,
+                   seq > self->expected ? self->expected : seq,
+                   seq > self->expected ? seq - 1 : self->expected - 1);
+    Gridcase__JournalEntry *entry = gridcase__journal_entry__unpack (NULL, size, data);
+    if (!entry)
+        s_problem (self, "journal: entry %" PRIu64 " does not decode (altered)", seq);
+    else {
+        if (entry->seq != seq)
+            s_problem (self, "journal: entry %" PRIu64 " says it is entry %" PRIu64 " (altered)",
+                       seq, entry->seq);
+        if (entry->prev_hash.len != GC_HASH_SIZE ||
+            memcmp (entry->prev_hash.data, hash, GC_HASH_SIZE) != 0)
+            s_problem (self,
+                       "journal: entry %" PRIu64 " does not carry the hash of the entry before "
+                       "it (one of the two was altered)",
+                       seq);
+        for (size_t i = 0; i < entry->n_topics; i++) {
+            uint64_t *head = (uint64_t *)zhashx_lookup (self->heads, entry->topics[i]);
+            if (!head) {
+                head = (uint64_t *)zmalloc (sizeof (uint64_t));
+                zhashx_insert (self->heads, entry->topics[i], head);
+            }
+            *head = seq;
+        }
+        char key[GC_FIGURES_KEY_MAX], item[GC_FIGURES_KEY_MAX + 24];
+        for (size_t i = 0; gc_log_event (entry->type) && gc_log_key (entry, i, key, sizeof (key));
+             i++) {
+            snprintf (item, sizeof (item), "%s %" PRIu64, key, seq);
+            zhashx_insert (self->log, item, (void *)1);
+        }
+        gridcase__journal_entry__free_unpacked (entry, NULL);
+    }
+    gc_hash (data, size, hash);
+    self->expected = seq + 1;
+    self->result->entries++;
+}
+
+static int
+s_journal (check_t *self, gc_txn_t *txn)
+{
+    uint8_t *hash = self->result->head;
+    memset (hash, 0, GC_HASH_SIZE);
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_JOURNAL);
+    const void *k, *value;
+    size_t ksize, size;
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK) {
+        if (ksize != 8)
+            s_problem (self, "journal: a key of %zu bytes is not a sequence number", ksize);
+        else
+            s_entry (self, gc_be64 ((const uint8_t *)k), (const uint8_t *)value, size, hash);
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    if (rc != GC_NOTFOUND)
+        return rc;
+    //  The head recorded beside the journal catches a removed or altered tail
+    uint64_t head_seq = 0;
+    uint8_t head_hash[GC_HASH_SIZE];
+    rc = gc_txn_journal_head (txn, &head_seq, head_hash);
+    if (rc == GC_OK && head_seq != self->expected - 1)
+        s_problem (self,
+                   "journal: last written at entry %" PRIu64 " but ends at %" PRIu64
+                   " (entries removed from the end)",
+                   head_seq, self->expected - 1);
+    else if (rc == GC_OK && memcmp (head_hash, hash, GC_HASH_SIZE) != 0)
+        s_problem (self,
+                   "journal: the last entry, %" PRIu64 ", is not the one recorded when it was "
+                   "written (altered)",
+                   head_seq);
+    else if (rc == GC_NOTFOUND && self->expected > 1)
+        s_problem (self, "journal: the head recorded beside it is missing");
+    return rc == GC_NOTFOUND || rc == GC_OK ? GC_OK : rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Cases: each against its last entry, and what the indexes must hold for it
+
+static void
+s_case (check_t *self, gc_txn_t *txn, const void *k, size_t ksize, const void *value, size_t size)
+{
+    self->result->cases++;
+    Gridcase__Case *kase = gridcase__case__unpack (NULL, size, (const uint8_t *)value);
+    if (!kase) {
+        s_problem (self, "cases: a case record does not decode (altered)");
+        return;
+    }
+    gc_key_t key;
+    if (!gc_case_id_parse (kase->id, &key) || key.size != ksize || memcmp (key.data, k, ksize))
+        s_problem (self, "cases: case %s is stored under another case's key", kase->id);
+    const void *stored;
+    size_t stored_size;
+    Gridcase__JournalEntry *entry = NULL;
+    if (gc_txn_journal_get (txn, kase->journal_seq, &stored, &stored_size) != GC_OK ||
+        !(entry = gridcase__journal_entry__unpack (NULL, stored_size, (const uint8_t *)stored)) ||
+        !streq (entry->case_id, kase->id))
+        s_problem (self,
+                   "cases: case %s names journal entry %" PRIu64
+                   " as its last, which is not about it (altered)",
+                   kase->id, kase->journal_seq);
+    else if (entry->case_sha256.len == GC_HASH_SIZE) {
+        uint8_t hash[GC_HASH_SIZE];
+        gc_hash (value, size, hash);
+        self->result->hashed_cases++;
+        if (memcmp (hash, entry->case_sha256.data, GC_HASH_SIZE) != 0)
+            s_problem (
+                self, "cases: case %s is not the record journal entry %" PRIu64 " stored (altered)",
+                kase->id, kase->journal_seq);
+    }
+    if (entry)
+        gridcase__journal_entry__free_unpacked (entry, NULL);
+    gc_case_index_t index;
+    gc_case_index (kase, &index);
+    char item[GC_HOLDER_MAX + 64];
+    for (size_t i = 0; i < index.deadlines; i++) {
+        s_deadline_text (item, sizeof (item), index.due[i], kase->id, index.kind[i]);
+        zhashx_insert (self->deadlines, item, (void *)1);
+    }
+    if (index.queued) {
+        snprintf (item, sizeof (item), "%s %u %" PRId64 " %s", index.queue, index.severity,
+                  index.queue_due, kase->id);
+        zhashx_insert (self->queued, item, (void *)1);
+    }
+    gridcase__case__free_unpacked (kase, NULL);
+}
+
+static int
+s_cases (check_t *self, gc_txn_t *txn)
+{
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASES);
+    const void *k, *value;
+    size_t ksize, size;
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK) {
+        s_case (self, txn, k, ksize, value, size);
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    return rc == GC_NOTFOUND ? GC_OK : rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The derived indexes against what they are derived from
+
+//  Walks DB: each key, named by NAME as the expectations do, must be in
+//  EXPECTED (and is taken out of it); WHAT says what a key is for messages
+typedef bool (s_name_fn) (const uint8_t *key, size_t size, const void *value, size_t vsize,
+                          char *name, size_t name_size);
+
+static int
+s_index (check_t *self, gc_txn_t *txn, gc_db_t db, s_name_fn *name_of, zhashx_t *expected,
+         const char *what, uint64_t *count)
+{
+    gc_cursor_t *cursor = gc_cursor_new (txn, db);
+    const void *k, *value;
+    size_t ksize, size;
+    char name[GC_HOLDER_MAX + 64];
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK) {
+        (*count)++;
+        if (!name_of ((const uint8_t *)k, ksize, value, size, name, sizeof (name)))
+            s_problem (self, "%s: an entry of %zu bytes does not decode", what, ksize);
+        else if (zhashx_lookup (expected, name))
+            zhashx_delete (expected, name);
+        else
+            s_problem (self, "%s: '%s' is there, but nothing it derives from says so (stale)", what,
+                       name);
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    for (void *item = zhashx_first (expected); item; item = zhashx_next (expected))
+        s_problem (self, "%s: '%s' is missing", what, (const char *)zhashx_cursor (expected));
+    return rc == GC_NOTFOUND ? GC_OK : rc;
+}
+
+static bool
+s_deadline_name (const uint8_t *key, size_t size, const void *value, size_t vsize, char *name,
+                 size_t name_size)
+{
+    (void)value, (void)vsize;
+    int64_t due;
+    char id[GC_CASE_ID_MAX];
+    uint8_t kind;
+    if (!gc_deadline_key_parse (key, size, &due, id, &kind))
+        return false;
+    s_deadline_text (name, name_size, due, id, kind);
+    return true;
+}
+
+static bool
+s_queue_name (const uint8_t *key, size_t size, const void *value, size_t vsize, char *name,
+              size_t name_size)
+{
+    (void)value, (void)vsize;
+    size_t length = strnlen ((const char *)key, size);
+    if (length + 1 + 1 + 8 + 8 != size)
+        return false;
+    char id[GC_CASE_ID_MAX];
+    gc_case_id_from_key (key + length + 10, id, sizeof (id));
+    snprintf (name, name_size, "%.*s %u %" PRId64 " %s", (int)length, (const char *)key,
+              key[length + 1], (int64_t)gc_be64 (key + length + 2), id);
+    return true;
+}
+
+static bool
+s_log_name (const uint8_t *key, size_t size, const void *value, size_t vsize, char *name,
+            size_t name_size)
+{
+    (void)value, (void)vsize;
+    size_t length = strnlen ((const char *)key, size);
+    if (length + 1 + 8 != size)
+        return false;
+    snprintf (name, name_size, "%.*s %" PRIu64, (int)length, (const char *)key,
+              gc_be64 (key + length + 1));
+    return true;
+}
+
+//  A topic head names the topic and the seq it holds
+static bool
+s_topic_name (const uint8_t *key, size_t size, const void *value, size_t vsize, char *name,
+              size_t name_size)
+{
+    size_t length = strnlen ((const char *)key, size);
+    if (length + 1 != size || vsize != 8)
+        return false;
+    snprintf (name, name_size, "%.*s %" PRIu64, (int)length, (const char *)key,
+              gc_be64 ((const uint8_t *)value));
+    return true;
+}
+
+int
+gc_check_store (gc_txn_t *txn, gc_check_report_fn *report, void *arg, gc_check_result_t *result)
+{
+    memset (result, 0, sizeof (*result));
+    check_t self = {report,        arg,           result,        1,
+                    zhashx_new (), zhashx_new (), zhashx_new (), zhashx_new ()};
+    zhashx_set_destructor (self.heads, s_seq_destroy);
+    int rc = s_journal (&self, txn);
+    if (rc == GC_OK)
+        rc = s_cases (&self, txn);
+    if (rc == GC_OK)
+        rc = s_index (&self, txn, GC_DB_DEADLINES, s_deadline_name, self.deadlines,
+                      "deadline index", &result->deadlines);
+    if (rc == GC_OK)
+        rc = s_index (&self, txn, GC_DB_QUEUES, s_queue_name, self.queued, "queue index",
+                      &result->queued);
+    if (rc == GC_OK)
+        rc = s_index (&self, txn, GC_DB_LOG, s_log_name, self.log, "escalation-log index",
+                      &result->log_entries);
+    if (rc == GC_OK) {
+        zhashx_t *heads = zhashx_new ();
+        for (uint64_t *seq = (uint64_t *)zhashx_first (self.heads); seq;
+             seq = (uint64_t *)zhashx_next (self.heads)) {
+            char item[GC_HOLDER_MAX + 32];
+            snprintf (item, sizeof (item), "%s %" PRIu64, (const char *)zhashx_cursor (self.heads),
+                      *seq);
+            zhashx_insert (heads, item, (void *)1);
+        }
+        rc =
+            s_index (&self, txn, GC_DB_TOPICS, s_topic_name, heads, "topic heads", &result->topics);
+        zhashx_destroy (&heads);
+    }
+    zhashx_destroy (&self.heads);
+    zhashx_destroy (&self.log);
+    zhashx_destroy (&self.deadlines);
+    zhashx_destroy (&self.queued);
+    return rc;
+}
