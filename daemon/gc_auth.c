@@ -2,6 +2,9 @@
 #include "gc_auth.h"
 #include "gc_util.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 //  Refusals logged at most this often; the others are counted in the next line
 #define GC_AUTH_LOG_MS 1000
 
@@ -105,4 +108,70 @@ gc_auth_handle (gc_auth_t *self)
     zframe_destroy (&credentials);
     zmsg_destroy (&request);
     return *status != '2';
+}
+
+//  --------------------------------------------------------------------------
+//  The server's certificate
+
+//  The server's certificate: under systemd, LoadCredential= puts the key
+//  files (read by systemd as root) where the service's own user can read
+//  them, $CREDENTIALS_DIRECTORY; a certificate of the same name there wins
+static void
+s_server_cert_path (const char *configured, char *path, size_t size)
+{
+    const char *credentials = getenv ("CREDENTIALS_DIRECTORY");
+    const char *base = strrchr (configured, '/');
+    base = base ? base + 1 : configured;
+    if (credentials && *credentials) {
+        snprintf (path, size, "%s/%s_secret", credentials, base);
+        if (access (path, R_OK) == 0) {
+            snprintf (path, size, "%s/%s", credentials, base);
+            return;
+        }
+    }
+    snprintf (path, size, "%s", configured);
+}
+
+//  Why the certificate PATH (and PATH_secret) did not load, in words an
+//  operator can act on: which file, its mode and owner, who the daemon is
+static void
+s_server_cert_why (const char *path, char *why, size_t size)
+{
+    char secret[PATH_MAX + 8];
+    snprintf (secret, sizeof (secret), "%s_secret", path);
+    struct stat info;
+    const char *missing = stat (path, &info) != 0     ? path
+                          : stat (secret, &info) != 0 ? secret
+                                                      : NULL;
+    if (missing)
+        snprintf (why, size,
+                  "cannot load the server certificate: %s does not exist (gridcase keygen NAME "
+                  "writes NAME and NAME_secret; server_cert names NAME)",
+                  missing);
+    else if (access (secret, R_OK) != 0)
+        snprintf (why, size,
+                  "cannot read the server's secret key %s: mode %04o, owner uid %u gid %u, "
+                  "and gridcased runs as uid %u gid %u; make it readable by the daemon's user "
+                  "(under systemd: LoadCredential=, see the README)",
+                  secret, (unsigned)(info.st_mode & 07777), (unsigned)info.st_uid,
+                  (unsigned)info.st_gid, (unsigned)geteuid (), (unsigned)getegid ());
+    else
+        snprintf (why, size,
+                  "cannot load the server certificate %s with its secret key %s: not a "
+                  "certificate written by gridcase keygen",
+                  path, secret);
+}
+
+zcert_t *
+gc_auth_server_cert (const char *configured, char *why, size_t why_size)
+{
+    char path[PATH_MAX];
+    s_server_cert_path (configured, path, sizeof (path));
+    zcert_t *cert = zcert_load (path);
+    if (!cert || zmq_z85_decode ((uint8_t[32]){0}, zcert_secret_txt (cert)) == NULL ||
+        streq (zcert_secret_txt (cert), "0000000000000000000000000000000000000000")) {
+        zcert_destroy (&cert);
+        s_server_cert_why (path, why, why_size);
+    }
+    return cert;
 }

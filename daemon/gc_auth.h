@@ -18,4 +18,10 @@ zsock_t *gc_auth_socket (gc_auth_t *self);
 //  Answers one ZAP request; true if it refused the client
 bool gc_auth_handle (gc_auth_t *self);
 
+//  The server's certificate with its secret key, from CONFIGURED (the
+//  config's server_cert) or, under systemd, the file of the same name in
+//  $CREDENTIALS_DIRECTORY (LoadCredential=). NULL with WHY saying which
+//  file, its mode and owner, and what the daemon needs.
+zcert_t *gc_auth_server_cert (const char *configured, char *why, size_t why_size);
+
 #endif

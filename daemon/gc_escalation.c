@@ -77,6 +77,29 @@ gc_escalation_catch_up (gc_config_t *config, gc_txn_t *txn, int64_t now, zlistx_
     return gc_escalation_run (config, txn, now, GC_CATCH_UP_MAX, notices, done);
 }
 
+typedef struct {
+    gc_config_t *config;
+    int64_t now;
+    size_t max;
+    zlistx_t *notices;
+    size_t done;
+} tick_t;
+
+static int
+s_tick_work (gc_txn_t *txn, void *arg)
+{
+    tick_t *tick = (tick_t *)arg;
+    return gc_escalation_run (tick->config, txn, tick->now, tick->max, tick->notices, &tick->done);
+}
+
+static void
+s_tick_reset (void *arg)
+{
+    tick_t *tick = (tick_t *)arg;
+    gc_notices_drop (tick->notices);
+    tick->done = 0;
+}
+
 int
 gc_escalation_tick (gc_store_t *store, gc_config_t *config, int64_t now, size_t max,
                     zlistx_t *notices, size_t *done, size_t *grown)
@@ -90,27 +113,103 @@ gc_escalation_tick (gc_store_t *store, gc_config_t *config, int64_t now, size_t 
     gc_txn_abort (&txn);
     if (!next || next > now)
         return GC_OK;
-    int rc;
-    while (true) {
-        txn = gc_txn_begin (store, true);
-        if (!txn)
-            return GC_EIO;
-        rc = gc_escalation_run (config, txn, now, max, notices, done);
-        if (rc == GC_OK)
-            rc = gc_txn_commit (&txn);
-        else
-            gc_txn_abort (&txn);
-        if (rc != GC_MAPFULL)
-            break;
-        gc_notices_drop (notices);
-        *done = 0;
-        if (gc_store_grow (store) != GC_OK)
-            break;
-        (*grown)++;
-    }
-    if (rc != GC_OK) {
-        gc_notices_drop (notices);
-        *done = 0;
-    }
+    tick_t tick = {config, now, max, notices, 0};
+    int rc = gc_store_write (store, s_tick_work, s_tick_reset, &tick, grown);
+    *done = tick.done;
     return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The escalation timer
+
+struct _gc_escalation_timer_t {
+    zloop_t *loop;
+    gc_store_t *store;
+    gc_config_t *config;
+    zlistx_t *notices;
+    gc_ticked_fn *ticked;
+    void *arg;
+    int timer_id;     //  -1 when none is armed
+    int64_t armed_at; //  the deadline (daemon clock) it is armed for
+};
+
+static int s_timer_fired (zloop_t *loop, int timer_id, void *arg);
+
+gc_escalation_timer_t *
+gc_escalation_timer_new (zloop_t *loop, gc_store_t *store, gc_config_t *config, zlistx_t *notices,
+                         gc_ticked_fn *ticked, void *arg)
+{
+    gc_escalation_timer_t *self = (gc_escalation_timer_t *)zmalloc (sizeof (gc_escalation_timer_t));
+    self->loop = loop;
+    self->store = store;
+    self->config = config;
+    self->notices = notices;
+    self->ticked = ticked;
+    self->arg = arg;
+    self->timer_id = -1;
+    return self;
+}
+
+void
+gc_escalation_timer_destroy (gc_escalation_timer_t **self_p)
+{
+    gc_escalation_timer_t *self = *self_p;
+    if (self) {
+        if (self->timer_id >= 0)
+            zloop_timer_end (self->loop, self->timer_id);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_timer_set (gc_escalation_timer_t *self, size_t msecs)
+{
+    if (self->timer_id >= 0)
+        zloop_timer_end (self->loop, self->timer_id);
+    self->timer_id = zloop_timer (self->loop, msecs, 1, s_timer_fired, self);
+}
+
+void
+gc_escalation_timer_arm (gc_escalation_timer_t *self)
+{
+    gc_txn_t *txn = gc_txn_begin (self->store, false);
+    int64_t next = txn ? gc_escalation_next (txn) : 0;
+    gc_txn_abort (&txn);
+    if (self->timer_id >= 0 && next == self->armed_at)
+        return;
+    self->armed_at = next;
+    if (!next) {
+        if (self->timer_id >= 0)
+            zloop_timer_end (self->loop, self->timer_id);
+        self->timer_id = -1;
+        return;
+    }
+    //  Daemon time to wall time: the clock may run faster than the wall
+    double delay = (double)(next - gc_clock_now ()) / gc_clock_scale ();
+    s_timer_set (self, delay <= 1                            ? 1
+                       : delay >= GC_ESCALATION_TIMER_MAX_MS ? GC_ESCALATION_TIMER_MAX_MS
+                                                             : (size_t)delay + 1);
+}
+
+//  Runs the deadlines that are due, in one transaction, then re-arms; a
+//  store that refuses the tick is tried again in a second
+static int
+s_timer_fired (zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    gc_escalation_timer_t *self = (gc_escalation_timer_t *)arg;
+    self->timer_id = -1;
+    size_t done = 0, grown = 0;
+    int rc = gc_escalation_tick (self->store, self->config, gc_clock_now (), GC_ESCALATION_TICK_MAX,
+                                 self->notices, &done, &grown);
+    self->ticked (self->arg, rc, done, grown);
+    if (rc == GC_OK)
+        gc_escalation_timer_arm (self);
+    else {
+        self->armed_at = 0;
+        s_timer_set (self, 1000);
+    }
+    return 0;
 }

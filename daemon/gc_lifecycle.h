@@ -47,21 +47,6 @@ void gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Req
 //  Destroys the notices waiting in NOTICES (a change that was not committed)
 void gc_notices_drop (zlistx_t *notices);
 
-//  A changing request as the daemon takes it: a request id seen before gets
-//  the reply it got then (GC_REQUEST_REPEATED, nothing changes) when BINDING
-//  (gc_request_binding: its sender and its bytes) is the one kept with it,
-//  and ERROR_CONFLICT otherwise (GC_REQUEST_CONFLICT); a new id is applied
-//  and its reply kept under it with BINDING (NULL: bound to nobody, for
-//  in-process callers). Errors of the store are left in TXN (gc_txn_error).
-typedef enum {
-    GC_REQUEST_APPLIED,
-    GC_REQUEST_REPEATED,
-    GC_REQUEST_CONFLICT,
-} gc_request_outcome_t;
-gc_request_outcome_t gc_lifecycle_request (gc_config_t *config, gc_txn_t *txn,
-                                           const Gridcase__Request *request, const uint8_t *binding,
-                                           int64_t now, gc_reply_t *out, zlistx_t *notices);
-
 //  Acts on the deadline of KIND due at DUE for case CASE_ID, at time NOW: a
 //  missed response or resolution climbs the ladder, an expired lease returns
 //  the case to its queue, and so on. A stale index entry is removed. Returns

@@ -7,16 +7,19 @@
     list or a month of figures never holds up a commit. */
 #include "gc_server.h"
 #include "gc_auth.h"
+#include "gc_counters.h"
 #include "gc_escalation.h"
 #include "gc_figures.h"
 #include "gc_flow.h"
 #include "gc_peers.h"
 #include "gc_lifecycle.h"
 #include "gc_query.h"
+#include "gc_reader.h"
 #include "gc_request.h"
 #include "gc_store.h"
 #include "gc_topics.h"
 #include "gc_util.h"
+#include "gc_writer.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,10 +29,6 @@
 //  A batch stops taking requests once their unpacked form holds this much
 //  (each may take GC_UNPACK_BUDGET): garbage cannot pile up in one batch
 #define GC_BATCH_UNPACKED_MAX ((size_t)16 << 20)
-//  Deadlines handled in one escalation tick at most (the next tick follows at once)
-#define GC_TICK_MAX 1000
-//  The timer never sleeps longer than this, so a changed wall clock is noticed
-#define GC_TIMER_MAX_MS 60000
 
 //  Bounds per client of the command socket (see the README's security section)
 #define GC_CLIENT_READS_MAX 1000                //  reads in flight
@@ -113,125 +112,50 @@ typedef struct {
     zlistx_t *notices;
     item_t items[GC_BATCH_MAX];
     uint64_t counters[C_COUNT];
-    int timer_id;               //  the escalation timer, -1 when none is armed
-    int64_t armed_at;           //  the deadline (daemon clock) it is armed for
-    gc_auth_t *auth;            //  the ZAP handler, with curve = on
-    zsock_t *to_readers;        //  PUSH: identity + request to the next free reader
-    zsock_t *from_readers;      //  PULL: identity + reply + error code back
-    gc_flow_t *flow;            //  reads in turn by client, replies held for slow readers
-    gc_peers_t *peers[2];       //  the connections of the command and the events socket
-    size_t refused_since_check; //  subscriptions refused since the events socket's check
-    int flush_timer;            //  while replies are held: try again soon, -1: none
-    size_t flush_ms;            //  ... this soon: 2 ms, doubling while nobody reads
+    gc_escalation_timer_t *timer; //  armed for the earliest deadline
+    gc_auth_t *auth;              //  the ZAP handler, with curve = on
+    zsock_t *to_readers;          //  PUSH: identity + request to the next free reader
+    zsock_t *from_readers;        //  PULL: identity + reply + error code back
+    gc_flow_t *flow;              //  reads in turn by client, replies held for slow readers
+    gc_peers_t *peers[2];         //  the connections of the command and the events socket
+    size_t refused_since_check;   //  subscriptions refused since the events socket's check
+    int flush_timer;              //  while replies are held: try again soon, -1: none
+    size_t flush_ms;              //  ... this soon: 2 ms, doubling while nobody reads
     size_t readers;
-    zactor_t *reader[GC_READERS_MAX];
+    gc_reader_t *reader[GC_READERS_MAX];
 } server_t;
 
-typedef struct {
-    gc_config_t *config;
-    const gc_actor_t *actor; //  who asks: only the queues it may see
-    Gridcase__Counter *counters;
-    size_t count, size;
-    bool failed; //  out of memory
-} depths_t;
-
-static void
-s_depth (const char *queue, uint64_t depth, void *arg)
-{
-    depths_t *depths = (depths_t *)arg;
-    if (depths->failed || !gc_actor_sees_queue (depths->config, depths->actor, queue))
-        return;
-    if (depths->count == depths->size) {
-        size_t size = depths->size ? depths->size * 2 : 64;
-        Gridcase__Counter *grown =
-            (Gridcase__Counter *)realloc (depths->counters, size * sizeof (Gridcase__Counter));
-        if (!grown) {
-            depths->failed = true;
-            return;
-        }
-        depths->counters = grown;
-        depths->size = size;
-    }
-    Gridcase__Counter *counter = &depths->counters[depths->count];
-    gridcase__counter__init (counter);
-    counter->name = (char *)malloc (strlen (queue) + 7);
-    if (!counter->name) {
-        depths->failed = true;
-        return;
-    }
-    gc_join (counter->name, strlen (queue) + 7, "queue", ' ', queue);
-    counter->value = depth;
-    depths->count++;
-}
-
 //  The daemon's counters, the map and journal, and the depth of each queue
+//  the reader may see
 static void
 s_reply_stats (server_t *self, item_t *item)
 {
-    const gc_actor_t *actor = gc_query_actor (self->config, item->request, &item->reply);
-    if (!actor)
-        return;
-    depths_t depths = {self->config, actor, NULL, 0, 0, false};
-    enum { FIXED = C_COUNT + GC_FLOW_COUNTER_COUNT + GC_PEERS_COUNTER_COUNT + 4 };
-    Gridcase__Counter counters[FIXED];
-    for (int i = 0; i < FIXED; i++)
-        gridcase__counter__init (&counters[i]);
+    enum { FIXED = C_COUNT + GC_FLOW_COUNTER_COUNT + GC_PEERS_COUNTER_COUNT + 2 };
+    const char *names[FIXED];
+    uint64_t values[FIXED];
     for (int i = 0; i < C_COUNT; i++) {
-        counters[i].name = (char *)s_counter_names[i];
-        counters[i].value = self->counters[i];
+        names[i] = s_counter_names[i];
+        values[i] = self->counters[i];
     }
     for (int i = 0; i < GC_FLOW_COUNTER_COUNT; i++) {
-        counters[C_COUNT + i].name = (char *)gc_flow_counter_name ((gc_flow_counter_t)i);
-        counters[C_COUNT + i].value = gc_flow_counter (self->flow, (gc_flow_counter_t)i);
+        names[C_COUNT + i] = gc_flow_counter_name ((gc_flow_counter_t)i);
+        values[C_COUNT + i] = gc_flow_counter (self->flow, (gc_flow_counter_t)i);
     }
     //  Connections closed, both sockets together
-    Gridcase__Counter *peers = &counters[C_COUNT + GC_FLOW_COUNTER_COUNT];
     static const char *peer_names[GC_PEERS_COUNTER_COUNT] = {
         "connections_refused", "connections_flooded", "connections_idle", "connections_unread"};
-    for (int i = 0; i < GC_PEERS_COUNTER_COUNT; i++) {
-        peers[i].name = (char *)peer_names[i];
-        peers[i].value = gc_peers_counter (self->peers[0], (gc_peers_counter_t)i) +
-                         gc_peers_counter (self->peers[1], (gc_peers_counter_t)i);
+    size_t at = C_COUNT + GC_FLOW_COUNTER_COUNT;
+    for (int i = 0; i < GC_PEERS_COUNTER_COUNT; i++, at++) {
+        names[at] = peer_names[i];
+        values[at] = gc_peers_counter (self->peers[0], (gc_peers_counter_t)i) +
+                     gc_peers_counter (self->peers[1], (gc_peers_counter_t)i);
     }
-    Gridcase__Counter *more = &peers[GC_PEERS_COUNTER_COUNT];
-    more[0].name = "clients_in_flight";
-    more[0].value = gc_flow_clients (self->flow);
-    more[1].name = "connections";
-    more[1].value = gc_peers_count (self->peers[0]) + gc_peers_count (self->peers[1]);
-    more[2].name = "map_size";
-    more[2].value = gc_store_map_size (self->store);
-    more[3].name = "journal_last";
-    gc_txn_t *txn = gc_txn_begin (self->store, false);
-    more[3].value = txn ? gc_txn_journal_last (txn) : 0;
-    if (txn)
-        gc_figures_queues (txn, s_depth, &depths);
-    gc_txn_abort (&txn);
-    Gridcase__Counter **pointers =
-        (Gridcase__Counter **)calloc (FIXED + depths.count, sizeof (Gridcase__Counter *));
-    if (!pointers || depths.failed) {
-        free (pointers);
-        gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
-                        "out of memory for the counters; try again");
-        for (size_t i = 0; i < depths.count; i++)
-            free (depths.counters[i].name);
-        free (depths.counters);
-        return;
-    }
-    for (size_t i = 0; i < FIXED; i++)
-        pointers[i] = &counters[i];
-    for (size_t i = 0; i < depths.count; i++)
-        pointers[FIXED + i] = &depths.counters[i];
-    Gridcase__StatsReply stats = GRIDCASE__STATS_REPLY__INIT;
-    stats.n_counters = FIXED + depths.count;
-    stats.counters = pointers;
-    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
-    reply.result_case = GRIDCASE__REPLY__RESULT_STATS;
-    reply.stats = &stats;
-    gc_reply_pack (&item->reply, item->request, &reply);
-    for (size_t i = 0; i < depths.count; i++)
-        free (depths.counters[i].name);
-    free (depths.counters);
-    free (pointers);
+    names[at] = "clients_in_flight";
+    values[at++] = gc_flow_clients (self->flow);
+    names[at] = "connections";
+    values[at++] = gc_peers_count (self->peers[0]) + gc_peers_count (self->peers[1]);
+    gc_counters_reply (self->config, self->store, item->request, names, values, FIXED,
+                       &item->reply);
 }
 
 static void
@@ -243,8 +167,6 @@ s_publish (server_t *self)
         self->counters[C_notices]++;
     }
 }
-
-static void s_arm (server_t *self);
 
 static int
 s_flush_timer (zloop_t *loop, int timer_id, void *arg)
@@ -273,52 +195,43 @@ s_flush (server_t *self)
     }
 }
 
-//  Applies every changing request of the batch in one write transaction.
-//  Returns GC_OK or the store's error; on error no reply of a changing
-//  request is kept.
-static int
-s_apply_writes (server_t *self, size_t count, int64_t now)
-{
-    gc_txn_t *txn = gc_txn_begin (self->store, true);
-    if (!txn)
-        return GC_EIO;
-    //  Deadlines first: what is due has happened, timer or not
-    size_t fired = 0;
-    int rc = gc_escalation_catch_up (self->config, txn, now, self->notices, &fired);
-    if (rc != GC_OK) {
-        gc_txn_abort (&txn);
-        return rc;
-    }
-    for (size_t i = 0; i < count; i++) {
-        item_t *item = &self->items[i];
-        if (!item->request || gc_request_is_read (item->request))
-            continue;
-        gc_request_outcome_t outcome = gc_lifecycle_request (
-            self->config, txn, item->request, item->binding, now, &item->reply, self->notices);
-        if (outcome == GC_REQUEST_REPEATED)
-            self->counters[C_repeated]++;
-        else if (outcome == GC_REQUEST_CONFLICT)
-            self->counters[C_conflicts]++;
-        if (gc_txn_error (txn))
-            break;
-    }
-    rc = gc_txn_commit (&txn);
-    if (rc == GC_OK) {
-        self->counters[C_commits]++;
-        self->counters[C_deadlines] += fired;
-    }
-    return rc;
-}
-
+//  Applies every changing request of the batch in one write transaction
+//  (gc_writer); on error every one of them is answered with the store's
 static void
-s_forget_write_replies (server_t *self, size_t count)
+s_apply_writes (server_t *self, size_t count, size_t writes, int64_t now)
 {
+    gc_write_t batch[GC_BATCH_MAX];
+    size_t n = 0;
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
         if (item->request && !gc_request_is_read (item->request))
-            gc_reply_free (&item->reply);
+            batch[n++] = (gc_write_t){item->request, item->binding, &item->reply, 0};
     }
-    gc_notices_drop (self->notices);
+    gc_writer_result_t result;
+    int rc = gc_writer_batch (self->store, self->config, batch, n, now, self->notices, &result);
+    self->counters[C_map_grown] += result.grown;
+    if (rc == GC_OK) {
+        self->counters[C_commits]++;
+        self->counters[C_deadlines] += result.fired;
+        self->counters[C_repeated] += result.repeated;
+        self->counters[C_conflicts] += result.conflicts;
+        if (writes > 1)
+            self->counters[C_batched] += writes;
+        return;
+    }
+    self->counters[C_storage_failures]++;
+    zsys_warning ("store %s: %zu changing requests refused: %s", gc_store_dir (self->store), writes,
+                  gc_store_strerror (rc));
+    for (size_t i = 0; i < n; i++)
+        gc_reply_error (batch[i].reply, batch[i].request,
+                        rc == GC_NOSPACE ? GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL
+                        : rc == GC_BUSY  ? GRIDCASE__ERROR_CODE__ERROR_BUSY
+                                         : GRIDCASE__ERROR_CODE__ERROR_STORAGE,
+                        "%s: nothing was changed; reads still work",
+                        rc == GC_NOSPACE ? "storage full"
+                        : rc == GC_BUSY  ? "the store needs more room while a backup runs; try "
+                                           "again shortly"
+                                         : "storage error");
 }
 
 static void
@@ -331,38 +244,8 @@ s_process_batch (server_t *self, size_t count)
         if (item->request && !gc_request_is_read (item->request))
             writes++;
     }
-    if (writes) {
-        int rc = s_apply_writes (self, count, now);
-        while (rc == GC_MAPFULL) {
-            s_forget_write_replies (self, count);
-            rc = gc_store_grow (self->store);
-            if (rc == GC_OK) {
-                self->counters[C_map_grown]++;
-                rc = s_apply_writes (self, count, now);
-            }
-        }
-        if (rc != GC_OK) {
-            s_forget_write_replies (self, count);
-            self->counters[C_storage_failures]++;
-            zsys_warning ("store %s: %zu changing requests refused: %s", gc_store_dir (self->store),
-                          writes, gc_store_strerror (rc));
-            for (size_t i = 0; i < count; i++) {
-                item_t *item = &self->items[i];
-                if (item->request && !gc_request_is_read (item->request))
-                    gc_reply_error (&item->reply, item->request,
-                                    rc == GC_NOSPACE ? GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL
-                                    : rc == GC_BUSY  ? GRIDCASE__ERROR_CODE__ERROR_BUSY
-                                                     : GRIDCASE__ERROR_CODE__ERROR_STORAGE,
-                                    "%s: nothing was changed; reads still work",
-                                    rc == GC_NOSPACE ? "storage full"
-                                    : rc == GC_BUSY
-                                        ? "the store needs more room while a backup runs; try "
-                                          "again shortly"
-                                        : "storage error");
-            }
-        } else if (writes > 1)
-            self->counters[C_batched] += writes;
-    }
+    if (writes)
+        s_apply_writes (self, count, writes, now);
     //  Reads go to flow control now, so they see everything committed above
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
@@ -407,46 +290,17 @@ s_process_batch (server_t *self, size_t count)
     s_publish (self);
     gc_arena_reset (self->arena);
     if (writes)
-        s_arm (self);
+        gc_escalation_timer_arm (self->timer);
 }
 
 //  --------------------------------------------------------------------------
-//  The escalation timer: one zloop timer, armed for the earliest deadline
+//  Deadlines (the timer is gc_escalation's) and forgetting old request ids
 
-static int s_tick (zloop_t *loop, int timer_id, void *arg);
-
-//  (Re)arms the timer for the earliest deadline in the index
+//  After each escalation tick: its notices go out, its work is counted
 static void
-s_arm (server_t *self)
+s_ticked (void *arg, int rc, size_t done, size_t grown)
 {
-    gc_txn_t *txn = gc_txn_begin (self->store, false);
-    int64_t next = txn ? gc_escalation_next (txn) : 0;
-    gc_txn_abort (&txn);
-    if (self->timer_id >= 0 && next == self->armed_at)
-        return;
-    if (self->timer_id >= 0)
-        zloop_timer_end (self->loop, self->timer_id);
-    self->timer_id = -1;
-    self->armed_at = next;
-    if (!next)
-        return;
-    //  Daemon time to wall time: the clock may run faster than the wall
-    double delay = (double)(next - gc_clock_now ()) / gc_clock_scale ();
-    size_t msecs = delay <= 1 ? 1 : delay >= GC_TIMER_MAX_MS ? GC_TIMER_MAX_MS : (size_t)delay + 1;
-    self->timer_id = zloop_timer (self->loop, msecs, 1, s_tick, self);
-}
-
-//  Runs the deadlines that are due, in one transaction, then re-arms
-static int
-s_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void)loop;
-    (void)timer_id;
     server_t *self = (server_t *)arg;
-    self->timer_id = -1;
-    size_t done = 0, grown = 0;
-    int rc = gc_escalation_tick (self->store, self->config, gc_clock_now (), GC_TICK_MAX,
-                                 self->notices, &done, &grown);
     self->counters[C_map_grown] += grown;
     self->counters[C_ticks]++;
     if (rc == GC_OK) {
@@ -455,15 +309,29 @@ s_tick (zloop_t *loop, int timer_id, void *arg)
         if (done)
             zsys_info ("escalation: %zu deadline%s acted on", done, done == 1 ? "" : "s");
         s_publish (self);
-        s_arm (self);
     } else {
         self->counters[C_tick_failures]++;
         zsys_warning ("escalation: store %s refused the tick (%s); trying again in 1 s",
                       gc_store_dir (self->store), gc_store_strerror (rc));
-        self->armed_at = 0;
-        self->timer_id = zloop_timer (self->loop, 1000, 1, s_tick, self);
     }
-    return 0;
+}
+
+typedef struct {
+    int64_t before;
+    size_t pruned;
+} forget_t;
+
+static int
+s_forget_work (gc_txn_t *txn, void *arg)
+{
+    forget_t *forget = (forget_t *)arg;
+    return gc_txn_request_prune (txn, forget->before, 10000, &forget->pruned);
+}
+
+static void
+s_forget_reset (void *arg)
+{
+    ((forget_t *)arg)->pruned = 0;
 }
 
 //  Forgets the replies to request ids older than the idempotency window, a
@@ -476,19 +344,18 @@ s_forget (zloop_t *loop, int timer_id, void *arg)
     server_t *self = (server_t *)arg;
     int64_t before = gc_clock_wall () - self->config->idempotency;
     for (int round = 0; round < 10; round++) {
-        gc_txn_t *txn = gc_txn_begin (self->store, true);
-        size_t pruned = 0;
-        int rc = txn ? gc_txn_request_prune (txn, before, 10000, &pruned) : GC_EIO;
-        rc = rc == GC_OK ? gc_txn_commit (&txn) : rc;
-        gc_txn_abort (&txn);
+        forget_t forget = {before, 0};
+        size_t grown = 0;
+        int rc = gc_store_write (self->store, s_forget_work, s_forget_reset, &forget, &grown);
+        self->counters[C_map_grown] += grown;
         if (rc != GC_OK) {
             zsys_warning ("store %s: cannot forget old request ids now (%s); trying later",
                           gc_store_dir (self->store), gc_store_strerror (rc));
             break;
         }
         self->counters[C_commits]++;
-        self->counters[C_forgotten] += pruned;
-        if (pruned < 10000)
+        self->counters[C_forgotten] += forget.pruned;
+        if (forget.pruned < 10000)
             break;
     }
     return 0;
@@ -633,107 +500,6 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
     if (count)
         s_process_batch (self, count);
     return 0;
-}
-
-//  --------------------------------------------------------------------------
-//  Reader threads
-
-typedef struct {
-    gc_config_t *config;
-    gc_store_t *store;
-    bool verbose;     //  log every read (-v)
-    char tasks[64];   //  where reads come from
-    char results[64]; //  where replies go
-} reader_args_t;
-
-//  Answers one read: identity and request in, identity, reply and code out
-static void
-s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *results)
-{
-    int64_t start = args->verbose ? zclock_usecs () : 0;
-    zframe_t *identity = zmsg_pop (task);
-    zframe_t *payload = zmsg_pop (task);
-    char *actor_id = zmsg_popstr (task);
-    gc_reply_t reply = {0};
-    Gridcase__ErrorCode code;
-    char why[256];
-    Gridcase__Request *request =
-        payload ? gc_request_decode (arena, zframe_data (payload), zframe_size (payload), &code,
-                                     why, sizeof (why))
-                : NULL;
-    Gridcase__Actor who = GRIDCASE__ACTOR__INIT;
-    gc_actor_t *actor = actor_id && *actor_id ? gc_config_actor (args->config, actor_id) : NULL;
-    if (request && args->config->curve) {
-        //  The server thread checked the key; this is its roster entry
-        request->actor = actor ? &who : NULL;
-        who.role = actor ? actor->role : GRIDCASE__ROLE__ROLE_UNSPECIFIED;
-        who.id = actor ? actor->id : "";
-    }
-    if (!request)
-        gc_reply_error (&reply, NULL, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
-                        "a read could not be handed over");
-    else if (request->op_case == GRIDCASE__REQUEST__OP_BACKUP)
-        gc_query_backup (args->config, args->store, request, &reply);
-    else {
-        gc_txn_t *txn = gc_txn_begin (args->store, false);
-        if (txn)
-            gc_query_read (args->config, txn, request, gc_clock_now (), &reply);
-        else
-            gc_reply_error (&reply, request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
-                            "cannot read the store; see the daemon's log");
-        gc_txn_abort (&txn);
-    }
-    if (args->verbose && request)
-        gc_request_log (request, reply.code, zclock_usecs () - start);
-    //  Always three frames back, so the server counts the read as answered;
-    //  the server takes at most a few reads per reader, so this never waits
-    void *socket = zsock_resolve (results);
-    uint8_t error = reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED;
-    zmq_send (socket, identity ? zframe_data (identity) : NULL,
-              identity ? zframe_size (identity) : 0, ZMQ_SNDMORE);
-    zmq_send (socket, reply.data, reply.size, ZMQ_SNDMORE);
-    zmq_send (socket, &error, 1, 0);
-    gc_reply_free (&reply);
-    zframe_destroy (&identity);
-    zframe_destroy (&payload);
-    zstr_free (&actor_id);
-    gc_arena_reset (arena);
-}
-
-static void
-s_reader_actor (zsock_t *pipe, void *argument)
-{
-    reader_args_t *args = (reader_args_t *)argument;
-    zsock_t *tasks = zsock_new (ZMQ_PULL);
-    zsock_t *results = zsock_new (ZMQ_PUSH);
-    zsock_set_rcvhwm (tasks, 1000);
-    zsock_connect (tasks, "%s", args->tasks);
-    zsock_connect (results, "%s", args->results);
-    gc_arena_t *arena = gc_arena_new ();
-    zpoller_t *poller = zpoller_new (pipe, tasks, NULL);
-    zsock_signal (pipe, 0);
-    while (true) {
-        void *which = zpoller_wait (poller, -1);
-        if (which == tasks) {
-            zmsg_t *task = zmsg_recv (tasks);
-            if (task)
-                s_reader_answer (args, arena, task, results);
-            zmsg_destroy (&task);
-        } else {
-            //  $TERM on the pipe, or interrupted
-            char *command = which == pipe ? zstr_recv (pipe) : NULL;
-            bool term = !command || streq (command, "$TERM");
-            zstr_free (&command);
-            if (term)
-                break;
-        }
-    }
-    zpoller_destroy (&poller);
-    gc_arena_destroy (&arena);
-    zsock_destroy (&tasks);
-    zsock_destroy (&results);
-    free (args);
-    gc_sha256_thread_end ();
 }
 
 //  A reader's reply goes out on the command socket, and the reader's place
@@ -887,10 +653,11 @@ s_server_destroy (server_t **self_p)
     server_t *self = *self_p;
     if (self) {
         for (size_t i = 0; i < self->readers; i++)
-            zactor_destroy (&self->reader[i]);
+            gc_reader_destroy (&self->reader[i]);
         gc_flow_destroy (&self->flow);
         gc_peers_destroy (&self->peers[0]);
         gc_peers_destroy (&self->peers[1]);
+        gc_escalation_timer_destroy (&self->timer);
         zsock_destroy (&self->to_readers);
         zsock_destroy (&self->from_readers);
         zloop_destroy (&self->loop);
@@ -905,55 +672,6 @@ s_server_destroy (server_t **self_p)
         free (self);
         *self_p = NULL;
     }
-}
-
-//  The server's certificate: under systemd, LoadCredential= puts the key
-//  files (read by systemd as root) where the service's own user can read
-//  them, $CREDENTIALS_DIRECTORY; a certificate of the same name there wins
-static void
-s_server_cert_path (const char *configured, char *path, size_t size)
-{
-    const char *credentials = getenv ("CREDENTIALS_DIRECTORY");
-    const char *base = strrchr (configured, '/');
-    base = base ? base + 1 : configured;
-    if (credentials && *credentials) {
-        snprintf (path, size, "%s/%s_secret", credentials, base);
-        if (access (path, R_OK) == 0) {
-            snprintf (path, size, "%s/%s", credentials, base);
-            return;
-        }
-    }
-    snprintf (path, size, "%s", configured);
-}
-
-//  Why the certificate PATH (and PATH_secret) did not load, in words an
-//  operator can act on: which file, its mode and owner, who the daemon is
-static void
-s_server_cert_why (const char *path, char *why, size_t size)
-{
-    char secret[PATH_MAX + 8];
-    snprintf (secret, sizeof (secret), "%s_secret", path);
-    struct stat info;
-    const char *missing = stat (path, &info) != 0     ? path
-                          : stat (secret, &info) != 0 ? secret
-                                                      : NULL;
-    if (missing)
-        snprintf (why, size,
-                  "cannot load the server certificate: %s does not exist (gridcase keygen NAME "
-                  "writes NAME and NAME_secret; server_cert names NAME)",
-                  missing);
-    else if (access (secret, R_OK) != 0)
-        snprintf (why, size,
-                  "cannot read the server's secret key %s: mode %04o, owner uid %u gid %u, "
-                  "and gridcased runs as uid %u gid %u; make it readable by the daemon's user "
-                  "(under systemd: LoadCredential=, see the README)",
-                  secret, (unsigned)(info.st_mode & 07777), (unsigned)info.st_uid,
-                  (unsigned)info.st_gid, (unsigned)geteuid (), (unsigned)getegid ());
-    else
-        snprintf (why, size,
-                  "cannot load the server certificate %s with its secret key %s: not a "
-                  "certificate written by gridcase keygen",
-                  path, secret);
 }
 
 static zsock_t *
@@ -994,7 +712,6 @@ void
 gc_server_actor (zsock_t *pipe, void *args)
 {
     gc_server_args_t *options = (gc_server_args_t *)args;
-    zsock_signal (pipe, 0);
     server_t *self = (server_t *)zmalloc (sizeof (server_t));
     self->config = options->config;
     self->verbose = options->verbose;
@@ -1005,13 +722,8 @@ gc_server_actor (zsock_t *pipe, void *args)
         snprintf (why, sizeof (why), "cannot open the store in %s", self->config->datadir);
     zcert_t *cert = NULL;
     if (self->store && self->config->curve) {
-        char path[PATH_MAX];
-        s_server_cert_path (self->config->server_cert, path, sizeof (path));
-        cert = zcert_load (path);
-        if (!cert || zmq_z85_decode ((uint8_t[32]){0}, zcert_secret_txt (cert)) == NULL ||
-            streq (zcert_secret_txt (cert), "0000000000000000000000000000000000000000"))
-            s_server_cert_why (path, why, sizeof (why));
-        else
+        cert = gc_auth_server_cert (self->config->server_cert, why, sizeof (why));
+        if (cert)
             self->auth = gc_auth_new (self->config);
     }
     bool ready = self->store && (!self->config->curve || self->auth);
@@ -1021,8 +733,10 @@ gc_server_actor (zsock_t *pipe, void *args)
         self->events = s_bind (ZMQ_XPUB, self->config->events, cert, why, sizeof (why));
     zcert_destroy (&cert);
     if (!self->events) {
-        zstr_sendf (pipe, "FAILED %s", why);
+        options->failed = true;
+        gc_copy (options->why, sizeof (options->why), why);
         s_server_destroy (&self);
+        zsock_signal (pipe, 1);
         //  Wait for $TERM so zactor_destroy does not block
         char *command = zstr_recv (pipe);
         zstr_free (&command);
@@ -1043,24 +757,19 @@ gc_server_actor (zsock_t *pipe, void *args)
     zsock_bind (self->from_readers, "%s", results);
     self->readers = self->config->readers;
     for (size_t i = 0; i < self->readers; i++) {
-        reader_args_t *reader = (reader_args_t *)zmalloc (sizeof (reader_args_t));
-        reader->config = self->config;
-        reader->store = self->store;
-        reader->verbose = self->verbose;
-        memcpy (reader->tasks, tasks, sizeof (tasks));
-        memcpy (reader->results, results, sizeof (results));
-        self->reader[i] = zactor_new (s_reader_actor, reader);
+        self->reader[i] = gc_reader_new (self->config, self->store, self->verbose, tasks, results);
     }
     gc_flow_limits_t limits = {GC_CLIENT_READS_MAX, GC_CLIENT_UNSENT_MAX,
                                GC_READS_PER_READER * self->readers, GC_READS_WAITING_MAX};
     self->flow =
         gc_flow_new (zsock_resolve (self->command), zsock_resolve (self->to_readers), &limits);
     self->loop = zloop_new ();
-    self->timer_id = -1;
     self->flush_timer = -1;
     s_clock_resume (self);
     //  Deadlines that passed while the daemon was down fire right away
-    s_arm (self);
+    self->timer = gc_escalation_timer_new (self->loop, self->store, self->config, self->notices,
+                                           s_ticked, self);
+    gc_escalation_timer_arm (self->timer);
     //  Old request ids are forgotten now and every ten minutes
     s_forget (self->loop, 0, self);
     zloop_timer (self->loop, 600 * 1000, 0, s_forget, self);
@@ -1089,7 +798,7 @@ gc_server_actor (zsock_t *pipe, void *args)
                "threads",
                self->config->command, self->config->events, self->config->datadir,
                gc_store_map_size (self->store) >> 20, self->readers);
-    zstr_send (pipe, "READY");
+    zsock_signal (pipe, 0);
     zloop_start (self->loop);
     zsys_info ("stopping: %" PRIu64 " requests served, %" PRIu64 " commits",
                self->counters[C_requests], self->counters[C_commits]);

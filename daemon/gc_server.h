@@ -10,10 +10,15 @@
 typedef struct {
     gc_config_t *config; //  endpoints, datadir and map sizes as finally chosen
     bool verbose;
+    bool failed;    //  out: it could not start ...
+    char why[8704]; //  ... for this reason (which file or endpoint)
 } gc_server_args_t;
 
-//  zactor body: after start-up it sends "READY" or "FAILED <why>" on PIPE,
-//  then serves until it receives "$TERM".
+//  zactor body (zactor_new (gc_server_actor, &args)): it opens the store,
+//  binds both sockets and starts its readers, and only then signals, once;
+//  zactor_new has returned when ARGS->failed and ARGS->why say how that
+//  went. It then serves until "$TERM"; the main thread blocks on its pipe
+//  meanwhile.
 void gc_server_actor (zsock_t *pipe, void *args);
 
 #endif

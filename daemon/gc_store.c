@@ -576,6 +576,31 @@ gc_store_grow (gc_store_t *self)
 }
 
 int
+gc_store_write (gc_store_t *self, gc_work_fn *work, gc_reset_fn *reset, void *arg, size_t *grown)
+{
+    while (true) {
+        gc_txn_t *txn = gc_txn_begin (self, true);
+        int rc = txn ? work (txn, arg) : GC_EIO;
+        if (rc == GC_OK)
+            rc = gc_txn_error (txn);
+        if (rc == GC_OK)
+            rc = gc_txn_commit (&txn);
+        gc_txn_abort (&txn);
+        if (rc == GC_OK)
+            return GC_OK;
+        if (reset)
+            reset (arg);
+        if (rc != GC_MAPFULL)
+            return rc;
+        rc = gc_store_grow (self);
+        if (rc != GC_OK)
+            return rc;
+        if (grown)
+            (*grown)++;
+    }
+}
+
+int
 gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *why, size_t why_size)
 {
     char file[4200];

@@ -83,6 +83,17 @@ int gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *w
 const char *gc_store_dir (gc_store_t *self);
 const char *gc_store_strerror (int rc);
 
+//  The one way the daemon writes: runs WORK (txn, ARG) in a write
+//  transaction and commits it. When the map is full, RESET (ARG) drops what
+//  the attempt left in memory (replies, notices), the map grows, and WORK
+//  runs again, until it fits or the map is at its maximum. On any failure
+//  RESET runs too, and nothing was written. Returns the store's error code
+//  (WORK's own, or the commit's); *GROWN (may be NULL) counts the growths.
+typedef int (gc_work_fn) (gc_txn_t *txn, void *arg);
+typedef void (gc_reset_fn) (void *arg);
+int gc_store_write (gc_store_t *self, gc_work_fn *work, gc_reset_fn *reset, void *arg,
+                    size_t *grown);
+
 gc_txn_t *gc_txn_begin (gc_store_t *store, bool write);
 //  Commits; on failure nothing was written and the error code is returned
 int gc_txn_commit (gc_txn_t **self_p);

@@ -262,20 +262,24 @@ main (int argc, char *argv[])
                           "connections per socket the config allows can be served",
                           (unsigned long)files.rlim_cur, config->connections);
     }
-    gc_server_args_t args = {config, verbose};
+    gc_server_args_t args = {config, verbose, false, ""};
     zactor_t *server = zactor_new (gc_server_actor, &args);
-    char *status = zstr_recv (server);
     int rc = 0;
-    if (!status || strncmp (status, "READY", 5) != 0) {
-        zsys_error ("cannot start: %s", status ? status + 7 : "server thread failed");
+    if (args.failed) {
+        zsys_error ("cannot start: %s", args.why);
         rc = 1;
     } else {
-        //  Wait for SIGINT or SIGTERM (czmq's handler sets zsys_interrupted)
-        while (!zsys_interrupted)
-            zclock_sleep (100);
+        //  Block on the actor until SIGINT or SIGTERM (czmq's handler
+        //  interrupts the wait and sets zsys_interrupted)
+        while (!zsys_interrupted) {
+            char *message = zstr_recv (server);
+            bool stopped = message != NULL;
+            zstr_free (&message);
+            if (stopped)
+                break;
+        }
         zsys_info ("signal received: shutting down");
     }
-    zstr_free (&status);
     zactor_destroy (&server);
     gc_config_destroy (&config);
     return rc;

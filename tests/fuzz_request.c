@@ -9,6 +9,7 @@
     (every operation, as the roster's actors) into DIR and exits. */
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
+#include "gc_writer.h"
 #include "gc_query.h"
 #include "gc_request.h"
 #include "gc_store.h"
@@ -186,12 +187,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             gc_query_read (s_config, txn, request, s_now, &reply);
         gc_txn_abort (&txn);
     } else if (request) {
-        gc_txn_t *txn = gc_txn_begin (s_store, true);
+        //  As the daemon's writer applies a batch (of one)
         uint8_t binding[GC_BINDING_SIZE];
         gc_request_binding ("fuzz", data, size, binding);
-        gc_lifecycle_request (s_config, txn, request, binding, s_now, &reply, s_notices);
-        if (gc_txn_commit (&txn) == GC_MAPFULL)
-            gc_store_grow (s_store);
+        gc_write_t write = {request, binding, &reply, 0};
+        gc_writer_result_t result;
+        gc_writer_batch (s_store, s_config, &write, 1, s_now, s_notices, &result);
     }
     gc_reply_free (&reply);
     //  Then whatever deadlines came due, as the escalation timer would

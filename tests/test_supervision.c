@@ -2,6 +2,7 @@
     figures of a scenario with known answers, the gauges following a case
     up the ladder, and every read kept within the reader's scope. */
 #include "gc_query.h"
+#include "gc_writer.h"
 #include "testutil.h"
 #include "world.h"
 
@@ -363,7 +364,7 @@ s_batch (world_t *w, size_t count, bool commit)
         request.op_case = GRIDCASE__REQUEST__OP_REPORT;
         request.report = &report;
         gc_reply_t out = {0};
-        gc_lifecycle_request (w->config, txn, &request, NULL, T0, &out, w->notices);
+        gc_writer_request (w->config, txn, &request, NULL, T0, &out, w->notices);
         gc_reply_free (&out);
     }
     if (commit)

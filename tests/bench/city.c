@@ -1,5 +1,5 @@
 /*  A city at scale, for make bench: builds a store of CASES open cases with
-    the daemon's own code (every request goes through gc_lifecycle_request,
+    the daemon's own code (every request goes through gc_writer_batch,
     as the daemon applies it, in transactions of 1,000), then measures the
     escalation tick on it:
       - DUE red cases reported at the same moment as the rest, so they fall
@@ -14,6 +14,7 @@
     Usage: bench_city CONFIG DATADIR CASES DUE QUEUED */
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
+#include "gc_writer.h"
 #include "gc_util.h"
 
 #include <czmq.h>
@@ -44,26 +45,19 @@ s_nsecs (void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-//  Applies COUNT requests in one transaction (grown and again when the map
-//  is full); IDS (if not NULL) gets the case id each reply names
+//  Applies COUNT requests in one transaction as the daemon's writer does
+//  (gc_writer_batch); IDS (if not NULL) gets the case id each reply names
 static void
 s_apply (Gridcase__Request **requests, size_t count, int64_t now, char (*ids)[GC_CASE_ID_MAX])
 {
     gc_reply_t *replies = (gc_reply_t *)calloc (count, sizeof (gc_reply_t));
-    int rc;
-    do {
-        gc_txn_t *txn = gc_txn_begin (s_store, true);
-        assert (txn);
-        for (size_t i = 0; i < count && !gc_txn_error (txn); i++)
-            gc_lifecycle_request (s_config, txn, requests[i], NULL, now, &replies[i], s_notices);
-        rc = gc_txn_commit (&txn);
-        gc_notices_drop (s_notices);
-        if (rc == GC_MAPFULL) {
-            for (size_t i = 0; i < count; i++)
-                gc_reply_free (&replies[i]);
-            rc = gc_store_grow (s_store) == GC_OK ? GC_MAPFULL : GC_EIO;
-        }
-    } while (rc == GC_MAPFULL);
+    gc_write_t *writes = (gc_write_t *)calloc (count, sizeof (gc_write_t));
+    for (size_t i = 0; i < count; i++)
+        writes[i] = (gc_write_t){requests[i], NULL, &replies[i], 0};
+    gc_writer_result_t result;
+    int rc = gc_writer_batch (s_store, s_config, writes, count, now, s_notices, &result);
+    gc_notices_drop (s_notices);
+    free (writes);
     if (rc != GC_OK) {
         fprintf (stderr, "bench_city: the store refused a batch: %s\n", gc_store_strerror (rc));
         exit (1);

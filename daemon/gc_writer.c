@@ -1,0 +1,99 @@
+/*  gc_writer - a batch of changing requests in one write transaction. See
+    gc_writer.h. */
+#include "gc_writer.h"
+#include "gc_escalation.h"
+#include "gc_lifecycle.h"
+
+gc_request_outcome_t
+gc_writer_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
+                   const uint8_t *binding, int64_t now, gc_reply_t *out, zlistx_t *notices)
+{
+    static const uint8_t unbound[GC_BINDING_SIZE] = {0};
+    if (!binding)
+        binding = unbound;
+    const void *stored;
+    size_t size;
+    uint8_t kept[GC_BINDING_SIZE];
+    int rc =
+        gc_txn_request_get (txn, request->client_id.data, request->sequence, kept, &stored, &size);
+    if (rc == GC_OK) {
+        //  The id is bound to whoever sent it first and to what they sent
+        bool legacy = memcmp (kept, unbound, GC_BINDING_SIZE) == 0;
+        bool same_sender = memcmp (kept, binding, GC_BINDING_SIZE / 2) == 0;
+        bool same_request = memcmp (kept + GC_BINDING_SIZE / 2, binding + GC_BINDING_SIZE / 2,
+                                    GC_BINDING_SIZE / 2) == 0;
+        if (!legacy && !(same_sender && same_request)) {
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_CONFLICT,
+                            "request id #%" PRIu64 " of this client id was already used %s; "
+                            "nothing was changed (use a new sequence number)",
+                            request->sequence,
+                            same_sender ? "for a different request" : "by another sender");
+            return GC_REQUEST_CONFLICT;
+        }
+        //  A repeated id: the original reply, nothing changed
+        if (!gc_reply_copy (out, stored, size))
+            gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                            "out of memory for the original reply; send it again");
+        return GC_REQUEST_REPEATED;
+    }
+    if (rc != GC_NOTFOUND)
+        return GC_REQUEST_APPLIED;
+    gc_lifecycle_apply (config, txn, request, now, out, notices);
+    if (gc_txn_error (txn) == GC_OK)
+        //  The window runs on the wall clock, whatever --time-scale says: a
+        //  field device stays offline for real days, not scaled ones
+        gc_txn_request_put (txn, request->client_id.data, request->sequence, gc_clock_wall (),
+                            binding, out->data, out->size);
+    return GC_REQUEST_APPLIED;
+}
+
+typedef struct {
+    gc_config_t *config;
+    gc_write_t *writes;
+    size_t count;
+    int64_t now;
+    zlistx_t *notices;
+    gc_writer_result_t *result;
+} batch_t;
+
+static int
+s_batch_work (gc_txn_t *txn, void *arg)
+{
+    batch_t *batch = (batch_t *)arg;
+    gc_writer_result_t *result = batch->result;
+    //  Deadlines first: what is due has happened, timer or not
+    int rc =
+        gc_escalation_catch_up (batch->config, txn, batch->now, batch->notices, &result->fired);
+    for (size_t i = 0; rc == GC_OK && i < batch->count; i++) {
+        gc_write_t *write = &batch->writes[i];
+        write->outcome = gc_writer_request (batch->config, txn, write->request, write->binding,
+                                            batch->now, write->reply, batch->notices);
+        result->repeated += write->outcome == GC_REQUEST_REPEATED;
+        result->conflicts += write->outcome == GC_REQUEST_CONFLICT;
+        rc = gc_txn_error (txn);
+    }
+    return rc;
+}
+
+//  The attempt did not commit: its replies and notices go
+static void
+s_batch_reset (void *arg)
+{
+    batch_t *batch = (batch_t *)arg;
+    for (size_t i = 0; i < batch->count; i++)
+        gc_reply_free (batch->writes[i].reply);
+    gc_notices_drop (batch->notices);
+    batch->result->fired = batch->result->repeated = batch->result->conflicts = 0;
+}
+
+int
+gc_writer_batch (gc_store_t *store, gc_config_t *config, gc_write_t *writes, size_t count,
+                 int64_t now, zlistx_t *notices, gc_writer_result_t *result)
+{
+    memset (result, 0, sizeof (*result));
+    batch_t batch = {config, writes, count, now, notices, result};
+    size_t grown = 0;
+    int rc = gc_store_write (store, s_batch_work, s_batch_reset, &batch, &grown);
+    result->grown = grown;
+    return rc;
+}

@@ -1,0 +1,52 @@
+/*  gc_writer - a batch of changing requests in one write transaction: the
+    deadlines already due fire first, then each request is checked against
+    the idempotency records (a request id is kept with who sent it and what
+    it was, and the reply it got), applied by the lifecycle when it is new,
+    and its reply recorded under its id; one commit for the whole batch,
+    through gc_store_write (a full map is grown and the batch run again). */
+#ifndef GC_WRITER_H_INCLUDED
+#define GC_WRITER_H_INCLUDED
+
+#include "gc_config.h"
+#include "gc_request.h"
+#include "gc_store.h"
+
+//  What became of one changing request
+typedef enum {
+    GC_REQUEST_APPLIED,  //  new: applied (or refused by the lifecycle), its reply kept
+    GC_REQUEST_REPEATED, //  an id seen before from the same sender with the same bytes:
+                         //  the reply it got then, nothing changed
+    GC_REQUEST_CONFLICT, //  an id seen before from another sender or with other bytes:
+                         //  ERROR_CONFLICT, nothing changed
+} gc_request_outcome_t;
+
+//  One changing request of a batch: REQUEST and BINDING (gc_request_binding:
+//  its sender and bytes; NULL: bound to nobody, for in-process callers) in,
+//  REPLY and OUTCOME out
+typedef struct {
+    const Gridcase__Request *request;
+    const uint8_t *binding;
+    gc_reply_t *reply;
+    gc_request_outcome_t outcome;
+} gc_write_t;
+
+typedef struct {
+    size_t fired;     //  deadlines that were due before the batch
+    size_t repeated;  //  GC_REQUEST_REPEATED
+    size_t conflicts; //  GC_REQUEST_CONFLICT
+    size_t grown;     //  times the map grew
+} gc_writer_result_t;
+
+//  Applies WRITES (COUNT) at NOW and commits. Returns the store's error
+//  code; on error no reply is set (each is empty) and NOTICES is empty, and
+//  nothing was changed.
+int gc_writer_batch (gc_store_t *store, gc_config_t *config, gc_write_t *writes, size_t count,
+                     int64_t now, zlistx_t *notices, gc_writer_result_t *result);
+
+//  One changing request inside the caller's transaction TXN, its id checked
+//  as above. Errors of the store are left in TXN (gc_txn_error).
+gc_request_outcome_t gc_writer_request (gc_config_t *config, gc_txn_t *txn,
+                                        const Gridcase__Request *request, const uint8_t *binding,
+                                        int64_t now, gc_reply_t *out, zlistx_t *notices);
+
+#endif
