@@ -10,9 +10,9 @@ BUILD ?= build
 VERSION = 0.1.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
-               protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libssl-dev clang libclang-rt-14-dev \
+               protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \
                valgrind python3 redis-server redis-tools tzdata
-PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto
+PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson
 
 CC ?= cc
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC \
@@ -37,7 +37,8 @@ DAEMON_SRC = daemon/gc_auth.c daemon/gc_flow.c daemon/gc_peers.c daemon/gc_store
              daemon/gc_rules.c daemon/gc_figures.c daemon/gc_lifecycle.c daemon/gc_query.c daemon/gc_escalation.c \
              daemon/gc_topics.c daemon/gc_server.c daemon/gc_zpl.c daemon/gc_check.c daemon/gc_writer.c daemon/gc_reader.c daemon/gc_counters.c
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/gridcase.pb-c.o
-LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/gen/gridcase.pb-c.o
+LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/clients/lib/json.o \
+          $(BUILD)/obj/gen/gridcase.pb-c.o
 TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator
 TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 
@@ -80,7 +81,7 @@ CLI_OBJ = $(BUILD)/obj/clients/gridcase.o $(BUILD)/obj/clients/supervise.o \
           $(BUILD)/obj/daemon/gc_util.o
 
 # The CLI never opens a store: no LMDB (gridcased --check reads one)
-CLI_LDLIBS = $(shell pkg-config --libs libczmq libzmq libprotobuf-c libcrypto 2>/dev/null) -lm
+CLI_LDLIBS = $(shell pkg-config --libs libczmq libzmq libprotobuf-c libcrypto jansson 2>/dev/null) -lm
 
 $(BUILD)/bin/gridcase: $(CLI_OBJ) $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
@@ -167,7 +168,7 @@ install: all
 	install -m 644 $(BUILD)/lib/libgridcase.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/lib/libgridcase.so $(DESTDIR)$(PREFIX)/lib/libgridcase.so.0
 	ln -sf libgridcase.so.0 $(DESTDIR)$(PREFIX)/lib/libgridcase.so
-	install -m 644 include/gridcase.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/gridcase.h include/gridcase_json.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg \
 	  $(DESTDIR)$(PREFIX)/share/gridcase/
 

@@ -6,6 +6,7 @@
 
 #include "gc_util.h"
 #include "gridcase.h"
+#include "gridcase_json.h"
 
 #include <czmq.h>
 #include <time.h>
@@ -35,13 +36,15 @@ bool cli_number (const char *text, double *value);
 //  Sends REQUEST and waits for its reply; 0 or an exit code (errors printed)
 int cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p);
 
-void cli_json_string (FILE *out, const char *text);
 //  One CSV field, quoted when it must be; LAST ends the line
 void cli_csv_field (const char *text, bool last);
-const char *cli_time_utc (int64_t ms, char *buffer, size_t size);
 const char *cli_time_local (int64_t ms, char *buffer, size_t size);
 void cli_actor_text (const Gridcase__Actor *actor, char *buffer, size_t size);
 
+//  Any message as one line of JSON (gridcase_json)
+void cli_print_json (const ProtobufCMessage *message);
+//  A JSON value as one line; takes VALUE (json_decref)
+void cli_print_json_value (json_t *value);
 void cli_print_case_json (const Gridcase__Case *c);
 void cli_print_case_line (const Gridcase__Case *c);
 void cli_entry_header (cli_format_t format);

@@ -1,6 +1,7 @@
 /*  gridcase - the command line client: one command, a subcommand per task.
     Exit codes: 0 ok, 1 error reply, 2 usage, 3 daemon unreachable. */
 #include "cli.h"
+#include "gridcase_json.h"
 
 #include <getopt.h>
 #include <sys/stat.h>
@@ -125,39 +126,6 @@ s_command_help (const char *command)
 //  --------------------------------------------------------------------------
 //  Output helpers
 
-void
-cli_json_string (FILE *out, const char *text)
-{
-    fputc ('"', out);
-    for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf (out, "\\%c", *p);
-        else if (*p == '\n')
-            fputs ("\\n", out);
-        else if (*p == '\t')
-            fputs ("\\t", out);
-        else if (*p < 0x20)
-            fprintf (out, "\\u%04x", *p);
-        else
-            fputc (*p, out);
-    }
-    fputc ('"', out);
-}
-
-//  ISO 8601 in UTC for programs
-const char *
-cli_time_utc (int64_t ms, char *buffer, size_t size)
-{
-    if (ms <= 0)
-        return "";
-    time_t seconds = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r (&seconds, &tm);
-    size_t len = strftime (buffer, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buffer + len, size - len, ".%03dZ", (int)(ms % 1000));
-    return buffer;
-}
-
 //  Local time (TZ) for people
 const char *
 cli_time_local (int64_t ms, char *buffer, size_t size)
@@ -183,76 +151,26 @@ cli_actor_text (const Gridcase__Actor *actor, char *buffer, size_t size)
 }
 
 void
+cli_print_json (const ProtobufCMessage *message)
+{
+    char *text = gridcase_json_text (message);
+    puts (text ? text : "{}");
+    free (text);
+}
+
+void
+cli_print_json_value (json_t *value)
+{
+    char *text = json_dumps (value, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
+    puts (text ? text : "null");
+    free (text);
+    json_decref (value);
+}
+
+void
 cli_print_case_json (const Gridcase__Case *c)
 {
-    char t1[40], t2[40], t3[40], t4[40], reporter[100];
-    cli_actor_text (c->reporter, reporter, sizeof (reporter));
-    printf ("{\"id\":");
-    cli_json_string (stdout, c->id);
-    printf (",\"state\":\"%s\",\"level\":\"%s\",\"holder\":", gridcase_state_name (c->state),
-            gridcase_level_name (c->level));
-    cli_json_string (stdout, c->holder);
-    const struct {
-        const char *name;
-        const char *value;
-    } strings[] = {
-        {"grid", c->grid},
-        {"community", c->community},
-        {"street", c->street},
-        {"district", c->district},
-        {"category", c->category},
-        {"severity", gridcase_severity_name (c->severity)},
-        {"title", c->title},
-        {"description", c->description},
-        {"address", c->address},
-        {"reporter", reporter},
-        {"lead_department", c->lead_department},
-        {"created_at", cli_time_utc (c->created_at, t1, sizeof (t1))},
-        {"updated_at", cli_time_utc (c->updated_at, t2, sizeof (t2))},
-        {"response_due", cli_time_utc (c->response_due, t3, sizeof (t3))},
-        {"resolution_due", cli_time_utc (c->resolution_due, t4, sizeof (t4))},
-    };
-    for (size_t i = 0; i < sizeof (strings) / sizeof (strings[0]); i++) {
-        printf (",\"%s\":", strings[i].name);
-        cli_json_string (stdout, strings[i].value);
-    }
-    char t5[40], t6[40], t7[40], t8[40], t9[40], t10[40];
-    const struct {
-        const char *name;
-        const char *value;
-    } more[] = {
-        {"queue", c->queue},
-        {"lease_until", cli_time_utc (c->lease_until, t5, sizeof (t5))},
-        {"verification_due", cli_time_utc (c->verification_due, t6, sizeof (t6))},
-        {"evaluation_due", cli_time_utc (c->evaluation_due, t7, sizeof (t7))},
-        {"resolved_by", c->resolved_by},
-        {"resolved_at", cli_time_utc (c->resolved_at, t8, sizeof (t8))},
-        {"closed_at", cli_time_utc (c->closed_at, t9, sizeof (t9))},
-        {"rating_comment", c->rating_comment},
-        {"dispatched_from", c->dispatched_from},
-        {"duplicate_of", c->duplicate_of},
-        {"pending_request", c->pending_request},
-        {"pending_until", cli_time_utc (c->pending_until, t10, sizeof (t10))},
-        {"pending_reason", c->pending_reason},
-    };
-    for (size_t i = 0; i < sizeof (more) / sizeof (more[0]); i++) {
-        printf (",\"%s\":", more[i].name);
-        cli_json_string (stdout, more[i].value);
-    }
-    printf (",\"helper_departments\":[");
-    for (size_t i = 0; i < c->n_helper_departments; i++) {
-        printf ("%s", i ? "," : "");
-        cli_json_string (stdout, c->helper_departments[i]);
-    }
-    printf ("]");
-    if (c->location)
-        printf (",\"lat\":%.6f,\"lon\":%.6f", c->location->lat, c->location->lon);
-    printf (",\"paused\":%s,\"rating\":%u,\"delivery_count\":%u,\"bounce_count\":%u,"
-            "\"rework_count\":%u,\"escalation_count\":%u,\"reopen_count\":%u,"
-            "\"linked_reports\":%u,\"journal_seq\":%" PRIu64 "}\n",
-            c->paused ? "true" : "false", c->rating, c->delivery_count, c->bounce_count,
-            c->rework_count, c->escalation_count, c->reopen_count, c->linked_reports,
-            c->journal_seq);
+    cli_print_json (&c->base);
 }
 
 void
@@ -337,48 +255,13 @@ cli_entry_header (cli_format_t format)
               "reason");
 }
 
-static void
-s_entry_json (const Gridcase__JournalEntry *e, const char *actor)
-{
-    char t[64];
-    printf ("{\"seq\":%" PRIu64 ",\"time\":", e->seq);
-    cli_json_string (stdout, cli_time_utc (e->time, t, sizeof (t)));
-    printf (",\"type\":\"%s\",\"case\":", gridcase_event_name (e->type));
-    cli_json_string (stdout, e->case_id);
-    printf (",\"actor\":");
-    cli_json_string (stdout, actor);
-    const char *fields[] = {"from",    e->from,   "to",       e->to,       "reason",
-                            e->reason, "grid",    e->grid,    "community", e->community,
-                            "street",  e->street, "district", e->district};
-    for (size_t i = 0; i < sizeof (fields) / sizeof (fields[0]); i += 2) {
-        printf (",\"%s\":", fields[i]);
-        cli_json_string (stdout, fields[i + 1]);
-    }
-    printf (",\"state\":\"%s\",\"level\":\"%s\",\"severity\":\"%s\",\"detail\":",
-            gridcase_state_name (e->state), gridcase_level_name (e->level),
-            gridcase_severity_name (e->severity));
-    cli_json_string (stdout, e->detail);
-    const char *lists[] = {"departments", "topics"};
-    char **items[] = {e->departments, e->topics};
-    size_t counts[] = {e->n_departments, e->n_topics};
-    for (size_t l = 0; l < 2; l++) {
-        printf (",\"%s\":[", lists[l]);
-        for (size_t i = 0; i < counts[l]; i++) {
-            printf ("%s", i ? "," : "");
-            cli_json_string (stdout, items[l][i]);
-        }
-        printf ("]");
-    }
-    printf ("}\n");
-}
-
 void
 cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format)
 {
     char t[64], actor[100];
     cli_actor_text (e->actor, actor, sizeof (actor));
     if (format == CLI_JSON)
-        s_entry_json (e, actor);
+        cli_print_json (&e->base);
     else if (format == CLI_CSV) {
         char seq[24], departments[200] = "";
         snprintf (seq, sizeof (seq), "%" PRIu64, e->seq);
@@ -426,6 +309,16 @@ s_city_zone (const char *zone)
     tzset ();
 }
 
+//  One connection for the whole process: a command that pages through a
+//  list or the journal reuses it. Closed at exit.
+static gridcase_t *s_client;
+
+static void
+s_client_close (void)
+{
+    gridcase_destroy (&s_client);
+}
+
 int
 cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
 {
@@ -438,6 +331,8 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
     else
         snprintf (dir, sizeof (dir), "%s/.local/state/gridcase",
                   getenv ("HOME") ? getenv ("HOME") : ".");
+    //  Each request takes the next sequence of the client id this user's
+    //  processes share, so concurrent ones never use the same request id
     uint8_t client_id[16];
     uint64_t sequence;
     if (gridcase_identity_reserve (dir, client_id, &sequence, 1)) {
@@ -445,24 +340,27 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
                  strerror (errno));
         return EXIT_USAGE;
     }
-    gridcase_t *client = gridcase_new (ctx->endpoint, client_id, sequence);
-    if (!client) {
-        fprintf (stderr, "gridcase: cannot connect to %s\n", ctx->endpoint);
-        return EXIT_UNREACHABLE;
+    if (!s_client) {
+        s_client = gridcase_new (ctx->endpoint, client_id, sequence);
+        if (!s_client) {
+            fprintf (stderr, "gridcase: cannot connect to %s\n", ctx->endpoint);
+            return EXIT_UNREACHABLE;
+        }
+        atexit (s_client_close);
+        if (ctx->cert && gridcase_set_curve (s_client, ctx->cert, ctx->server_key)) {
+            fprintf (stderr,
+                     "gridcase: cannot use certificate %s with server key '%s' (see gridcase "
+                     "keygen)\n",
+                     ctx->cert, ctx->server_key);
+            return EXIT_USAGE;
+        }
+        if (ctx->actor)
+            gridcase_set_actor (s_client, ctx->role, ctx->actor);
+        gridcase_set_timeout (s_client, ctx->timeout);
     }
-    if (ctx->cert && gridcase_set_curve (client, ctx->cert, ctx->server_key)) {
-        fprintf (stderr,
-                 "gridcase: cannot use certificate %s with server key '%s' (see gridcase "
-                 "keygen)\n",
-                 ctx->cert, ctx->server_key);
-        gridcase_destroy (&client);
-        return EXIT_USAGE;
-    }
-    if (ctx->actor)
-        gridcase_set_actor (client, ctx->role, ctx->actor);
-    gridcase_set_timeout (client, ctx->timeout);
+    gridcase_set_sequence (s_client, sequence);
+    gridcase_t *client = s_client;
     int rc = gridcase_call (client, request, reply_p);
-    gridcase_destroy (&client);
     if (*reply_p && !ctx->local_time)
         s_city_zone ((*reply_p)->timezone);
     if (rc == GRIDCASE_EUNREACHABLE) {
@@ -835,32 +733,6 @@ s_cmd_list (context_t *ctx, int argc, char **argv)
 //  --------------------------------------------------------------------------
 //  Changing a case
 
-//  "90s", "15m", "4h", "3d", "1h30m" -> milliseconds; -1 if not a duration
-static int64_t
-s_duration (const char *text)
-{
-    int64_t total = 0;
-    const char *p = text;
-    if (!*p)
-        return -1;
-    while (*p) {
-        char *end;
-        long long number = strtoll (p, &end, 10);
-        if (end == p || number < 0 || number > 100000)
-            return -1;
-        int64_t unit = *end == 's'   ? 1000
-                       : *end == 'm' ? 60000
-                       : *end == 'h' ? 3600000
-                       : *end == 'd' ? 86400000
-                                     : 0;
-        if (!unit)
-            return -1;
-        total += number * unit;
-        p = end + 1;
-    }
-    return total;
-}
-
 //  Options shared by every command that names one case
 typedef struct {
     const char *id;
@@ -1131,7 +1003,7 @@ s_cmd_extend (context_t *ctx, int argc, char **argv)
     extend.park = a.v[3] != NULL || streq (argv[0], "park");
     if (!a.v[0] == !a.v[1])
         return cli_usage ("extend needs --for DURATION or --until TIME");
-    if (a.v[0] && (extend.duration = s_duration (a.v[0])) <= 0)
+    if (a.v[0] && (extend.duration = gc_parse_duration (a.v[0])) <= 0)
         return cli_usage ("--for wants a duration like 2h or 3d");
     //  A time on the city's clock: the daemon reads it
     extend.until_local = (char *)(a.v[1] ? a.v[1] : "");

@@ -1,6 +1,7 @@
 /*  The supervisors' commands: the escalation log, the figures, the weekly
     report and the journal's hash chain. See cli.h. */
 #include "cli.h"
+#include "gridcase_json.h"
 
 #include <math.h>
 
@@ -160,70 +161,33 @@ s_figures_csv_header (void)
     printf ("\n");
 }
 
-//  True when FIELD of F has nothing to be computed from (a rate of no cases,
-//  a time of none): JSON says null, CSV leaves the cell empty, text says "-"
-static bool
-s_figure_undefined (const Gridcase__Figures *f, const char *field)
-{
-    static const struct {
-        const char *field;
-        size_t of; //  the count it is computed over
-    } over[] = {
-        {"on_time_rate", offsetof (Gridcase__Figures, due)},
-        {"closure_rate", offsetof (Gridcase__Figures, received)},
-        {"rework_rate", offsetof (Gridcase__Figures, resolved)},
-        {"bounce_rate", offsetof (Gridcase__Figures, dispatched)},
-        {"satisfaction", offsetof (Gridcase__Figures, rated)},
-        {"respond_mean_ms", offsetof (Gridcase__Figures, responded)},
-        {"respond_p95_ms", offsetof (Gridcase__Figures, responded)},
-        {"resolve_mean_ms", offsetof (Gridcase__Figures, resolved)},
-        {"resolve_p95_ms", offsetof (Gridcase__Figures, resolved)},
-    };
-    for (size_t i = 0; i < sizeof (over) / sizeof (over[0]); i++)
-        if (streq (field, over[i].field))
-            return *(const uint64_t *)((const char *)f + over[i].of) == 0;
-    return false;
-}
-
-//  One Figures record as a CSV line or a JSON object, field by field
+//  One Figures record as a CSV line, field by field (an empty cell where
+//  there is nothing to compute)
 static void
-s_figures_fields (const Gridcase__Figures *f, cli_format_t format)
+s_figures_csv (const Gridcase__Figures *f)
 {
     const ProtobufCMessageDescriptor *desc = &gridcase__figures__descriptor;
-    bool first = true;
-    if (format == CLI_JSON)
-        printf ("{");
+    size_t count = 0;
+    for (unsigned i = 0; i < desc->n_fields; i++)
+        count += s_figures_field (&desc->fields[i]);
+    size_t n = 0;
     for (unsigned i = 0; i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *field = &desc->fields[i];
         if (!s_figures_field (field))
             continue;
         const void *at = (const char *)f + field->offset;
-        printf ("%s", first ? "" : ",");
-        first = false;
-        if (format == CLI_JSON)
-            printf ("\"%s\":", field->name);
-        if (field->type == PROTOBUF_C_TYPE_STRING) {
-            if (format == CLI_JSON)
-                cli_json_string (stdout, *(char *const *)at);
-            else {
-                const char *text = *(char *const *)at;
-                if (strpbrk (text, ",\"\n")) {
-                    putchar ('"');
-                    for (const char *p = text; *p; p++)
-                        printf (*p == '"' ? "\"\"" : "%c", *p);
-                    putchar ('"');
-                } else
-                    fputs (text, stdout);
-            }
-        } else if (s_figure_undefined (f, field->name)) {
-            if (format == CLI_JSON)
-                printf ("null");
-        } else if (field->type == PROTOBUF_C_TYPE_DOUBLE)
-            printf ("%.4f", *(const double *)at);
+        char cell[32] = "";
+        const char *text = cell;
+        if (field->type == PROTOBUF_C_TYPE_STRING)
+            text = *(char *const *)at;
+        else if (gridcase_figure_undefined (f, field->name))
+            ;
+        else if (field->type == PROTOBUF_C_TYPE_DOUBLE)
+            snprintf (cell, sizeof (cell), "%.4f", *(const double *)at);
         else
-            printf ("%" PRIu64, *(const uint64_t *)at);
+            snprintf (cell, sizeof (cell), "%" PRIu64, *(const uint64_t *)at);
+        cli_csv_field (text, ++n == count);
     }
-    printf (format == CLI_JSON ? "}" : "\n");
 }
 
 static int
@@ -242,16 +206,18 @@ s_print_figures (const Gridcase__StatsReply *r, cli_format_t format)
     s_day_text (r->from_day, from, sizeof (from));
     s_day_text (r->to_day, to, sizeof (to));
     if (format == CLI_JSON) {
-        printf ("{\"from\":\"%s\",\"to\":\"%s\",\"figures\":[", from, to);
-        for (size_t i = 0; i < r->n_figures; i++) {
-            printf ("%s", i ? "," : "");
-            s_figures_fields (r->figures[i], CLI_JSON);
-        }
-        printf ("]}\n");
+        json_t *object = json_object ();
+        json_object_set_new (object, "from", json_string (from));
+        json_object_set_new (object, "to", json_string (to));
+        json_t *figures = json_array ();
+        for (size_t i = 0; i < r->n_figures; i++)
+            json_array_append_new (figures, gridcase_json (&r->figures[i]->base));
+        json_object_set_new (object, "figures", figures);
+        cli_print_json_value (object);
     } else if (format == CLI_CSV) {
         s_figures_csv_header ();
         for (size_t i = 0; i < r->n_figures; i++)
-            s_figures_fields (r->figures[i], CLI_CSV);
+            s_figures_csv (r->figures[i]);
     } else {
         printf ("cases received %s to %s, followed to now\n", from, to);
         s_figures_table_header ();
@@ -270,18 +236,16 @@ s_counters (context_t *ctx, bool json)
     if (rc)
         return rc;
     Gridcase__StatsReply *r = reply->stats;
-    if (json)
-        printf ("{");
+    json_t *object = json ? json_object () : NULL;
     for (size_t i = 0; i < r->n_counters; i++) {
-        if (json) {
-            printf ("%s", i ? "," : "");
-            cli_json_string (stdout, r->counters[i]->name);
-            printf (":%" PRIu64, r->counters[i]->value);
-        } else
+        if (json)
+            json_object_set_new (object, r->counters[i]->name,
+                                 json_integer ((json_int_t)r->counters[i]->value));
+        else
             printf ("%-32s %" PRIu64 "\n", r->counters[i]->name, r->counters[i]->value);
     }
     if (json)
-        printf ("}\n");
+        cli_print_json_value (object);
     gridcase__reply__free_unpacked (reply, NULL);
     return 0;
 }

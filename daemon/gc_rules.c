@@ -12,60 +12,6 @@
 //  open hours, so only an absurd duration gets this far)
 #define GC_CALENDAR_DAYS_MAX 3660
 
-int64_t
-gc_parse_duration (const char *text)
-{
-    if (!text || !*text)
-        return -1;
-    int64_t total = 0;
-    const char *p = text;
-    while (*p) {
-        if (!isdigit ((unsigned char)*p))
-            return -1;
-        char *end;
-        long long number = strtoll (p, &end, 10);
-        int64_t unit;
-        switch (*end) {
-            case 's':
-                unit = 1000;
-                break;
-            case 'm':
-                unit = MINUTE_MS;
-                break;
-            case 'h':
-                unit = HOUR_MS;
-                break;
-            case 'd':
-                unit = DAY_MS;
-                break;
-            default:
-                return -1;
-        }
-        if (number > 100000 || total > 1000 * DAY_MS)
-            return -1;
-        total += number * unit;
-        p = end + 1;
-    }
-    return total;
-}
-
-const char *
-gc_duration_text (int64_t ms, char *buffer, size_t size)
-{
-    if (ms % DAY_MS == 0 && ms >= DAY_MS)
-        snprintf (buffer, size, "%" PRId64 " d", ms / DAY_MS);
-    else if (ms % HOUR_MS == 0 && ms >= HOUR_MS)
-        snprintf (buffer, size, "%" PRId64 " h", ms / HOUR_MS);
-    else if (ms >= HOUR_MS)
-        snprintf (buffer, size, "%" PRId64 " h %" PRId64 " min", ms / HOUR_MS,
-                  (ms % HOUR_MS) / MINUTE_MS);
-    else if (ms >= MINUTE_MS)
-        snprintf (buffer, size, "%" PRId64 " min", ms / MINUTE_MS);
-    else
-        snprintf (buffer, size, "%" PRId64 " s", ms / 1000);
-    return buffer;
-}
-
 //  ---------------------------------------------------------------------------
 //  Calendars
 

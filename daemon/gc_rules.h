@@ -3,6 +3,7 @@
 #ifndef GC_RULES_H_INCLUDED
 #define GC_RULES_H_INCLUDED
 
+#include "gc_util.h"
 #include "gc_zpl.h"
 #include "gridcase.pb-c.h"
 #include <czmq.h>
@@ -35,11 +36,6 @@ typedef struct {
     size_t holidays;   //  no limit but memory
     uint32_t *holiday; //  YYYYMMDD, local dates closed all day, sorted
 } gc_calendar_t;
-
-//  Parses "90s", "15m", "4h", "3d", "1h30m" into milliseconds; -1 if not a duration
-int64_t gc_parse_duration (const char *text);
-//  Formats milliseconds as "1d 2h", "15 min", ... for messages to people
-const char *gc_duration_text (int64_t ms, char *buffer, size_t size);
 
 //  Parses a calendar node (days, hours, holidays: the last on as many lines
 //  as it takes); NULL with the mistake reported through ZPL

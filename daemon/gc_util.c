@@ -204,7 +204,7 @@ gc_clock_now (void)
 //  the local days it worked out, two per UTC day (a UTC day touches two
 //  local days), so a deadline's walk over the coming weeks finds them again
 #define LOCALDAYS 64
-#define DAY_MS (24 * 3600 * 1000LL)
+#define DAY_MS ((int64_t)24 * 3600 * 1000)
 
 void
 gc_localday (int64_t ms, gc_localday_t *out)
@@ -481,4 +481,64 @@ const char *
 gc_city_zone (void)
 {
     return s_city_zone;
+}
+
+//  --------------------------------------------------------------------------
+//  Durations
+
+#define MINUTE_MS ((int64_t)60 * 1000)
+#define HOUR_MS (60 * MINUTE_MS)
+
+int64_t
+gc_parse_duration (const char *text)
+{
+    if (!text || !*text)
+        return -1;
+    int64_t total = 0;
+    const char *p = text;
+    while (*p) {
+        if (!isdigit ((unsigned char)*p))
+            return -1;
+        char *end;
+        long long number = strtoll (p, &end, 10);
+        int64_t unit;
+        switch (*end) {
+            case 's':
+                unit = 1000;
+                break;
+            case 'm':
+                unit = MINUTE_MS;
+                break;
+            case 'h':
+                unit = HOUR_MS;
+                break;
+            case 'd':
+                unit = DAY_MS;
+                break;
+            default:
+                return -1;
+        }
+        if (number > 100000 || total > 1000 * DAY_MS)
+            return -1;
+        total += number * unit;
+        p = end + 1;
+    }
+    return total;
+}
+
+const char *
+gc_duration_text (int64_t ms, char *buffer, size_t size)
+{
+    if (ms % DAY_MS == 0 && ms >= DAY_MS)
+        snprintf (buffer, size, "%" PRId64 " d", ms / DAY_MS);
+    else if (ms % HOUR_MS == 0 && ms >= HOUR_MS)
+        snprintf (buffer, size, "%" PRId64 " h", ms / HOUR_MS);
+    else if (ms >= HOUR_MS)
+        snprintf (buffer, size, "%" PRId64 " h %" PRId64 " min", ms / HOUR_MS,
+                  (ms % HOUR_MS) / MINUTE_MS);
+    else if (ms >= MINUTE_MS)
+        snprintf (buffer, size, "%" PRId64 " min", ms / MINUTE_MS);
+    else
+        snprintf (buffer, size, "%" PRId64 " s", ms / 1000);
+    return buffer;
 }

@@ -38,6 +38,9 @@ int gridcase_set_curve (gridcase_t *self, const char *cert_file, const char *ser
 
 //  In local mode the daemon takes the actor from the request
 void gridcase_set_actor (gridcase_t *self, Gridcase__Role role, const char *id);
+//  The sequence the next request gets (from gridcase_identity_reserve, when
+//  several processes share one client id)
+void gridcase_set_sequence (gridcase_t *self, uint64_t next);
 //  Total time gridcase_call waits, across retries (default 10000 ms)
 void gridcase_set_timeout (gridcase_t *self, int msecs);
 

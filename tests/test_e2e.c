@@ -35,41 +35,43 @@ test_cli_report_then_show (void)
     daemon_t d = {0};
     CHECK (s_daemon_start (&d, NULL));
     char out[8192], args[512];
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
-                  "--title 'gas smell, stairwell 3' --address 'building 3'") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                     "--title 'gas smell, stairwell 3' --address 'building 3'"),
+              ==, 0);
     char id[32];
-    CHECK (sscanf (out, "%31s", id) == 1);
+    CHECK_OP (sscanf (out, "%31s", id), ==, 1);
     CHECK (strlen (id) == 15 && id[8] == '-'); //  YYYYMMDD-NNNNNN
     CHECK (streq (out + 15, "\n"));            //  the id alone on stdout
     snprintf (args, sizeof (args), "show %s --json", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
-    CHECK (strstr (out, "\"state\":\"at_grid\""));
-    CHECK (strstr (out, "\"holder\":\"grid/haihong-01\""));
-    CHECK (strstr (out, "\"community\":\"haihong\""));
-    CHECK (strstr (out, "\"street\":\"lianqian\""));
-    CHECK (strstr (out, "\"severity\":\"red\""));
-    CHECK (strstr (out, "\"title\":\"gas smell, stairwell 3\""));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    EXPECT_CONTAINS (out, "\"state\":\"at_grid\"");
+    EXPECT_CONTAINS (out, "\"holder\":\"grid/haihong-01\"");
+    EXPECT_CONTAINS (out, "\"community\":\"haihong\"");
+    EXPECT_CONTAINS (out, "\"street\":\"lianqian\"");
+    EXPECT_CONTAINS (out, "\"severity\":\"red\"");
+    EXPECT_CONTAINS (out, "\"title\":\"gas smell, stairwell 3\"");
     snprintf (args, sizeof (args), "journal --case %s --json", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
-    CHECK (strstr (out, "\"type\":\"reported\""));
-    CHECK (strstr (out, "\"actor\":\"officer:o-haihong-01\""));
-    CHECK (strstr (out, "\"to\":\"grid/haihong-01\""));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    EXPECT_CONTAINS (out, "\"type\":\"reported\"");
+    EXPECT_CONTAINS (out, "\"actor\":\"officer:o-haihong-01\"");
+    EXPECT_CONTAINS (out, "\"to\":\"grid/haihong-01\"");
     //  Refusals: exit 1 with the code on stderr; usage: exit 2
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "report --grid nowhere --category gas-leak --title x 2>/dev/null") == 1);
-    CHECK (s_cli (&d, out, sizeof (out), "show 20991231-000001 2>/dev/null") == 1);
-    CHECK (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>/dev/null") == 2);
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "report --grid nowhere --category gas-leak --title x 2>/dev/null"),
+              ==, 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "show 20991231-000001 2>/dev/null"), ==, 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>/dev/null"), ==, 2);
     //  A usage error is one line on stderr; --version and COMMAND --help answer
-    CHECK (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>&1") == 2);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "report --grid haihong-01 2>&1"), ==, 2);
     CHECK (strstr (out, "needs --grid, --category and --title") && strchr (out, '\n') &&
            strchr (out, '\n')[1] == 0);
-    CHECK (s_cli (&d, out, sizeof (out), "--version") == 0);
-    CHECK (strncmp (out, "gridcase ", 9) == 0);
-    CHECK (s_cli (&d, out, sizeof (out), "report --help") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "--version"), ==, 0);
+    CHECK_OP (strncmp (out, "gridcase ", 9), ==, 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "report --help"), ==, 0);
     CHECK (strstr (out, "usage: gridcase [OPTIONS] report --grid G") && !strstr (out, "claim"));
     //  Figures of a period without cases: rates and times are null, not 0
-    CHECK (s_cli (&d, out, sizeof (out), "stats --period 2020-01 --json") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "stats --period 2020-01 --json"), ==, 0);
     CHECK (strstr (out, "\"received\":0") && strstr (out, "\"on_time_rate\":null") &&
            strstr (out, "\"resolve_p95_ms\":null") && strstr (out, "\"satisfaction\":null"));
     //  100 first uses of a fresh state directory at once each keep a client id
@@ -80,22 +82,22 @@ test_cli_report_then_show (void)
               "2> %s/err.$i; echo $? > %s/rc.$i) & done; wait; cat %s/rc.* | sort | uniq -c | "
               "grep -qx ' *100 0' && ! grep -l 'client id' %s/err.*",
               d.dir, d.command, s_build, id, d.dir, d.dir, d.dir, d.dir);
-    CHECK (system (many) == 0);
+    CHECK_OP (system (many), ==, 0);
     //  Queues and topics that do not exist are errors, not empty answers
-    CHECK (s_cli (&d, out, sizeof (out), "queue dept/nowhere 2>&1") == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "queue dept/nowhere 2>&1"), ==, 1);
     CHECK (strstr (out, "unknown_queue") && strstr (out, "no queue 'dept/nowhere'"));
-    CHECK (s_cli (&d, out, sizeof (out), "queue gas 2>&1") == 1);
-    CHECK (strstr (out, "unknown_queue"));
-    CHECK (s_cli (&d, out, sizeof (out), "watch gas 2>&1") == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "queue gas 2>&1"), ==, 1);
+    EXPECT_CONTAINS (out, "unknown_queue");
+    CHECK_OP (s_cli (&d, out, sizeof (out), "watch gas 2>&1"), ==, 1);
     CHECK (strstr (out, "unknown_queue") && strstr (out, "no notices go out on 'gas'"));
-    CHECK (s_cli (&d, out, sizeof (out), "queue dept/gas") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "queue dept/gas"), ==, 0);
     //  Nobody listening: exit 3
     char dead[2048];
     snprintf (dead, sizeof (dead),
               "GRIDCASE_STATE_DIR=%s/cli %s/bin/gridcase -e tcp://127.0.0.1:%d --timeout 1500 "
               "show %s 2>/dev/null",
               d.dir, s_build, s_free_port (), id);
-    CHECK (WEXITSTATUS (system (dead)) == 3);
+    CHECK_OP (WEXITSTATUS (system (dead)), ==, 3);
     //  SIGTERM shuts the daemon down cleanly
     int status = s_daemon_stop (&d, SIGTERM);
     CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
@@ -126,25 +128,25 @@ test_repeated_request_id_gives_one_case (void)
     size_t size = gridcase__request__pack (&request, packed);
     zframe_t *replies[3];
     //  Twice in one go (one batch), then once more after the commit
-    CHECK (zsock_send (dealer, "b", packed, size) == 0);
-    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    CHECK_OP (zsock_send (dealer, "b", packed, size), ==, 0);
+    CHECK_OP (zsock_send (dealer, "b", packed, size), ==, 0);
     zsock_set_rcvtimeo (dealer, 5000);
     replies[0] = zframe_recv (dealer);
     replies[1] = zframe_recv (dealer);
-    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    CHECK_OP (zsock_send (dealer, "b", packed, size), ==, 0);
     replies[2] = zframe_recv (dealer);
     CHECK (replies[0] && replies[1] && replies[2]);
     CHECK (zframe_eq (replies[0], replies[1]) && zframe_eq (replies[0], replies[2]));
     Gridcase__Reply *reply =
         gridcase__reply__unpack (NULL, zframe_size (replies[0]), zframe_data (replies[0]));
     CHECK (reply && reply->result_case == GRIDCASE__REPLY__RESULT_CASE);
-    CHECK (reply->sequence == 7);
+    CHECK_OP (reply->sequence, ==, 7);
     char case_id[32];
     snprintf (case_id, sizeof (case_id), "%s", reply->case_->case_->id);
     gridcase__reply__free_unpacked (reply, NULL);
     uint8_t first[4096];
     size_t size_first = zframe_size (replies[0]);
-    CHECK (size_first <= sizeof (first));
+    CHECK_OP (size_first, <=, sizeof (first));
     memcpy (first, zframe_data (replies[0]), size_first);
     for (int i = 0; i < 3; i++)
         zframe_destroy (&replies[i]);
@@ -164,10 +166,10 @@ test_repeated_request_id_gives_one_case (void)
     replay.note = &note;
     zframe_t *frames[1];
     frames[0] = zframe_new (packed, gridcase__request__pack (&replay, packed));
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
     replay.actor = &actor;
     frames[0] = zframe_new (packed, gridcase__request__pack (&replay, packed));
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
     //  A worker taking the officer's next id first does not make the
     //  officer's escalation vanish: it is refused in the open
     replay.actor = &worker;
@@ -184,24 +186,24 @@ test_repeated_request_id_gives_one_case (void)
     next.op_case = GRIDCASE__REQUEST__OP_ESCALATE;
     next.escalate = &escalate;
     frames[0] = zframe_new (packed, gridcase__request__pack (&next, packed));
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
     //  The identical first request still gets its reply byte for byte
     size = gridcase__request__pack (&request, packed);
-    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    CHECK_OP (zsock_send (dealer, "b", packed, size), ==, 0);
     zframe_t *again = zframe_recv (dealer);
     CHECK (again && zframe_size (again) == size_first &&
            memcmp (zframe_data (again), first, size_first) == 0);
     zframe_destroy (&again);
     zsock_destroy (&dealer);
-    CHECK (s_counter (&d, "conflicts") == 3);
+    CHECK_OP (s_counter (&d, "conflicts"), ==, 3);
     //  One case, one journal entry
     char out[8192];
-    CHECK (s_cli (&d, out, sizeof (out), "journal --json") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "journal --json"), ==, 0);
     int entries = 0;
     for (char *p = out; (p = strstr (p, "\"type\":\"reported\"")); p++)
         entries++;
-    CHECK (entries == 1);
-    CHECK (strstr (out, case_id));
+    CHECK_OP (entries, ==, 1);
+    EXPECT_CONTAINS (out, case_id);
     CHECK (!strstr (out, "replayed"));
     s_daemon_remove (&d);
     return true;
@@ -217,7 +219,7 @@ test_bad_input_gets_errors_and_daemon_keeps_serving (void)
     zframe_t *frames[3];
     //  Garbage bytes
     frames[0] = zframe_new ("\xff\xfe garbage \x01\x02", 13);
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     //  A truncated protobuf
     Gridcase__Request request;
     Gridcase__ReportRequest report;
@@ -229,48 +231,49 @@ test_bad_input_gets_errors_and_daemon_keeps_serving (void)
     uint8_t packed[1024];
     size_t size = gridcase__request__pack (&request, packed);
     frames[0] = zframe_new (packed, size - 4);
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     //  An oversized frame (over the request limit, under the transport's)
     frames[0] = zframe_new (NULL, 100 * 1024);
     memset (zframe_data (frames[0]), 0x0A, 100 * 1024);
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
     //  A wrong frame count
     frames[0] = zframe_new (packed, size);
     frames[1] = zframe_new (packed, size);
-    CHECK (s_raw_error (dealer, frames, 2) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK_OP (s_raw_error (dealer, frames, 2), ==, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     //  Invalid UTF-8 in the title
     report.title = "\xe7\xbd";
     request.sequence = 2;
     size = gridcase__request__pack (&request, packed);
     frames[0] = zframe_new (packed, size);
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
     //  An unknown grid
     report.title = "unknown grid";
     report.grid = "atlantis-01";
     request.sequence = 3;
     size = gridcase__request__pack (&request, packed);
     frames[0] = zframe_new (packed, size);
-    CHECK (s_raw_error (dealer, frames, 1) == GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID);
     //  A message over the transport limit: libzmq drops it with the connection
     zsock_t *rude = zsock_new_dealer (d.command);
     zsock_set_rcvtimeo (rude, 1000);
     frames[0] = zframe_new (NULL, 2 * 1024 * 1024);
     memset (zframe_data (frames[0]), 0x0A, 2 * 1024 * 1024);
-    CHECK (s_raw_error (rude, frames, 1) == -1);
+    CHECK_OP (s_raw_error (rude, frames, 1), ==, -1);
     zsock_destroy (&rude);
     zsock_destroy (&dealer);
     //  Counted, nothing stored, and the daemon still serves
-    CHECK (s_counter (&d, "rejected_bad_request") == 2);
-    CHECK (s_counter (&d, "rejected_too_large") == 1);
-    CHECK (s_counter (&d, "rejected_invalid") == 1);
-    CHECK (s_counter (&d, "dropped_frames") == 1);
-    CHECK (s_counter (&d, "journal_last") == 0);
+    CHECK_OP (s_counter (&d, "rejected_bad_request"), ==, 2);
+    CHECK_OP (s_counter (&d, "rejected_too_large"), ==, 1);
+    CHECK_OP (s_counter (&d, "rejected_invalid"), ==, 1);
+    CHECK_OP (s_counter (&d, "dropped_frames"), ==, 1);
+    CHECK_OP (s_counter (&d, "journal_last"), ==, 0);
     char out[256];
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
-                  "--title 'still serving'") == 0);
-    CHECK (s_counter (&d, "journal_last") == 1);
-    CHECK (waitpid (d.pid, NULL, WNOHANG) == 0); //  alive
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
+                     "--title 'still serving'"),
+              ==, 0);
+    CHECK_OP (s_counter (&d, "journal_last"), ==, 1);
+    CHECK_OP (waitpid (d.pid, NULL, WNOHANG), ==, 0); //  alive
     s_daemon_remove (&d);
     return true;
 }
@@ -291,13 +294,13 @@ test_kill9_after_1000_acknowledged_reports (void)
         char title[64];
         snprintf (title, sizeof (title), "report %d", i);
         s_report_request (&request, &report, i % 2 ? "haihong-01" : "qianpu-02", title);
-        CHECK (gridcase_send (client, &request) == (uint64_t)i + 1);
+        CHECK_OP (gridcase_send (client, &request), ==, (uint64_t)i + 1);
     }
     char (*ids)[32] = calloc ((size_t)total, 32);
     int acked = 0;
     while (acked < total) {
         Gridcase__Reply *reply = NULL;
-        CHECK (gridcase_recv (client, &reply, 20000) == GRIDCASE_OK);
+        CHECK_OP (gridcase_recv (client, &reply, 20000), ==, GRIDCASE_OK);
         CHECK (reply->sequence >= 1 && reply->sequence <= (uint64_t)total);
         snprintf (ids[reply->sequence - 1], 32, "%s", reply->case_->case_->id);
         gridcase__reply__free_unpacked (reply, NULL);
@@ -341,9 +344,9 @@ test_kill9_after_1000_acknowledged_reports (void)
     }
     gridcase_destroy (&client);
     free (ids);
-    CHECK (found == total);
-    CHECK (journaled == total);
-    CHECK (s_counter (&d, "journal_last") == (uint64_t)total);
+    CHECK_OP (found, ==, total);
+    CHECK_OP (journaled, ==, total);
+    CHECK_OP (s_counter (&d, "journal_last"), ==, (uint64_t)total);
     s_daemon_remove (&d);
     return true;
 }
@@ -356,7 +359,7 @@ test_refuses_non_loopback_without_curve (void)
     snprintf (endpoint, sizeof (endpoint), "tcp://0.0.0.0:%d", s_free_port ());
     CHECK (s_daemon_start (&d, endpoint));
     int status;
-    CHECK (waitpid (d.pid, &status, 0) == d.pid);
+    CHECK_OP (waitpid (d.pid, &status, 0), ==, d.pid);
     d.pid = 0;
     CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 1);
     char log[256], text[4096] = "";
@@ -366,16 +369,16 @@ test_refuses_non_loopback_without_curve (void)
     size_t got = fread (text, 1, sizeof (text) - 1, file);
     text[got] = 0;
     fclose (file);
-    CHECK (strstr (text, "refusing to bind tcp://0.0.0.0"));
+    EXPECT_CONTAINS (text, "refusing to bind tcp://0.0.0.0");
     s_daemon_remove (&d);
     //  Asking for CURVE, which this version cannot give, is refused too
     char config[] = "/tmp/gc-test-curve-XXXXXX";
     int fd = mkstemp (config);
-    CHECK (fd >= 0);
+    CHECK_OP (fd, >=, 0);
     const char *text2 = "gridcase\n    curve = on\n    command = \"tcp://0.0.0.0:7999\"\n"
                         "city\n    district = d\n        street = s\n            community = c\n"
                         "                grid = g\ncategories\n    category = x\n";
-    CHECK (write (fd, text2, strlen (text2)) == (ssize_t)strlen (text2));
+    CHECK_OP (write (fd, text2, strlen (text2)), ==, (ssize_t)strlen (text2));
     close (fd);
     char command[512];
     snprintf (command, sizeof (command),
@@ -412,19 +415,20 @@ test_story_end_to_end (void)
     CHECK (s_daemon_start (&d, NULL));
     static char out[65536];
     char id[32], args[512];
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
-                  "--title 'gas smell, stairwell 3'") == 0);
-    CHECK (sscanf (out, "%31s", id) == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                     "--title 'gas smell, stairwell 3'"),
+              ==, 0);
+    CHECK_OP (sscanf (out, "%31s", id), ==, 1);
     snprintf (args, sizeof (args),
               "--as officer:o-haihong-01 escalate %s --reason 'needs the gas company'", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
-    CHECK (strstr (out, "committee/haihong"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    EXPECT_CONTAINS (out, "committee/haihong");
     //  15 minutes at x600 is 1.5 s: nobody at committee haihong claims it
     zclock_sleep (4000);
     snprintf (args, sizeof (args), "show %s --json", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
-    CHECK (strstr (out, "\"holder\":\"street/lianqian\""));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    EXPECT_CONTAINS (out, "\"holder\":\"street/lianqian\"");
     const char *steps[][2] = {
         {"--as street:s-lianqian dispatch %s --lead gas", "dept/gas"},
         {"--as worker:w-gas-1 claim --queue dept/gas", NULL},
@@ -435,9 +439,9 @@ test_story_end_to_end (void)
     };
     for (size_t i = 0; i < sizeof (steps) / sizeof (steps[0]); i++) {
         snprintf (args, sizeof (args), steps[i][0], id);
-        CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+        CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
         if (steps[i][1])
-            CHECK (strstr (out, steps[i][1]));
+            EXPECT_CONTAINS (out, steps[i][1]);
         else {
             //  claim prints the case id alone
             char expect[40];
@@ -446,10 +450,10 @@ test_story_end_to_end (void)
         }
     }
     snprintf (args, sizeof (args), "show %s --json", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
     CHECK (strstr (out, "\"state\":\"closed\"") && strstr (out, "\"rating\":5"));
     snprintf (args, sizeof (args), "journal --case %s --json", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
     //  Every step, in order, the escalation with its reason
     const char *types[] = {"reported", "escalated", "escalated", "dispatched", "claimed",
                            "accepted", "resolved",  "verified",  "evaluated"};
@@ -460,11 +464,12 @@ test_story_end_to_end (void)
         CHECK (line && strstr (line, want) && strstr (line, want) < strchr (line, '\n'));
         line = strchr (line, '\n') + 1;
     }
-    CHECK (*line == 0);
-    CHECK (s_lines_with (out, "\"actor\":\"gridcased\"") == 1);
-    CHECK (s_lines_with (out, "committee/haihong did not take it within 15 min") == 1);
-    CHECK (s_lines_with (out, "\"from\":\"committee/haihong\",\"to\":\"street/lianqian\"") == 1);
-    CHECK (s_lines_with (out, "needs the gas company") == 1);
+    CHECK_OP (*line, ==, 0);
+    CHECK_OP (s_lines_with (out, "\"actor\":\"gridcased\""), ==, 1);
+    CHECK_OP (s_lines_with (out, "committee/haihong did not take it within 15 min"), ==, 1);
+    CHECK_OP (s_lines_with (out, "\"from\":\"committee/haihong\",\"to\":\"street/lianqian\""), ==,
+              1);
+    CHECK_OP (s_lines_with (out, "needs the gas company"), ==, 1);
     s_daemon_remove (&d);
     return true;
 }
@@ -478,13 +483,14 @@ test_restart_fires_deadlines_missed_while_down (void)
     CHECK (s_daemon_start (&d, NULL));
     static char out[16384];
     char id[32], args[256];
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
-                  "--title 'gas smell'") == 0);
-    CHECK (sscanf (out, "%31s", id) == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                     "--title 'gas smell'"),
+              ==, 0);
+    CHECK_OP (sscanf (out, "%31s", id), ==, 1);
     snprintf (args, sizeof (args), "--as officer:o-haihong-01 escalate %s", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
-    CHECK (s_daemon_stop (&d, SIGKILL) != -1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    CHECK_OP (s_daemon_stop (&d, SIGKILL), !=, -1);
     //  Down for 2 s = 20 minutes of the daemon's clock: the committee's
     //  15 minutes pass while nobody runs
     zclock_sleep (2000);
@@ -492,15 +498,15 @@ test_restart_fires_deadlines_missed_while_down (void)
     bool moved = false;
     snprintf (args, sizeof (args), "show %s --json", id);
     for (int attempt = 0; attempt < 20 && !moved; attempt++) {
-        CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+        CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
         moved = strstr (out, "\"holder\":\"street/lianqian\"") != NULL;
         if (!moved)
             zclock_sleep (50);
     }
     CHECK (moved);
     snprintf (args, sizeof (args), "journal --case %s", id);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
-    CHECK (s_lines_with (out, "deadline missed: committee/haihong did not take it") == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    CHECK_OP (s_lines_with (out, "deadline missed: committee/haihong did not take it"), ==, 1);
     s_daemon_remove (&d);
     return true;
 }
@@ -514,15 +520,17 @@ test_watch_fetches_what_it_missed (void)
     static char out[65536];
     char ids[3][32], args[512];
     for (int i = 0; i < 2; i++) {
-        CHECK (s_cli (&d, out, sizeof (out),
-                      "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
-                      "--title leak") == 0);
-        CHECK (sscanf (out, "%31s", ids[i]) == 1);
+        CHECK_OP (s_cli (&d, out, sizeof (out),
+                         "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                         "--title leak"),
+                  ==, 0);
+        CHECK_OP (sscanf (out, "%31s", ids[i]), ==, 1);
     }
     //  An unrelated topic that shares the prefix must not show
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as officer:o-haihong-02 report --grid haihong-02 --category gas-leak "
-                  "--title other") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-02 report --grid haihong-02 --category gas-leak "
+                     "--title other"),
+              ==, 0);
     //  The watcher starts late: it has seen up to the first report (seq 1)
     char file[200], command[1024];
     snprintf (file, sizeof (file), "%s/watch.out", d.dir);
@@ -537,13 +545,14 @@ test_watch_fetches_what_it_missed (void)
         _exit (127);
     }
     zclock_sleep (700);
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
-                  "--title live") == 0);
-    CHECK (sscanf (out, "%31s", ids[2]) == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
+                     "--title live"),
+              ==, 0);
+    CHECK_OP (sscanf (out, "%31s", ids[2]), ==, 1);
     snprintf (args, sizeof (args), "--as officer:o-haihong-01 note %s --text 'still there'",
               ids[0]);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
     zclock_sleep (500);
     kill (watcher, SIGTERM);
     waitpid (watcher, NULL, 0);
@@ -559,11 +568,11 @@ test_watch_fetches_what_it_missed (void)
     for (size_t i = 0; i < 3; i++) {
         const char *found = strstr (at, want[i]);
         CHECK (found);
-        CHECK (s_lines_with (out, want[i]) == 1);
+        CHECK_OP (s_lines_with (out, want[i]), ==, 1);
         at = found;
     }
     CHECK (s_lines_with (out, "\"seq\":1,") == 0 && s_lines_with (out, "\"seq\":3,") == 0);
-    CHECK (s_lines_with (out, "still there") == 1);
+    CHECK_OP (s_lines_with (out, "still there"), ==, 1);
     s_daemon_remove (&d);
     return true;
 }
@@ -576,11 +585,11 @@ s_escalated_case (daemon_t *d, const char *officer, const char *grid, char *id)
     snprintf (args, sizeof (args),
               "--as officer:%s report --grid %s --category garbage --title 'bins overflowing'",
               officer, grid);
-    CHECK (s_cli (d, out, sizeof (out), args) == 0);
-    CHECK (sscanf (out, "%31s", id) == 1);
+    CHECK_OP (s_cli (d, out, sizeof (out), args), ==, 0);
+    CHECK_OP (sscanf (out, "%31s", id), ==, 1);
     snprintf (args, sizeof (args), "--as officer:%s escalate %s --reason 'for the committee'",
               officer, id);
-    CHECK (s_cli (d, out, sizeof (out), args) == 0);
+    CHECK_OP (s_cli (d, out, sizeof (out), args), ==, 0);
     return true;
 }
 
@@ -626,18 +635,18 @@ test_log_follow_survives_a_missed_notice (void)
         snprintf (want, sizeof (want), "\"case\":\"%s\"", ids[order[i]]);
         const char *found = strstr (at, want);
         CHECK (found);
-        CHECK (s_lines_with (out, want) == 1);
+        CHECK_OP (s_lines_with (out, want), ==, 1);
         at = found;
     }
     char other[64];
     snprintf (other, sizeof (other), "\"case\":\"%s\"", ids[2]);
-    CHECK (s_lines_with (out, other) == 0);
+    CHECK_OP (s_lines_with (out, other), ==, 0);
     f = fopen (errors, "r");
     CHECK (f);
     got = fread (out, 1, sizeof (out) - 1, f);
     out[got] = 0;
     fclose (f);
-    CHECK (strstr (out, "missed notices on log/community/haihong"));
+    EXPECT_CONTAINS (out, "missed notices on log/community/haihong");
     s_daemon_remove (&d);
     return true;
 }
@@ -650,17 +659,17 @@ s_tamper (const char *dir, uint64_t seq, bool alter)
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
-    CHECK (mdb_env_create (&env) == 0);
+    CHECK_OP (mdb_env_create (&env), ==, 0);
     mdb_env_set_maxdbs (env, 16);
-    CHECK (mdb_env_open (env, dir, 0, 0600) == 0);
-    CHECK (mdb_txn_begin (env, NULL, 0, &txn) == 0);
-    CHECK (mdb_dbi_open (txn, "journal", 0, &dbi) == 0);
+    CHECK_OP (mdb_env_open (env, dir, 0, 0600), ==, 0);
+    CHECK_OP (mdb_txn_begin (env, NULL, 0, &txn), ==, 0);
+    CHECK_OP (mdb_dbi_open (txn, "journal", 0, &dbi), ==, 0);
     uint8_t key_data[8];
     for (int i = 0; i < 8; i++)
         key_data[i] = (uint8_t)(seq >> (56 - 8 * i));
     MDB_val key = {8, key_data}, value;
     if (alter) {
-        CHECK (mdb_get (txn, dbi, &key, &value) == 0);
+        CHECK_OP (mdb_get (txn, dbi, &key, &value), ==, 0);
         Gridcase__JournalEntry *entry =
             gridcase__journal_entry__unpack (NULL, value.mv_size, value.mv_data);
         CHECK (entry);
@@ -669,11 +678,11 @@ s_tamper (const char *dir, uint64_t seq, bool alter)
         uint8_t buffer[4096];
         MDB_val changed = {gridcase__journal_entry__pack (entry, buffer), buffer};
         entry->reason = reason; //  the unpacked one goes with the entry
-        CHECK (mdb_put (txn, dbi, &key, &changed, 0) == 0);
+        CHECK_OP (mdb_put (txn, dbi, &key, &changed, 0), ==, 0);
         gridcase__journal_entry__free_unpacked (entry, NULL);
     } else
-        CHECK (mdb_del (txn, dbi, &key, NULL) == 0);
-    CHECK (mdb_txn_commit (txn) == 0);
+        CHECK_OP (mdb_del (txn, dbi, &key, NULL), ==, 0);
+    CHECK_OP (mdb_txn_commit (txn), ==, 0);
     mdb_env_close (env);
     return true;
 }
@@ -686,14 +695,14 @@ s_tamper_case (const char *dir)
     MDB_txn *txn;
     MDB_dbi dbi;
     MDB_cursor *cursor;
-    CHECK (mdb_env_create (&env) == 0);
+    CHECK_OP (mdb_env_create (&env), ==, 0);
     mdb_env_set_maxdbs (env, 16);
-    CHECK (mdb_env_open (env, dir, 0, 0600) == 0);
-    CHECK (mdb_txn_begin (env, NULL, 0, &txn) == 0);
-    CHECK (mdb_dbi_open (txn, "cases", 0, &dbi) == 0);
-    CHECK (mdb_cursor_open (txn, dbi, &cursor) == 0);
+    CHECK_OP (mdb_env_open (env, dir, 0, 0600), ==, 0);
+    CHECK_OP (mdb_txn_begin (env, NULL, 0, &txn), ==, 0);
+    CHECK_OP (mdb_dbi_open (txn, "cases", 0, &dbi), ==, 0);
+    CHECK_OP (mdb_cursor_open (txn, dbi, &cursor), ==, 0);
     MDB_val key, value;
-    CHECK (mdb_cursor_get (cursor, &key, &value, MDB_FIRST) == 0);
+    CHECK_OP (mdb_cursor_get (cursor, &key, &value, MDB_FIRST), ==, 0);
     Gridcase__Case *kase = gridcase__case__unpack (NULL, value.mv_size, value.mv_data);
     CHECK (kase);
     char *title = kase->title;
@@ -705,9 +714,9 @@ s_tamper_case (const char *dir)
     memcpy (key_copy, key.mv_data, key.mv_size);
     MDB_val same = {key.mv_size, key_copy};
     mdb_cursor_close (cursor);
-    CHECK (mdb_put (txn, dbi, &same, &changed, 0) == 0);
+    CHECK_OP (mdb_put (txn, dbi, &same, &changed, 0), ==, 0);
     gridcase__case__free_unpacked (kase, NULL);
-    CHECK (mdb_txn_commit (txn) == 0);
+    CHECK_OP (mdb_txn_commit (txn), ==, 0);
     mdb_env_close (env);
     return true;
 }
@@ -722,23 +731,24 @@ test_verify_journal_finds_altered_and_removed_entries (void)
     for (int i = 0; i < 3; i++)
         CHECK (s_escalated_case (&d, "o-haihong-01", "haihong-01", id));
     //  Through the daemon, as the admin who reads the whole journal
-    CHECK (s_cli (&d, out, sizeof (out), "--as admin:admin verify-journal") == 0);
-    CHECK (strstr (out, "journal intact: 6 entries"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), "--as admin:admin verify-journal"), ==, 0);
+    EXPECT_CONTAINS (out, "journal intact: 6 entries");
     //  An officer reads only part of the journal: not permitted, never a
     //  false BROKEN for the entries it was not served
-    CHECK (s_cli (&d, out, sizeof (out), "--as officer:o-haihong-01 verify-journal 2>&1") == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "--as officer:o-haihong-01 verify-journal 2>&1"), ==,
+              1);
     CHECK (strstr (out, "not_permitted") && strstr (out, "the whole journal"));
     CHECK (!strstr (out, "BROKEN"));
-    CHECK (s_cli (&d, out, sizeof (out), "--as supervisor:sup-siming verify-journal") == 0);
-    CHECK (strstr (out, "journal intact: 6 entries"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), "--as supervisor:sup-siming verify-journal"), ==, 0);
+    EXPECT_CONTAINS (out, "journal intact: 6 entries");
     //  Copies of the data directory, once the daemon has stopped
-    CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
+    CHECK_OP (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)), ==, 0);
     char command[1024], args[300];
     snprintf (command, sizeof (command),
               "for c in intact altered removed tail case; do mkdir -p %s/$c && cp %s/data/data.mdb "
               "%s/$c/; done",
               d.dir, d.dir, d.dir);
-    CHECK (system (command) == 0);
+    CHECK_OP (system (command), ==, 0);
     char dir[256];
     snprintf (dir, sizeof (dir), "%s/altered", d.dir);
     CHECK (s_tamper (dir, 3, true));
@@ -751,32 +761,32 @@ test_verify_journal_finds_altered_and_removed_entries (void)
 
     //  The store checker reads each copy (gridcased --check DIR)
     snprintf (dir, sizeof (dir), "%s/intact", d.dir);
-    CHECK (s_check_store (dir, out, sizeof (out)) == 0);
-    CHECK (strstr (out, "journal intact: 6 entries"));
-    CHECK (strstr (out, "case records intact: 3 cases, 3 match"));
-    CHECK (strstr (out, "indexes agree with the cases and the journal"));
+    CHECK_OP (s_check_store (dir, out, sizeof (out)), ==, 0);
+    EXPECT_CONTAINS (out, "journal intact: 6 entries");
+    EXPECT_CONTAINS (out, "case records intact: 3 cases, 3 match");
+    EXPECT_CONTAINS (out, "indexes agree with the cases and the journal");
     //  A case record changed behind the journal's back
     snprintf (dir, sizeof (dir), "%s/case", d.dir);
-    CHECK (s_check_store (dir, out, sizeof (out)) == 1);
-    CHECK (strstr (out, "is not the record journal entry"));
-    CHECK (strstr (out, "BROKEN: 1 problem;"));
+    CHECK_OP (s_check_store (dir, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "is not the record journal entry");
+    EXPECT_CONTAINS (out, "BROKEN: 1 problem;");
     snprintf (dir, sizeof (dir), "%s/altered", d.dir);
-    CHECK (s_check_store (dir, out, sizeof (out)) == 1);
-    CHECK (strstr (out, "entry 4 does not carry the hash of the entry before it"));
-    CHECK (strstr (out, "6 journal entries"));
+    CHECK_OP (s_check_store (dir, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "entry 4 does not carry the hash of the entry before it");
+    EXPECT_CONTAINS (out, "6 journal entries");
     snprintf (dir, sizeof (dir), "%s/removed", d.dir);
-    CHECK (s_check_store (dir, out, sizeof (out)) == 1);
-    CHECK (strstr (out, "journal: entries 2..2 are missing (removed)"));
+    CHECK_OP (s_check_store (dir, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "journal: entries 2..2 are missing (removed)");
     //  The case whose last entry that was no longer finds it either
-    CHECK (strstr (out, "names journal entry 2 as its last, which is not about it"));
-    CHECK (strstr (out, "5 journal entries"));
+    EXPECT_CONTAINS (out, "names journal entry 2 as its last, which is not about it");
+    EXPECT_CONTAINS (out, "5 journal entries");
     snprintf (dir, sizeof (dir), "%s/tail", d.dir);
-    CHECK (s_check_store (dir, out, sizeof (out)) == 1);
-    CHECK (strstr (out, "last written at entry 6 but ends at 5"));
+    CHECK_OP (s_check_store (dir, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "last written at entry 6 but ends at 5");
     //  The CLI reads through the daemon only; a directory is gridcased's to check
     snprintf (args, sizeof (args), "verify-journal --data %s/intact 2>&1", d.dir);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 2);
-    CHECK (strstr (out, "gridcased --check DIR"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 2);
+    EXPECT_CONTAINS (out, "gridcased --check DIR");
     s_daemon_remove (&d);
     return true;
 }
@@ -796,7 +806,7 @@ test_backup_while_serving_restores_every_case (void)
         snprintf (title, sizeof (title), "backed up %d", i);
         s_report_request (&request, &report, "haihong-01", title);
         Gridcase__Reply *reply = NULL;
-        CHECK (gridcase_call (client, &request, &reply) == GRIDCASE_OK);
+        CHECK_OP (gridcase_call (client, &request, &reply), ==, GRIDCASE_OK);
         snprintf (ids[i], 32, "%s", reply->case_->case_->id);
         gridcase__reply__free_unpacked (reply, NULL);
     }
@@ -804,34 +814,34 @@ test_backup_while_serving_restores_every_case (void)
     char args[512];
     //  Only the admin takes backups
     snprintf (args, sizeof (args), "--as supervisor:sup-siming backup %s/backup 2>&1", d.dir);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
-    CHECK (strstr (out, "not_permitted"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 1);
+    EXPECT_CONTAINS (out, "not_permitted");
     snprintf (args, sizeof (args), "--as admin:admin backup %s/backup", d.dir);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
-    CHECK (strstr (out, "backed up to"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    EXPECT_CONTAINS (out, "backed up to");
     //  Not over an existing backup
-    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 1);
     //  A report after the backup is not in it
     Gridcase__Request request;
     Gridcase__ReportRequest report;
     s_report_request (&request, &report, "haihong-01", "after the backup");
     Gridcase__Reply *reply = NULL;
-    CHECK (gridcase_call (client, &request, &reply) == GRIDCASE_OK);
+    CHECK_OP (gridcase_call (client, &request, &reply), ==, GRIDCASE_OK);
     char later[32];
     snprintf (later, sizeof (later), "%s", reply->case_->case_->id);
     gridcase__reply__free_unpacked (reply, NULL);
     gridcase_destroy (&client);
-    CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
+    CHECK_OP (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)), ==, 0);
     snprintf (args, sizeof (args), "%s/backup", d.dir);
-    CHECK (s_check_store (args, out, sizeof (out)) == 0);
-    CHECK (strstr (out, "journal intact: 200 entries"));
-    CHECK (strstr (out, "is consistent"));
+    CHECK_OP (s_check_store (args, out, sizeof (out)), ==, 0);
+    EXPECT_CONTAINS (out, "journal intact: 200 entries");
+    EXPECT_CONTAINS (out, "is consistent");
     //  Restore as the README says: the copy's data.mdb in an empty datadir
     char command[600];
     snprintf (command, sizeof (command),
               "rm -rf %s/data && mkdir %s/data && cp %s/backup/data.mdb %s/data/", d.dir, d.dir,
               d.dir, d.dir);
-    CHECK (system (command) == 0);
+    CHECK_OP (system (command), ==, 0);
     CHECK (s_daemon_start (&d, NULL));
     client = s_client (&d, 0x52);
     int found = 0;
@@ -849,8 +859,8 @@ test_backup_while_serving_restores_every_case (void)
     }
     gridcase_destroy (&client);
     free (ids);
-    CHECK (found == total); //  every case before the backup; not the one after
-    CHECK (s_counter (&d, "journal_last") == (uint64_t)total);
+    CHECK_OP (found, ==, total); //  every case before the backup; not the one after
+    CHECK_OP (s_counter (&d, "journal_last"), ==, (uint64_t)total);
     s_daemon_remove (&d);
     return true;
 }
@@ -894,7 +904,7 @@ test_curve_knows_clients_by_their_key (void)
     for (size_t i = 0; i < 4; i++) {
         snprintf (command, sizeof (command), "%s/bin/gridcase keygen %s/%s > /dev/null", s_build,
                   d.dir, names[i]);
-        CHECK (system (command) == 0);
+        CHECK_OP (system (command), ==, 0);
     }
     char officer_key[64], admin_key[64], file[300];
     snprintf (file, sizeof (file), "%s/officer", d.dir);
@@ -934,14 +944,15 @@ test_curve_knows_clients_by_their_key (void)
     zsock_set_rcvtimeo (sub, 1500);
     zsock_set_subscribe (sub, "");
     zsock_set_subscribe (sub, "officer/o-haihong-01");
-    CHECK (zsock_connect (sub, "%s", d.events) == 0);
+    CHECK_OP (zsock_connect (sub, "%s", d.events), ==, 0);
     zclock_sleep (500);
 
     //  The key says who: the officer, whatever --as claims
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as admin:admin report --grid haihong-01 --category garbage --title keyed "
-                  "--json") == 0);
-    CHECK (strstr (out, "\"reporter\":\"officer:o-haihong-01\""));
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as admin:admin report --grid haihong-01 --category garbage --title keyed "
+                     "--json"),
+              ==, 0);
+    EXPECT_CONTAINS (out, "\"reporter\":\"officer:o-haihong-01\"");
     size_t notices = 0, foreign = 0;
     char *topic;
     zframe_t *notice;
@@ -955,20 +966,20 @@ test_curve_knows_clients_by_their_key (void)
     zcert_destroy (&officer_cert);
     CHECK (notices == 1 && foreign == 0);
     snprintf (args, sizeof (args), "--as admin:admin backup %s/backup 2>&1", d.dir);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 1);
-    CHECK (strstr (out, "not_permitted: officer:o-haihong-01 may not take a backup"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 1);
+    EXPECT_CONTAINS (out, "not_permitted: officer:o-haihong-01 may not take a backup");
     //  The admin's key may
     snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
     snprintf (args, sizeof (args), "backup %s/backup", d.dir);
-    CHECK (s_cli (&d, out, sizeof (out), args) == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
     //  A key not in the roster, and no key at all, get nowhere
     snprintf (d.cert, sizeof (d.cert), "%s/stranger", d.dir);
-    CHECK (s_cli (&d, out, sizeof (out), "--timeout 1500 list 2>/dev/null") == 3);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "--timeout 1500 list 2>/dev/null"), ==, 3);
     d.cert[0] = 0;
-    CHECK (s_cli (&d, out, sizeof (out), "--timeout 1500 list 2>/dev/null") == 3);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "--timeout 1500 list 2>/dev/null"), ==, 3);
     //  Nothing but the officer's report was changed
     snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
-    CHECK (s_cli (&d, out, sizeof (out), "stats --json") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "stats --json"), ==, 0);
     const char *last = strstr (out, "\"journal_last\":");
     CHECK (last && atoi (last + 15) == 1);
     const char *refused_topics = strstr (out, "\"subscriptions_refused\":");
@@ -1021,11 +1032,11 @@ test_full_disk_refuses_writes_and_keeps_reads (void)
     snprintf (disk, sizeof (disk), "%s/disk", d.dir);
     snprintf (command, sizeof (command), "mkdir -p %s && mount -t tmpfs -o size=3m tmpfs %s", disk,
               disk);
-    CHECK (system (command) == 0);
+    CHECK_OP (system (command), ==, 0);
     //  The data directory on the small disk: d.dir/data is a link to it
     char datadir[200];
     snprintf (datadir, sizeof (datadir), "%s/data", d.dir);
-    CHECK (symlink (disk, datadir) == 0);
+    CHECK_OP (symlink (disk, datadir), ==, 0);
     bool ok = s_daemon_start (&d, NULL);
     //  Fill the disk but for about 256 KiB
     struct statvfs fs;
@@ -1079,8 +1090,8 @@ test_full_disk_refuses_writes_and_keeps_reads (void)
     CHECK (accepted > 0 && full);
     CHECK (readable);
     //  Nothing half-applied: one journal entry per accepted report
-    CHECK (journal == (uint64_t)accepted);
-    CHECK (failures >= 1);
+    CHECK_OP (journal, ==, (uint64_t)accepted);
+    CHECK_OP (failures, >=, 1);
     CHECK (again);
     s_daemon_remove (&d);
     return true;
@@ -1095,7 +1106,7 @@ test_a_subscriber_that_stops_reading_never_stalls (void)
     zsock_t *sub = zsock_new (ZMQ_SUB);
     zsock_set_rcvhwm (sub, 10);
     zsock_set_subscribe (sub, "");
-    CHECK (zsock_connect (sub, "%s", d.events) == 0);
+    CHECK_OP (zsock_connect (sub, "%s", d.events), ==, 0);
     zclock_sleep (300);
     gridcase_t *client = s_client (&d, 0x71);
     const int total = 5000;
@@ -1103,7 +1114,7 @@ test_a_subscriber_that_stops_reading_never_stalls (void)
         Gridcase__Request request;
         Gridcase__ReportRequest report;
         s_report_request (&request, &report, "haihong-01", "while nobody reads");
-        CHECK (gridcase_send (client, &request) > 0);
+        CHECK_OP (gridcase_send (client, &request), >, 0);
     }
     int acknowledged = 0;
     for (int i = 0; i < total; i++) {
@@ -1116,8 +1127,8 @@ test_a_subscriber_that_stops_reading_never_stalls (void)
     }
     gridcase_destroy (&client);
     //  Every report acknowledged; the notices the subscriber left went away
-    CHECK (acknowledged == total);
-    CHECK (s_counter (&d, "notices") >= (uint64_t)total);
+    CHECK_OP (acknowledged, ==, total);
+    CHECK_OP (s_counter (&d, "notices"), >=, (uint64_t)total);
     zsock_destroy (&sub);
     s_daemon_remove (&d);
     return true;
@@ -1275,7 +1286,7 @@ test_kill9_at_random_moments_loses_nothing_acknowledged (void)
         request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
         request.journal = &query;
         Gridcase__Reply *reply = NULL;
-        CHECK (gridcase_call (reader, &request, &reply) == GRIDCASE_OK);
+        CHECK_OP (gridcase_call (reader, &request, &reply), ==, GRIDCASE_OK);
         size_t got = reply->journal->n_entries;
         for (size_t i = 0; i < got; i++) {
             Gridcase__JournalEntry *e = reply->journal->entries[i];
@@ -1311,20 +1322,20 @@ test_kill9_at_random_moments_loses_nothing_acknowledged (void)
     free (clients);
     printf ("kill -9 rounds: %zu requests, %zu sent again after a restart, %zu journal entries\n",
             sent, replayed, entries);
-    CHECK (sent > 1000);
+    CHECK_OP (sent, >, 1000);
     CHECK (missing == 0 && twice == 0 && wrong == 0);
     static char out[4096];
-    CHECK (s_cli (&d, out, sizeof (out), "--as admin:admin verify-journal") == 0);
-    CHECK (strstr (out, "journal intact"));
+    CHECK_OP (s_cli (&d, out, sizeof (out), "--as admin:admin verify-journal"), ==, 0);
+    EXPECT_CONTAINS (out, "journal intact");
     //  The store the crashes left holds together: chain, cases and every index
-    CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
+    CHECK_OP (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)), ==, 0);
     char data[200];
     snprintf (data, sizeof (data), "%s/data", d.dir);
     if (s_check_store (data, out, sizeof (out)) != 0) {
         fprintf (stderr, "%s", out);
         return false;
     }
-    CHECK (strstr (out, "is consistent"));
+    EXPECT_CONTAINS (out, "is consistent");
     s_daemon_remove (&d);
     return true;
 }
@@ -1343,16 +1354,17 @@ test_a_second_daemon_on_the_same_directory_stops (void)
               "tcp://127.0.0.1:%d --events tcp://127.0.0.1:%d 2>&1",
               s_build, d.dir, s_free_port (), s_free_port ());
     int64_t start = zclock_mono ();
-    CHECK (s_run (command, out, sizeof (out)) == 1);
-    CHECK (zclock_mono () - start < 5000);
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 1);
+    CHECK_OP (zclock_mono () - start, <, 5000);
     char expected[300];
     snprintf (expected, sizeof (expected),
               "store %s/data is in use by another gridcased (process %d)", d.dir, (int)d.pid);
-    CHECK (strstr (out, expected));
+    EXPECT_CONTAINS (out, expected);
     char answer[8192];
-    CHECK (s_cli (&d, answer, sizeof (answer),
-                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
-                  "--title 'still served'") == 0);
+    CHECK_OP (s_cli (&d, answer, sizeof (answer),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                     "--title 'still served'"),
+              ==, 0);
     //  Once the first has gone, even by kill -9, the directory is free again
     s_daemon_stop (&d, SIGKILL);
     CHECK (s_daemon_start (&d, NULL));
@@ -1385,28 +1397,28 @@ test_idempotency_window_runs_on_the_wall_clock (void)
     size_t size = gridcase__request__pack (&request, packed);
     zsock_t *dealer = zsock_new_dealer (d.command);
     zsock_set_rcvtimeo (dealer, 5000);
-    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    CHECK_OP (zsock_send (dealer, "b", packed, size), ==, 0);
     zframe_t *first = zframe_recv (dealer);
     CHECK (first);
     zsock_destroy (&dealer);
-    CHECK (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)) == 0);
+    CHECK_OP (WEXITSTATUS (s_daemon_stop (&d, SIGTERM)), ==, 0);
     zclock_sleep (2500); //  over 14 days of the daemon's clock
     CHECK (s_daemon_start (&d, NULL));
     dealer = zsock_new_dealer (d.command);
     zsock_set_rcvtimeo (dealer, 5000);
-    CHECK (zsock_send (dealer, "b", packed, size) == 0);
+    CHECK_OP (zsock_send (dealer, "b", packed, size), ==, 0);
     zframe_t *again = zframe_recv (dealer);
     CHECK (again && zframe_eq (first, again));
     zframe_destroy (&first);
     zframe_destroy (&again);
     zsock_destroy (&dealer);
-    CHECK (s_counter (&d, "forgotten") == 0);
+    CHECK_OP (s_counter (&d, "forgotten"), ==, 0);
     static char out[65536];
-    CHECK (s_cli (&d, out, sizeof (out), "journal --json") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "journal --json"), ==, 0);
     int reports = 0;
     for (char *p = out; (p = strstr (p, "\"type\":\"reported\"")); p++)
         reports++;
-    CHECK (reports == 1);
+    CHECK_OP (reports, ==, 1);
     s_daemon_remove (&d);
     return true;
 }
@@ -1425,7 +1437,7 @@ test_installed_sample_city_starts (void)
         "make --no-print-directory -s install DESTDIR=%s/root PREFIX=/usr/local > %s/make.log "
         "2>&1",
         d.dir, d.dir);
-    CHECK (system (command) == 0);
+    CHECK_OP (system (command), ==, 0);
     static char build[300], config[300];
     snprintf (build, sizeof (build), "%s/root/usr/local", d.dir);
     snprintf (config, sizeof (config), "%s/root/usr/local/share/gridcase/sample-city.cfg", d.dir);
@@ -1433,9 +1445,10 @@ test_installed_sample_city_starts (void)
     d.config = config;
     CHECK (s_daemon_start (&d, NULL));
     char out[8192];
-    CHECK (s_cli (&d, out, sizeof (out),
-                  "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
-                  "--title 'installed'") == 0);
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
+                     "--title 'installed'"),
+              ==, 0);
     s_daemon_remove (&d);
     return true;
 }
@@ -1454,7 +1467,7 @@ test_server_key_from_systemd_credentials (void)
               "mkdir -p %s/credentials && %s/bin/gridcase keygen %s/credentials/server > "
               "%s/keygen.out && %s/bin/gridcase keygen %s/admin > /dev/null",
               d.dir, s_build, d.dir, d.dir, s_build, d.dir);
-    CHECK (system (command) == 0);
+    CHECK_OP (system (command), ==, 0);
     char admin_key[64];
     snprintf (file, sizeof (file), "%s/admin", d.dir);
     CHECK (s_public_key (file, admin_key));
@@ -1473,8 +1486,8 @@ test_server_key_from_systemd_credentials (void)
               "tcp://127.0.0.1:%d 2>&1",
               s_build, file, d.dir, s_free_port (), s_free_port ());
     char out[4096];
-    CHECK (s_run (command, out, sizeof (out)) == 1);
-    CHECK (strstr (out, "/etc/nowhere/server does not exist"));
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "/etc/nowhere/server does not exist");
     //  With them, as systemd's LoadCredential= hands them over
     snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
     snprintf (d.server_key, sizeof (d.server_key), "%s/credentials/server", d.dir);
@@ -1491,7 +1504,7 @@ test_server_key_from_systemd_credentials (void)
     size_t got = fread (out, 1, sizeof (out) - 1, f);
     out[got] = 0;
     fclose (f);
-    CHECK (strstr (out, "mode 0600, owner uid"));
+    EXPECT_CONTAINS (out, "mode 0600, owner uid");
     s_daemon_remove (&d);
     return true;
 }

@@ -45,24 +45,24 @@ test_case_put_get (void)
     gc_store_t *store = gc_store_new (s_dir, NULL);
     CHECK (store);
     gc_txn_t *txn = gc_txn_begin (store, true);
-    CHECK (gc_txn_case_next_number (txn, 20261122) == 1);
+    CHECK_OP (gc_txn_case_next_number (txn, 20261122), ==, 1);
     Gridcase__Case kase;
     s_case (&kase, "20261122-000001", "gas smell");
-    CHECK (gc_txn_case_put (txn, &kase) == GC_OK);
+    CHECK_OP (gc_txn_case_put (txn, &kase), ==, GC_OK);
     //  Inside the same transaction the new case is seen and numbers move on
-    CHECK (gc_txn_case_next_number (txn, 20261122) == 2);
-    CHECK (gc_txn_case_next_number (txn, 20261123) == 1);
-    CHECK (gc_txn_case_next_number (txn, 20261121) == 1);
-    CHECK (gc_txn_commit (&txn) == GC_OK);
+    CHECK_OP (gc_txn_case_next_number (txn, 20261122), ==, 2);
+    CHECK_OP (gc_txn_case_next_number (txn, 20261123), ==, 1);
+    CHECK_OP (gc_txn_case_next_number (txn, 20261121), ==, 1);
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
 
     txn = gc_txn_begin (store, false);
     Gridcase__Case *got = NULL;
-    CHECK (gc_txn_case_get (txn, "20261122-000001", &got) == GC_OK);
+    CHECK_OP (gc_txn_case_get (txn, "20261122-000001", &got), ==, GC_OK);
     CHECK (streq (got->title, "gas smell"));
-    CHECK (got->state == GRIDCASE__STATE__STATE_AT_GRID);
+    CHECK_OP (got->state, ==, GRIDCASE__STATE__STATE_AT_GRID);
     gridcase__case__free_unpacked (got, NULL);
-    CHECK (gc_txn_case_get (txn, "20261122-000002", &got) == GC_NOTFOUND);
-    CHECK (gc_txn_case_get (txn, "not-an-id", &got) == GC_NOTFOUND);
+    CHECK_OP (gc_txn_case_get (txn, "20261122-000002", &got), ==, GC_NOTFOUND);
+    CHECK_OP (gc_txn_case_get (txn, "not-an-id", &got), ==, GC_NOTFOUND);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
     CHECK (store == NULL);
@@ -121,18 +121,18 @@ test_journal_order_and_chain (void)
     CHECK (s_append (store, "20261122-000002", "second"));
     CHECK (s_append (store, "20261122-000001", "third"));
     const char *reasons[] = {"first", "second", "third"};
-    CHECK (s_verify_chain (store, reasons) == 3);
+    CHECK_OP (s_verify_chain (store, reasons), ==, 3);
     //  The case index lists entries 1 and 3 for the first case
     gc_txn_t *txn = gc_txn_begin (store, false);
-    CHECK (gc_txn_journal_last (txn) == 3);
+    CHECK_OP (gc_txn_journal_last (txn), ==, 3);
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASE_JOURNAL);
     gc_key_t key;
     CHECK (gc_case_id_parse ("20261122-000001", &key));
     const void *k;
     size_t ks;
-    CHECK (gc_cursor_seek (cursor, &key, &k, &ks, NULL, NULL) == GC_OK);
+    CHECK_OP (gc_cursor_seek (cursor, &key, &k, &ks, NULL, NULL), ==, GC_OK);
     CHECK (ks == 16 && memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *)k + 8) == 1);
-    CHECK (gc_cursor_next (cursor, &k, &ks, NULL, NULL) == GC_OK);
+    CHECK_OP (gc_cursor_next (cursor, &k, &ks, NULL, NULL), ==, GC_OK);
     CHECK (memcmp (k, key.data, 8) == 0 && gc_be64 ((const uint8_t *)k + 8) == 3);
     gc_cursor_destroy (&cursor);
     gc_txn_abort (&txn);
@@ -149,13 +149,13 @@ test_reopen_keeps_everything (void)
     gc_txn_t *txn = gc_txn_begin (store, true);
     Gridcase__Case kase;
     s_case (&kase, "20261122-000007", "blocked drain");
-    CHECK (gc_txn_case_put (txn, &kase) == GC_OK);
-    CHECK (gc_txn_commit (&txn) == GC_OK);
+    CHECK_OP (gc_txn_case_put (txn, &kase), ==, GC_OK);
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
     CHECK (s_append (store, "20261122-000007", "before"));
     //  An aborted transaction leaves nothing behind
     txn = gc_txn_begin (store, true);
     s_case (&kase, "20261122-000008", "never committed");
-    CHECK (gc_txn_case_put (txn, &kase) == GC_OK);
+    CHECK_OP (gc_txn_case_put (txn, &kase), ==, GC_OK);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
 
@@ -164,13 +164,13 @@ test_reopen_keeps_everything (void)
     //  The chain continues across the restart
     CHECK (s_append (store, "20261122-000007", "after"));
     const char *reasons[] = {"before", "after"};
-    CHECK (s_verify_chain (store, reasons) == 2);
+    CHECK_OP (s_verify_chain (store, reasons), ==, 2);
     txn = gc_txn_begin (store, false);
     Gridcase__Case *got = NULL;
-    CHECK (gc_txn_case_get (txn, "20261122-000007", &got) == GC_OK);
+    CHECK_OP (gc_txn_case_get (txn, "20261122-000007", &got), ==, GC_OK);
     CHECK (streq (got->title, "blocked drain"));
     gridcase__case__free_unpacked (got, NULL);
-    CHECK (gc_txn_case_get (txn, "20261122-000008", &got) == GC_NOTFOUND);
+    CHECK_OP (gc_txn_case_get (txn, "20261122-000008", &got), ==, GC_NOTFOUND);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
     s_remove_dir ();
@@ -187,18 +187,18 @@ test_idempotent_replay (void)
     memset (other, 0xCD, 16);
     gc_request_binding ("officer:o-haihong-01", "request bytes", 13, binding);
     gc_txn_t *txn = gc_txn_begin (store, true);
-    CHECK (gc_txn_request_put (txn, client, 41, 1000, binding, "first reply", 11) == GC_OK);
-    CHECK (gc_txn_commit (&txn) == GC_OK);
+    CHECK_OP (gc_txn_request_put (txn, client, 41, 1000, binding, "first reply", 11), ==, GC_OK);
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
     gc_store_destroy (&store);
     store = gc_store_new (s_dir, NULL);
     txn = gc_txn_begin (store, false);
     const void *reply;
     size_t size;
-    CHECK (gc_txn_request_get (txn, client, 41, kept, &reply, &size) == GC_OK);
+    CHECK_OP (gc_txn_request_get (txn, client, 41, kept, &reply, &size), ==, GC_OK);
     CHECK (size == 11 && memcmp (reply, "first reply", 11) == 0);
-    CHECK (memcmp (kept, binding, GC_BINDING_SIZE) == 0);
-    CHECK (gc_txn_request_get (txn, client, 42, kept, &reply, &size) == GC_NOTFOUND);
-    CHECK (gc_txn_request_get (txn, other, 41, kept, &reply, &size) == GC_NOTFOUND);
+    CHECK_OP (memcmp (kept, binding, GC_BINDING_SIZE), ==, 0);
+    CHECK_OP (gc_txn_request_get (txn, client, 42, kept, &reply, &size), ==, GC_NOTFOUND);
+    CHECK_OP (gc_txn_request_get (txn, other, 41, kept, &reply, &size), ==, GC_NOTFOUND);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
     s_remove_dir ();
@@ -216,23 +216,23 @@ test_schema_1_request_ids_are_upgraded (void)
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi meta, requests;
-    CHECK (mdb_env_create (&env) == 0);
+    CHECK_OP (mdb_env_create (&env), ==, 0);
     mdb_env_set_maxdbs (env, 32);
-    CHECK (mdb_env_open (env, s_dir, 0, 0600) == 0);
-    CHECK (mdb_txn_begin (env, NULL, 0, &txn) == 0);
-    CHECK (mdb_dbi_open (txn, "meta", 0, &meta) == 0);
-    CHECK (mdb_dbi_open (txn, "requests", 0, &requests) == 0);
+    CHECK_OP (mdb_env_open (env, s_dir, 0, 0600), ==, 0);
+    CHECK_OP (mdb_txn_begin (env, NULL, 0, &txn), ==, 0);
+    CHECK_OP (mdb_dbi_open (txn, "meta", 0, &meta), ==, 0);
+    CHECK_OP (mdb_dbi_open (txn, "requests", 0, &requests), ==, 0);
     uint8_t version[4] = {0, 0, 0, 1}, key[24], value[8 + 5] = {0, 0, 0, 0, 0, 0, 0, 9};
     memset (key, 0xAB, 16);
     memset (key + 16, 0, 8);
     key[23] = 7;
     memcpy (value + 8, "reply", 5);
     MDB_val k = {6, "schema"}, v = {4, version};
-    CHECK (mdb_put (txn, meta, &k, &v, 0) == 0);
+    CHECK_OP (mdb_put (txn, meta, &k, &v, 0), ==, 0);
     k = (MDB_val){24, key};
     v = (MDB_val){sizeof (value), value};
-    CHECK (mdb_put (txn, requests, &k, &v, 0) == 0);
-    CHECK (mdb_txn_commit (txn) == 0);
+    CHECK_OP (mdb_put (txn, requests, &k, &v, 0), ==, 0);
+    CHECK_OP (mdb_txn_commit (txn), ==, 0);
     mdb_env_close (env);
     store = gc_store_new (s_dir, NULL);
     CHECK (store);
@@ -240,9 +240,9 @@ test_schema_1_request_ids_are_upgraded (void)
     const void *reply;
     size_t size;
     uint8_t kept[GC_BINDING_SIZE], none[GC_BINDING_SIZE] = {0};
-    CHECK (gc_txn_request_get (read, key, 7, kept, &reply, &size) == GC_OK);
+    CHECK_OP (gc_txn_request_get (read, key, 7, kept, &reply, &size), ==, GC_OK);
     CHECK (size == 5 && memcmp (reply, "reply", 5) == 0);
-    CHECK (memcmp (kept, none, GC_BINDING_SIZE) == 0);
+    CHECK_OP (memcmp (kept, none, GC_BINDING_SIZE), ==, 0);
     gc_txn_abort (&read);
     gc_store_destroy (&store);
     s_remove_dir ();
@@ -281,9 +281,9 @@ test_damaged_store_files_are_refused (void)
         gc_key_t key;
         gc_key_reset (&key);
         gc_key_u32 (&key, i);
-        CHECK (gc_txn_put (txn, GC_DB_META, &key, value, sizeof (value)) == GC_OK);
+        CHECK_OP (gc_txn_put (txn, GC_DB_META, &key, value, sizeof (value)), ==, GC_OK);
     }
-    CHECK (gc_txn_commit (&txn) == GC_OK);
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
     gc_store_destroy (&store);
     //  Intact, it opens again
     store = gc_store_new (s_dir, NULL);
@@ -293,7 +293,7 @@ test_damaged_store_files_are_refused (void)
     char path[300];
     snprintf (path, sizeof (path), "%s/data.mdb", s_dir);
     struct stat info;
-    CHECK (stat (path, &info) == 0);
+    CHECK_OP (stat (path, &info), ==, 0);
     s_data_file ((size_t)info.st_size / 3, 0, true);
     CHECK (gc_store_new (s_dir, NULL) == NULL);
     gc_store_options_t readonly = {0, 0, true};
@@ -335,26 +335,26 @@ test_map_growth_never_waits_for_a_backup (void)
         gc_key_t key;
         gc_key_reset (&key);
         gc_key_u32 (&key, i);
-        CHECK (gc_txn_put (txn, GC_DB_META, &key, value, sizeof (value)) == GC_OK);
+        CHECK_OP (gc_txn_put (txn, GC_DB_META, &key, value, sizeof (value)), ==, GC_OK);
     }
-    CHECK (gc_txn_commit (&txn) == GC_OK);
-    CHECK (gc_store_map_size (store) == 1 << 20);
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
+    CHECK_OP (gc_store_map_size (store), ==, 1 << 20);
     char backup[300], why[300];
     snprintf (backup, sizeof (backup), "%s/backup", s_dir);
     uint64_t bytes = 0;
-    CHECK (gc_store_backup (store, backup, &bytes, why, sizeof (why)) == GC_OK);
-    CHECK (gc_store_map_size (store) >= (size_t)64 << 20);
+    CHECK_OP (gc_store_backup (store, backup, &bytes, why, sizeof (why)), ==, GC_OK);
+    CHECK_OP (gc_store_map_size (store), >=, (size_t)64 << 20);
     pthread_t reader;
-    CHECK (pthread_create (&reader, NULL, s_long_read, store) == 0);
+    CHECK_OP (pthread_create (&reader, NULL, s_long_read, store), ==, 0);
     zclock_sleep (100);
     int64_t start = zclock_mono ();
-    CHECK (gc_store_grow (store) == GC_BUSY);
+    CHECK_OP (gc_store_grow (store), ==, GC_BUSY);
     int64_t waited = zclock_mono () - start;
     CHECK (waited >= 400 && waited < 900);
     pthread_join (reader, NULL);
     size_t before = gc_store_map_size (store);
-    CHECK (gc_store_grow (store) == GC_OK);
-    CHECK (gc_store_map_size (store) == 2 * before);
+    CHECK_OP (gc_store_grow (store), ==, GC_OK);
+    CHECK_OP (gc_store_map_size (store), ==, 2 * before);
     gc_store_destroy (&store);
     s_remove_dir ();
     return true;
@@ -371,26 +371,26 @@ test_old_request_ids_are_forgotten (void)
     gc_txn_t *txn = gc_txn_begin (store, true);
     //  Requests 1..5 answered on days 1..5
     for (uint64_t seq = 1; seq <= 5; seq++)
-        CHECK (gc_txn_request_put (txn, client, seq, (int64_t)seq * day, NULL, "reply", 5) ==
-               GC_OK);
-    CHECK (gc_txn_commit (&txn) == GC_OK);
+        CHECK_OP (gc_txn_request_put (txn, client, seq, (int64_t)seq * day, NULL, "reply", 5), ==,
+                  GC_OK);
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
     //  On day 10 with a 7-day window, those before day 3 go: 1 and 2, one at a time
     size_t pruned = 0, total = 0;
     do {
         txn = gc_txn_begin (store, true);
-        CHECK (gc_txn_request_prune (txn, 10 * day - 7 * day, 1, &pruned) == GC_OK);
-        CHECK (gc_txn_commit (&txn) == GC_OK);
+        CHECK_OP (gc_txn_request_prune (txn, 10 * day - 7 * day, 1, &pruned), ==, GC_OK);
+        CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
         total += pruned;
     } while (pruned);
-    CHECK (total == 2);
+    CHECK_OP (total, ==, 2);
     txn = gc_txn_begin (store, false);
     const void *reply;
     uint8_t kept[GC_BINDING_SIZE];
     size_t size;
-    CHECK (gc_txn_request_get (txn, client, 1, kept, &reply, &size) == GC_NOTFOUND);
-    CHECK (gc_txn_request_get (txn, client, 2, kept, &reply, &size) == GC_NOTFOUND);
+    CHECK_OP (gc_txn_request_get (txn, client, 1, kept, &reply, &size), ==, GC_NOTFOUND);
+    CHECK_OP (gc_txn_request_get (txn, client, 2, kept, &reply, &size), ==, GC_NOTFOUND);
     for (uint64_t seq = 3; seq <= 5; seq++)
-        CHECK (gc_txn_request_get (txn, client, seq, kept, &reply, &size) == GC_OK);
+        CHECK_OP (gc_txn_request_get (txn, client, seq, kept, &reply, &size), ==, GC_OK);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
     s_remove_dir ();
@@ -423,19 +423,19 @@ test_map_growth_from_tiny_map (void)
             }
             rc = gc_txn_commit (&txn);
             if (rc == GC_MAPFULL) {
-                CHECK (gc_store_grow (store) == GC_OK);
+                CHECK_OP (gc_store_grow (store), ==, GC_OK);
                 grown++;
             }
         } while (rc == GC_MAPFULL);
-        CHECK (rc == GC_OK);
+        CHECK_OP (rc, ==, GC_OK);
     }
-    CHECK (grown > 0);
-    CHECK (gc_store_map_size (store) > initial);
+    CHECK_OP (grown, >, 0);
+    CHECK_OP (gc_store_map_size (store), >, initial);
     gc_txn_t *txn = gc_txn_begin (store, false);
-    CHECK (gc_txn_case_next_number (txn, 20261122) == 2001);
+    CHECK_OP (gc_txn_case_next_number (txn, 20261122), ==, 2001);
     Gridcase__Case *got = NULL;
-    CHECK (gc_txn_case_get (txn, "20261122-001999", &got) == GC_OK);
-    CHECK (strlen (got->title) == sizeof (title) - 1);
+    CHECK_OP (gc_txn_case_get (txn, "20261122-001999", &got), ==, GC_OK);
+    CHECK_OP (strlen (got->title), ==, sizeof (title) - 1);
     gridcase__case__free_unpacked (got, NULL);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
@@ -464,11 +464,11 @@ test_map_maximum_is_storage_full (void)
         if (rc == GC_MAPFULL)
             rc = gc_store_grow (store);
     }
-    CHECK (rc == GC_NOSPACE);
+    CHECK_OP (rc, ==, GC_NOSPACE);
     //  Reads still work
     gc_txn_t *txn = gc_txn_begin (store, false);
     Gridcase__Case *got = NULL;
-    CHECK (gc_txn_case_get (txn, "20261122-000001", &got) == GC_OK);
+    CHECK_OP (gc_txn_case_get (txn, "20261122-000001", &got), ==, GC_OK);
     gridcase__case__free_unpacked (got, NULL);
     gc_txn_abort (&txn);
     gc_store_destroy (&store);
@@ -484,13 +484,13 @@ test_keys_sort_numerically (void)
     gc_key_u64 (&a, 255);
     gc_key_reset (&b);
     gc_key_u64 (&b, 256);
-    CHECK (memcmp (a.data, b.data, 8) < 0);
-    CHECK (gc_be64 (b.data) == 256);
+    CHECK_OP (memcmp (a.data, b.data, 8), <, 0);
+    CHECK_OP (gc_be64 (b.data), ==, 256);
     CHECK (gc_case_id_parse ("20261122-000042", &a));
     CHECK (gc_be32 (a.data) == 20261122 && gc_be32 (a.data + 4) == 42);
     //  A seven-digit number still sorts after six digits
     CHECK (gc_case_id_parse ("20261122-1000000", &b));
-    CHECK (memcmp (a.data, b.data, 8) < 0);
+    CHECK_OP (memcmp (a.data, b.data, 8), <, 0);
     CHECK (!gc_case_id_parse ("20261122-00004x", &a));
     CHECK (!gc_case_id_parse ("2026112-000042", &a));
     CHECK (!gc_case_id_parse ("20261122-000000", &a));

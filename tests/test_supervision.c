@@ -79,32 +79,32 @@ s_scenario (world_t *w, char ids[10][GC_CASE_ID_MAX])
         CHECK (
             s_report (w, T0, OFFICER, "haihong-01", i == 7 ? "gas-leak" : "garbage", NULL, ids[i]));
     for (int i = 0; i < 6; i++)
-        CHECK (s_do (w, AT (i + 1), OFFICER, "resolve-on-site", ids[i], NULL) == 0);
+        CHECK_OP (s_do (w, AT (i + 1), OFFICER, "resolve-on-site", ids[i], NULL), ==, 0);
     const char *ratings[] = {"5", "4", "5", "3", "4"};
     for (int i = 0; i < 5; i++)
-        CHECK (s_do (w, AT (21), OFFICER, "evaluate", ids[i], ratings[i]) == 0);
+        CHECK_OP (s_do (w, AT (21), OFFICER, "evaluate", ids[i], ratings[i]), ==, 0);
     //  7: the committee, with a rework
-    CHECK (s_do (w, AT (1), OFFICER, "escalate", ids[6], "needs the committee") == 0);
-    CHECK (s_do (w, AT (9), COMMITTEE, "claim", ids[6], "") == 0);
-    CHECK (s_do (w, AT (10), COMMITTEE, "accept", ids[6], NULL) == 0);
-    CHECK (s_do (w, AT (30), COMMITTEE, "resolve", ids[6], "cleared") == 0);
-    CHECK (s_do (w, AT (40), OFFICER, "verify", ids[6], "failed") == 0);
-    CHECK (s_do (w, AT (50), COMMITTEE, "resolve", ids[6], "cleared again") == 0);
-    CHECK (s_do (w, AT (55), OFFICER, "verify", ids[6], "ok") == 0);
-    CHECK (s_do (w, AT (56), OFFICER, "evaluate", ids[6], "4") == 0);
+    CHECK_OP (s_do (w, AT (1), OFFICER, "escalate", ids[6], "needs the committee"), ==, 0);
+    CHECK_OP (s_do (w, AT (9), COMMITTEE, "claim", ids[6], ""), ==, 0);
+    CHECK_OP (s_do (w, AT (10), COMMITTEE, "accept", ids[6], NULL), ==, 0);
+    CHECK_OP (s_do (w, AT (30), COMMITTEE, "resolve", ids[6], "cleared"), ==, 0);
+    CHECK_OP (s_do (w, AT (40), OFFICER, "verify", ids[6], "failed"), ==, 0);
+    CHECK_OP (s_do (w, AT (50), COMMITTEE, "resolve", ids[6], "cleared again"), ==, 0);
+    CHECK_OP (s_do (w, AT (55), OFFICER, "verify", ids[6], "ok"), ==, 0);
+    CHECK_OP (s_do (w, AT (56), OFFICER, "evaluate", ids[6], "4"), ==, 0);
     //  9 and 10: the gas company
     for (int i = 8; i < 10; i++) {
-        CHECK (s_do (w, T0, OFFICER, "escalate", ids[i], "not for the grid") == 0);
-        CHECK (s_do (w, AT (4), COMMITTEE, "dispatch", ids[i], "gas") == 0);
+        CHECK_OP (s_do (w, T0, OFFICER, "escalate", ids[i], "not for the grid"), ==, 0);
+        CHECK_OP (s_do (w, AT (4), COMMITTEE, "dispatch", ids[i], "gas"), ==, 0);
     }
-    CHECK (s_do (w, AT (14), GAS, "claim", ids[8], "") == 0);
-    CHECK (s_do (w, AT (15), GAS, "accept", ids[8], NULL) == 0);
+    CHECK_OP (s_do (w, AT (14), GAS, "claim", ids[8], ""), ==, 0);
+    CHECK_OP (s_do (w, AT (15), GAS, "accept", ids[8], NULL), ==, 0);
     //  8: only its deadline is due
-    CHECK (s_tick (w, AT (16)) == 1);
-    CHECK (s_do (w, AT (20), GAS, "bounce", ids[9], "a drain, not gas") == 0);
-    CHECK (s_do (w, AT (64), GAS, "resolve", ids[8], "valve replaced") == 0);
-    CHECK (s_do (w, AT (70), OFFICER, "verify", ids[8], "ok") == 0);
-    CHECK (s_do (w, AT (71), OFFICER, "evaluate", ids[8], "5") == 0);
+    CHECK_OP (s_tick (w, AT (16)), ==, 1);
+    CHECK_OP (s_do (w, AT (20), GAS, "bounce", ids[9], "a drain, not gas"), ==, 0);
+    CHECK_OP (s_do (w, AT (64), GAS, "resolve", ids[8], "valve replaced"), ==, 0);
+    CHECK_OP (s_do (w, AT (70), OFFICER, "verify", ids[8], "ok"), ==, 0);
+    CHECK_OP (s_do (w, AT (71), OFFICER, "evaluate", ids[8], "5"), ==, 0);
     return true;
 }
 
@@ -117,44 +117,44 @@ test_figures_of_a_scenario_with_known_answers (void)
     CHECK (s_scenario (&w, ids));
 
     Gridcase__Reply *reply = s_stats (&w, AT (80), SUPERVISOR, "haihong", "grid", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
+    CHECK_OP (s_error (reply), ==, 0);
     CHECK (reply->stats->from_day == DAY0 && reply->stats->to_day == DAY0);
     //  The community, then its three grids; all ten cases are in haihong-01
-    CHECK (reply->stats->n_figures == 4);
+    CHECK_OP (reply->stats->n_figures, ==, 4);
     CHECK (streq (reply->stats->figures[0]->key, "community/haihong"));
     CHECK (streq (reply->stats->figures[1]->key, "grid/haihong-01"));
     for (size_t i = 0; i < 2; i++) {
         const Gridcase__Figures *f = reply->stats->figures[i];
-        CHECK (f->received == 10);
-        CHECK (f->responded == 8);  //  1-7 and 9
-        CHECK (f->resolved == 8);   //  1-7 and 9
-        CHECK (f->due == 9);        //  the resolved, and 8 past its deadline
-        CHECK (f->on_time == 8);    //  8 is late
-        CHECK (f->closed == 7);     //  1-5, 7, 9
-        CHECK (f->reworked == 1);   //  7
-        CHECK (f->dispatched == 2); //  9, 10
-        CHECK (f->bounced == 1);    //  10
-        CHECK (f->escalated == 4);  //  7, 9, 10 by the officer, 8 by the daemon
+        CHECK_OP (f->received, ==, 10);
+        CHECK_OP (f->responded, ==, 8);  //  1-7 and 9
+        CHECK_OP (f->resolved, ==, 8);   //  1-7 and 9
+        CHECK_OP (f->due, ==, 9);        //  the resolved, and 8 past its deadline
+        CHECK_OP (f->on_time, ==, 8);    //  8 is late
+        CHECK_OP (f->closed, ==, 7);     //  1-5, 7, 9
+        CHECK_OP (f->reworked, ==, 1);   //  7
+        CHECK_OP (f->dispatched, ==, 2); //  9, 10
+        CHECK_OP (f->bounced, ==, 1);    //  10
+        CHECK_OP (f->escalated, ==, 4);  //  7, 9, 10 by the officer, 8 by the daemon
         CHECK (f->rated == 7 && f->rating_sum == 30);
-        CHECK (f->open_now == 3);    //  6 (not rated), 8, 10
-        CHECK (f->overdue_now == 0); //  8 climbed: someone new has it in time
+        CHECK_OP (f->open_now, ==, 3);    //  6 (not rated), 8, 10
+        CHECK_OP (f->overdue_now, ==, 0); //  8 climbed: someone new has it in time
         CHECK (s_near (f->on_time_rate, 8.0 / 9));
         CHECK (s_near (f->closure_rate, 0.7));
         CHECK (s_near (f->rework_rate, 0.125));
         CHECK (s_near (f->bounce_rate, 0.5));
         CHECK (s_near (f->satisfaction, 30.0 / 7));
         //  Respond: 1,2,3,4,5,6,10,15 min; resolve: 1,2,3,4,5,6,30,64 min
-        CHECK (f->respond_mean_ms == 345000);
-        CHECK (f->respond_p95_ms == 15 * MINUTE);
-        CHECK (f->resolve_mean_ms == 862500);
-        CHECK (f->resolve_p95_ms == 64 * MINUTE);
+        CHECK_OP (f->respond_mean_ms, ==, 345000);
+        CHECK_OP (f->respond_p95_ms, ==, 15 * MINUTE);
+        CHECK_OP (f->resolve_mean_ms, ==, 862500);
+        CHECK_OP (f->resolve_p95_ms, ==, 64 * MINUTE);
     }
     CHECK (reply->stats->figures[2]->received == 0 && reply->stats->figures[3]->received == 0);
     gridcase__reply__free_unpacked (reply, NULL);
 
     //  The gas company: received 9 and 10 at 4 min
     reply = s_stats (&w, AT (80), SUPERVISOR, "", "department", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
+    CHECK_OP (s_error (reply), ==, 0);
     const Gridcase__Figures *gas = NULL;
     for (size_t i = 0; i < reply->stats->n_figures; i++)
         if (streq (reply->stats->figures[i]->key, "dept/gas"))
@@ -168,12 +168,12 @@ test_figures_of_a_scenario_with_known_answers (void)
     CHECK (gas->open_now == 0 && s_near (gas->bounce_rate, 0.5));
     //  The total of all departments is their sum
     CHECK (streq (reply->stats->figures[0]->name, "all departments"));
-    CHECK (reply->stats->figures[0]->received == 2);
+    CHECK_OP (reply->stats->figures[0]->received, ==, 2);
     gridcase__reply__free_unpacked (reply, NULL);
 
     //  Another period holds none of it; the gauges are now, whatever the period
     reply = s_stats (&w, AT (80), SUPERVISOR, "haihong-01", "", 20261124, 20261130);
-    CHECK (s_error (reply) == 0);
+    CHECK_OP (s_error (reply), ==, 0);
     CHECK (reply->stats->figures[0]->received == 0 && reply->stats->figures[0]->open_now == 3);
     gridcase__reply__free_unpacked (reply, NULL);
     s_world_end (&w);
@@ -188,37 +188,37 @@ test_overdue_and_open_follow_the_case (void)
     char id[GC_CASE_ID_MAX];
     CHECK (s_report (&w, T0, OFFICER, "haihong-01", "gas-leak", NULL, id));
     //  Nobody takes it: grid -> committee -> street -> district -> overdue
-    CHECK (s_tick (&w, AT (16)) == 1);
-    CHECK (s_tick (&w, AT (32)) == 1);
-    CHECK (s_tick (&w, AT (93)) == 1);
-    CHECK (s_tick (&w, AT (200)) == 1);
-    CHECK (s_case (&w, id)->missed != 0);
+    CHECK_OP (s_tick (&w, AT (16)), ==, 1);
+    CHECK_OP (s_tick (&w, AT (32)), ==, 1);
+    CHECK_OP (s_tick (&w, AT (93)), ==, 1);
+    CHECK_OP (s_tick (&w, AT (200)), ==, 1);
+    CHECK_OP (s_case (&w, id)->missed, !=, 0);
     Gridcase__Reply *reply = s_stats (&w, AT (201), SUPERVISOR, "siming", "", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
+    CHECK_OP (s_error (reply), ==, 0);
     const Gridcase__Figures *f = reply->stats->figures[0];
     CHECK (f->open_now == 1 && f->overdue_now == 1 && f->escalated == 3 && f->due == 1);
     gridcase__reply__free_unpacked (reply, NULL);
     //  The district dispatches it: no longer overdue; the gas company has it
-    CHECK (s_do (&w, AT (202), SUPERVISOR, "dispatch", id, "gas") == 0);
+    CHECK_OP (s_do (&w, AT (202), SUPERVISOR, "dispatch", id, "gas"), ==, 0);
     reply = s_stats (&w, AT (203), SUPERVISOR, "siming", "department", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
-    CHECK (reply->stats->figures[0]->open_now == 1);
+    CHECK_OP (s_error (reply), ==, 0);
+    CHECK_OP (reply->stats->figures[0]->open_now, ==, 1);
     gridcase__reply__free_unpacked (reply, NULL);
     reply = s_stats (&w, AT (203), SUPERVISOR, "siming", "", DAY0, DAY0);
     CHECK (reply->stats->figures[0]->overdue_now == 0 && reply->stats->figures[0]->open_now == 1);
     gridcase__reply__free_unpacked (reply, NULL);
     //  The gas company misses its response: flagged, overdue again, for it too
-    CHECK (s_tick (&w, AT (213)) == 1);
+    CHECK_OP (s_tick (&w, AT (213)), ==, 1);
     reply = s_stats (&w, AT (214), GAS, "", "department", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
-    CHECK (reply->stats->n_figures == 2); //  a worker sees its own department only
+    CHECK_OP (s_error (reply), ==, 0);
+    CHECK_OP (reply->stats->n_figures, ==, 2); //  a worker sees its own department only
     CHECK (reply->stats->figures[1]->overdue_now == 1 && reply->stats->figures[1]->escalated == 1);
     gridcase__reply__free_unpacked (reply, NULL);
     //  Resolved: nothing open at the department any more
-    CHECK (s_do (&w, AT (215), GAS, "claim", id, "") == 0);
-    CHECK (s_do (&w, AT (216), GAS, "resolve", id, "fixed") == 0);
+    CHECK_OP (s_do (&w, AT (215), GAS, "claim", id, ""), ==, 0);
+    CHECK_OP (s_do (&w, AT (216), GAS, "resolve", id, "fixed"), ==, 0);
     reply = s_stats (&w, AT (217), GAS, "", "", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
+    CHECK_OP (s_error (reply), ==, 0);
     CHECK (reply->stats->figures[0]->open_now == 0 && reply->stats->figures[0]->on_time == 0);
     gridcase__reply__free_unpacked (reply, NULL);
     s_world_end (&w);
@@ -271,7 +271,8 @@ test_reads_stay_within_scope (void)
     char ids[10][GC_CASE_ID_MAX], other[GC_CASE_ID_MAX];
     CHECK (s_scenario (&w, ids));
     CHECK (s_report (&w, AT (5), "officer:o-qianpu-01", "qianpu-01", "garbage", NULL, other));
-    CHECK (s_do (&w, AT (6), "officer:o-qianpu-01", "escalate", other, "for the committee") == 0);
+    CHECK_OP (s_do (&w, AT (6), "officer:o-qianpu-01", "escalate", other, "for the committee"), ==,
+              0);
     Gridcase__ErrorCode code;
     char topic[64];
 
@@ -280,8 +281,8 @@ test_reads_stay_within_scope (void)
     CHECK (s_count_list (&w, "committee:c-qianpu", "", &code) == 1 && !code);
     CHECK (s_count_list (&w, SUPERVISOR, "", &code) == 11 && !code);
     CHECK (s_count_list (&w, "supervisor:sup-lianqian", "qianpu", &code) == 1 && !code);
-    CHECK (s_count_list (&w, "committee:c-qianpu", "haihong", &code) == 0);
-    CHECK (code == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    CHECK_OP (s_count_list (&w, "committee:c-qianpu", "haihong", &code), ==, 0);
+    CHECK_OP (code, ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
     //  A worker sees what concerns its department: 9 and 10
     CHECK (s_count_list (&w, GAS, "", &code) == 2 && !code);
     CHECK (s_count_list (&w, WORKER_WATER, "", &code) == 0 && !code);
@@ -294,15 +295,15 @@ test_reads_stay_within_scope (void)
     request.op_case = GRIDCASE__REQUEST__OP_GET;
     request.get = &get;
     Gridcase__Reply *reply = s_read (&w, AT (90), "committee:c-qianpu", &request);
-    CHECK (s_error (reply) == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
-    CHECK (strstr (reply->error->message, ids[0]));
+    CHECK_OP (s_error (reply), ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    EXPECT_CONTAINS (reply->error->message, ids[0]);
     gridcase__reply__free_unpacked (reply, NULL);
     reply = s_read (&w, AT (90), COMMITTEE, &request);
     CHECK (s_error (reply) == 0 && reply->case_->n_history == 3); //  reported, settled, rated
     gridcase__reply__free_unpacked (reply, NULL);
     //  No actor, or one not in the roster: refused
     reply = s_read (&w, AT (90), "", &request);
-    CHECK (s_error (reply) == GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR);
+    CHECK_OP (s_error (reply), ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR);
     gridcase__reply__free_unpacked (reply, NULL);
 
     //  The escalation log: 4 escalations, 1 bounce, 1 rework in haihong
@@ -312,27 +313,27 @@ test_reads_stay_within_scope (void)
     CHECK (s_count_log (&w, SUPERVISOR, "", "", 0, &code, topic) == 7 && !code);
     CHECK (streq (topic, "log/district/siming"));
     CHECK (s_count_log (&w, SUPERVISOR, "qianpu-01", "", 0, &code, NULL) == 1 && !code);
-    CHECK (s_count_log (&w, "committee:c-qianpu", "haihong", "", 0, &code, NULL) == 0);
-    CHECK (code == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    CHECK_OP (s_count_log (&w, "committee:c-qianpu", "haihong", "", 0, &code, NULL), ==, 0);
+    CHECK_OP (code, ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
     //  By department: the gas company's bounce
     CHECK (s_count_log (&w, SUPERVISOR, "", "gas", 0, &code, topic) == 1 && !code);
     CHECK (streq (topic, "log/dept/gas"));
     CHECK (s_count_log (&w, GAS, "", "", 0, &code, NULL) == 1 && !code);
-    CHECK (s_count_log (&w, COMMITTEE, "", "gas", 0, &code, NULL) == 0);
-    CHECK (code == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    CHECK_OP (s_count_log (&w, COMMITTEE, "", "gas", 0, &code, NULL), ==, 0);
+    CHECK_OP (code, ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
     //  By period: nothing happened on the 24th
     CHECK (s_count_log (&w, SUPERVISOR, "", "", 20261124, &code, NULL) == 0 && !code);
     CHECK (s_count_log (&w, SUPERVISOR, "", "", DAY0, &code, NULL) == 7 && !code);
 
     //  Figures of another community: refused
     reply = s_stats (&w, AT (90), "committee:c-qianpu", "haihong", "", DAY0, DAY0);
-    CHECK (s_error (reply) == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    CHECK_OP (s_error (reply), ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
     gridcase__reply__free_unpacked (reply, NULL);
     reply = s_stats (&w, AT (90), "committee:c-qianpu", "", "", DAY0, DAY0);
     CHECK (s_error (reply) == 0 && reply->stats->figures[0]->received == 1);
     gridcase__reply__free_unpacked (reply, NULL);
     reply = s_stats (&w, AT (90), COMMITTEE, "", "department", DAY0, DAY0);
-    CHECK (s_error (reply) == GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    CHECK_OP (s_error (reply), ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
     gridcase__reply__free_unpacked (reply, NULL);
     s_world_end (&w);
     return true;
@@ -407,7 +408,7 @@ test_a_batch_counts_at_its_commit (void)
     CHECK (s_batch (&w, 3, false));
     s_discard_notices (&w);
     Gridcase__Reply *reply = s_stats (&w, AT (1), SUPERVISOR, "haihong-01", "", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
+    CHECK_OP (s_error (reply), ==, 0);
     CHECK (reply->stats->n_figures == 0 || reply->stats->figures[0]->received == 0);
     gridcase__reply__free_unpacked (reply, NULL);
 
@@ -416,14 +417,14 @@ test_a_batch_counts_at_its_commit (void)
     size_t n = s_officer_chain (&w, prev, seq, 16);
     CHECK (n == 5 && prev[0] == 0);
     for (size_t i = 1; i < n; i++)
-        CHECK (prev[i] == seq[i - 1]); //  within the batch, from memory
+        CHECK_OP (prev[i], ==, seq[i - 1]); //  within the batch, from memory
     uint64_t last = seq[n - 1];
     s_discard_notices (&w);
     reply = s_stats (&w, AT (1), SUPERVISOR, "haihong-01", "", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
-    CHECK (reply->stats->n_figures >= 1);
-    CHECK (reply->stats->figures[0]->received == 5);
-    CHECK (reply->stats->figures[0]->open_now == 5);
+    CHECK_OP (s_error (reply), ==, 0);
+    CHECK_OP (reply->stats->n_figures, >=, 1);
+    CHECK_OP (reply->stats->figures[0]->received, ==, 5);
+    CHECK_OP (reply->stats->figures[0]->open_now, ==, 5);
     gridcase__reply__free_unpacked (reply, NULL);
 
     //  The next batch: its first notice links to the head stored at commit
@@ -449,12 +450,12 @@ test_percentiles_stay_within_the_range (void)
     char id[GC_CASE_ID_MAX];
     CHECK (s_report (&w, T0, OFFICER, "haihong-01", "garbage", NULL, id));
     int64_t took = 37 * MINUTE + 13 * 1000;
-    CHECK (s_do (&w, T0 + took, OFFICER, "resolve-on-site", id, NULL) == 0);
+    CHECK_OP (s_do (&w, T0 + took, OFFICER, "resolve-on-site", id, NULL), ==, 0);
     Gridcase__Reply *reply = s_stats (&w, T0 + took, SUPERVISOR, "haihong-01", "", DAY0, DAY0);
-    CHECK (s_error (reply) == 0);
+    CHECK_OP (s_error (reply), ==, 0);
     const Gridcase__Figures *f = reply->stats->figures[0];
     CHECK (f->resolved == 1 && f->resolve_mean_ms == (uint64_t)took);
-    CHECK (f->resolve_p95_ms == (uint64_t)took);
+    CHECK_OP (f->resolve_p95_ms, ==, (uint64_t)took);
     CHECK (f->resolve_min_ms == (uint64_t)took && f->resolve_max_ms == (uint64_t)took);
     gridcase__reply__free_unpacked (reply, NULL);
     s_world_end (&w);

@@ -45,58 +45,59 @@ test_request_decode_and_limits (void)
     request.op_case = GRIDCASE__REQUEST__OP_REPORT;
     request.report = &report;
     size_t size = s_pack (&request, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     //  Garbage and a truncated message
-    CHECK (s_decode (arena, (const uint8_t *)"\xff\xff\xff\xff garbage", 12) ==
-           GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
-    CHECK (s_decode (arena, buffer, size - 3) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK_OP (s_decode (arena, (const uint8_t *)"\xff\xff\xff\xff garbage", 12), ==,
+              GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK_OP (s_decode (arena, buffer, size - 3), ==, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     //  Over the size limit, before any unpacking
-    CHECK (s_decode (arena, buffer, GC_REQUEST_MAX + 1) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    CHECK_OP (s_decode (arena, buffer, GC_REQUEST_MAX + 1), ==,
+              GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
     //  An over-long title
     char title[300];
     memset (title, 'a', sizeof (title) - 1);
     title[sizeof (title) - 1] = 0;
     report.title = title;
     size = s_pack (&request, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
     //  Invalid UTF-8 (an overlong '/') and a NUL inside a string
     report.title = "\xc0\xaf";
     size = s_pack (&request, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
     report.title = "煤气味 gas";
     size = s_pack (&request, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     //  Texts are counted in characters: a 150-character Chinese title (450
     //  bytes) is taken, 201 characters are too many
     char chinese[201 * 3 + 1] = "";
     for (int i = 0; i < 150; i++)
         strcat (chinese, "煤");
     report.title = chinese;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
-           GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==,
+              GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     for (int i = 150; i < 201; i++)
         strcat (chinese, "气");
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
-           GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==,
+              GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
     //  A title is one line, and not only blanks; a note may span lines
     report.title = "gas smell\nstairwell 3";
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
-           GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==,
+              GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
     report.title = "   ";
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
-           GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==,
+              GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
     report.description = "first line\nsecond line";
     report.title = "gas smell";
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
-           GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==,
+              GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     report.description = "a bell \a in it";
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) ==
-           GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==,
+              GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
     report.description = "";
     //  An unknown enum value
     report.severity = (Gridcase__Severity)9;
     size = s_pack (&request, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
     report.severity = GRIDCASE__SEVERITY__SEVERITY_RED;
     //  Too many repeated entries
     Gridcase__DispatchRequest dispatch = GRIDCASE__DISPATCH_REQUEST__INIT;
@@ -110,32 +111,32 @@ test_request_decode_and_limits (void)
     second.op_case = GRIDCASE__REQUEST__OP_DISPATCH;
     second.dispatch = &dispatch;
     size = s_pack (&second, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE);
     dispatch.n_helpers = 2;
     size = s_pack (&second, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     //  A wrong client id length, a zero sequence, no operation
     size = s_pack (&request, buffer);
     request.client_id.len = 8;
     size = gridcase__request__pack (&request, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     Gridcase__Request empty = GRIDCASE__REQUEST__INIT;
     size = s_pack (&empty, buffer);
-    CHECK (s_decode (arena, buffer, size) == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
+    CHECK_OP (s_decode (arena, buffer, size), ==, GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST);
     //  The arena counts what a batch holds, so the server can stop taking
     //  requests into one batch at a bound; a reset gives it all back
     gc_arena_reset (arena);
-    CHECK (gc_arena_used (arena) == 0);
+    CHECK_OP (gc_arena_used (arena), ==, 0);
     size = s_pack (&second, buffer);
     Gridcase__ErrorCode code;
     char why[256];
     CHECK (gc_request_decode (arena, buffer, size, &code, why, sizeof (why)));
     size_t one = gc_arena_used (arena);
-    CHECK (one > 0);
+    CHECK_OP (one, >, 0);
     CHECK (gc_request_decode (arena, buffer, size, &code, why, sizeof (why)));
-    CHECK (gc_arena_used (arena) == 2 * one);
+    CHECK_OP (gc_arena_used (arena), ==, 2 * one);
     gc_arena_reset (arena);
-    CHECK (gc_arena_used (arena) == 0);
+    CHECK_OP (gc_arena_used (arena), ==, 0);
     gc_arena_destroy (&arena);
     CHECK (arena == NULL);
     return true;
@@ -158,39 +159,39 @@ test_extreme_numbers_and_nul_bytes_are_refused (void)
     for (size_t i = 0; i < sizeof (extremes) / sizeof (extremes[0]); i++) {
         stats.from = extremes[i];
         stats.to = 0;
-        CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+        CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, invalid);
         stats.from = 0;
         stats.to = extremes[i];
-        CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+        CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, invalid);
     }
     stats.from = GC_TIME_MAX;
     stats.to = GC_TIME_MAX;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == ok);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, ok);
     Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
     list.to = INT64_MIN;
     request.op_case = GRIDCASE__REQUEST__OP_LIST;
     request.list = &list;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, invalid);
     Gridcase__ExtendRequest extend = GRIDCASE__EXTEND_REQUEST__INIT;
     extend.case_id = "20261123-000001";
     extend.reason = "waiting for a part";
     extend.duration = INT64_MAX;
     request.op_case = GRIDCASE__REQUEST__OP_EXTEND;
     request.extend = &extend;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, invalid);
     extend.duration = 3600 * 1000;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == ok);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, ok);
     //  A journal read from 2^64 - 1 and a sequence at the top: never wrap
     Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
     journal.since = UINT64_MAX;
     request.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
     request.journal = &journal;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, invalid);
     journal.since = 5;
     request.sequence = UINT64_MAX;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == invalid);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, invalid);
     request.sequence = GC_SEQ_MAX;
-    CHECK (s_decode (arena, buffer, s_pack (&request, buffer)) == ok);
+    CHECK_OP (s_decode (arena, buffer, s_pack (&request, buffer)), ==, ok);
     //  A NUL byte inside a string, at the top level and nested
     Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
     report.grid = "haihong-01";
@@ -200,7 +201,7 @@ test_extreme_numbers_and_nul_bytes_are_refused (void)
     request.op_case = GRIDCASE__REQUEST__OP_REPORT;
     request.report = &report;
     size_t size = s_pack (&request, buffer);
-    CHECK (s_decode (arena, buffer, size) == ok);
+    CHECK_OP (s_decode (arena, buffer, size), ==, ok);
     uint8_t *mark = (uint8_t *)memmem (buffer, size, "XX", 2);
     CHECK (mark);
     mark[0] = 0;
@@ -218,7 +219,7 @@ test_extreme_numbers_and_nul_bytes_are_refused (void)
     mark = (uint8_t *)memmem (buffer, size, "YY", 2);
     CHECK (mark);
     mark[1] = 0;
-    CHECK (s_decode (arena, buffer, size) == invalid);
+    CHECK_OP (s_decode (arena, buffer, size), ==, invalid);
     gc_arena_destroy (&arena);
     return true;
 }
@@ -284,12 +285,12 @@ test_endpoints_and_sizes (void)
     CHECK (!gc_endpoint_is_local ("tcp://10.0.0.5:7570"));
     CHECK (!gc_endpoint_is_local ("tcp://127.0.0.1.evil.example:7570"));
     CHECK (!gc_endpoint_is_local ("tcp://eth0:7570"));
-    CHECK (gc_parse_size ("64M") == (size_t)64 << 20);
-    CHECK (gc_parse_size ("1G") == (size_t)1 << 30);
-    CHECK (gc_parse_size ("4096") == 4096);
-    CHECK (gc_parse_size ("12MB") == (size_t)12 << 20);
-    CHECK (gc_parse_size ("lots") == 0);
-    CHECK (gc_parse_size ("5X") == 0);
+    CHECK_OP (gc_parse_size ("64M"), ==, (size_t)64 << 20);
+    CHECK_OP (gc_parse_size ("1G"), ==, (size_t)1 << 30);
+    CHECK_OP (gc_parse_size ("4096"), ==, 4096);
+    CHECK_OP (gc_parse_size ("12MB"), ==, (size_t)12 << 20);
+    CHECK_OP (gc_parse_size ("lots"), ==, 0);
+    CHECK_OP (gc_parse_size ("5X"), ==, 0);
     return true;
 }
 
@@ -303,14 +304,14 @@ test_sample_city_config (void)
     CHECK (streq (grid->community->street->id, "lianqian"));
     CHECK (streq (grid->community->street->district->id, "siming"));
     CHECK (gc_config_grid (config, "haihong-02"));
-    CHECK (zhashx_size (config->grids) >= 10);
-    CHECK (zhashx_size (config->streets) == 2);
+    CHECK_OP (zhashx_size (config->grids), >=, 10);
+    CHECK_OP (zhashx_size (config->streets), ==, 2);
     gc_category_t *gas = gc_config_category (config, "gas-leak");
     CHECK (gas && streq (gas->department->id, "gas"));
-    CHECK (gas->severity == GRIDCASE__SEVERITY__SEVERITY_RED);
+    CHECK_OP (gas->severity, ==, GRIDCASE__SEVERITY__SEVERITY_RED);
     gc_category_t *garbage = gc_config_category (config, "garbage");
     CHECK (garbage && streq (garbage->department->id, "sanitation"));
-    CHECK (garbage->severity == GRIDCASE__SEVERITY__SEVERITY_GREEN);
+    CHECK_OP (garbage->severity, ==, GRIDCASE__SEVERITY__SEVERITY_GREEN);
     gc_category_t *other = gc_config_category (config, "other");
     CHECK (other && other->department == NULL); //  the district is its fallback owner
     const char *departments[] = {"gas",    "sanitation",    "city-management",
@@ -430,8 +431,8 @@ test_config_has_no_small_caps (void)
     }
     char path[] = "/tmp/gc-test-config-XXXXXX";
     int fd = mkstemp (path);
-    CHECK (fd >= 0);
-    CHECK (write (fd, zchunk_data (text), zchunk_size (text)) == (ssize_t)zchunk_size (text));
+    CHECK_OP (fd, >=, 0);
+    CHECK_OP (write (fd, zchunk_data (text), zchunk_size (text)), ==, (ssize_t)zchunk_size (text));
     close (fd);
     zchunk_destroy (&text);
     gc_config_t *config = gc_config_load (path);
@@ -488,10 +489,10 @@ test_client_names (void)
     CHECK (streq (gridcase_state_name (GRIDCASE__STATE__STATE_IN_PROGRESS), "in_progress"));
     CHECK (streq (gridcase_severity_name (GRIDCASE__SEVERITY__SEVERITY_RED), "red"));
     CHECK (streq (gridcase_error_name (GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID), "unknown_grid"));
-    CHECK (gridcase_severity_parse ("yellow") == GRIDCASE__SEVERITY__SEVERITY_YELLOW);
-    CHECK (gridcase_severity_parse ("purple") == 0);
-    CHECK (gridcase_role_parse ("officer") == GRIDCASE__ROLE__ROLE_OFFICER);
-    CHECK (gridcase_role_parse ("mayor") == 0);
+    CHECK_OP (gridcase_severity_parse ("yellow"), ==, GRIDCASE__SEVERITY__SEVERITY_YELLOW);
+    CHECK_OP (gridcase_severity_parse ("purple"), ==, 0);
+    CHECK_OP (gridcase_role_parse ("officer"), ==, GRIDCASE__ROLE__ROLE_OFFICER);
+    CHECK_OP (gridcase_role_parse ("mayor"), ==, 0);
     return true;
 }
 
@@ -502,13 +503,13 @@ test_client_identity_is_kept (void)
     CHECK (mkdtemp (dir));
     uint8_t first[16], second[16];
     uint64_t seq1, seq2;
-    CHECK (gridcase_identity_reserve (dir, first, &seq1, 5) == 0);
-    CHECK (gridcase_identity_reserve (dir, second, &seq2, 1) == 0);
-    CHECK (memcmp (first, second, 16) == 0);
+    CHECK_OP (gridcase_identity_reserve (dir, first, &seq1, 5), ==, 0);
+    CHECK_OP (gridcase_identity_reserve (dir, second, &seq2, 1), ==, 0);
+    CHECK_OP (memcmp (first, second, 16), ==, 0);
     CHECK (seq1 == 1 && seq2 == 6);
     char command[128];
     snprintf (command, sizeof (command), "rm -rf %s", dir);
-    CHECK (system (command) == 0);
+    CHECK_OP (system (command), ==, 0);
     return true;
 }
 
@@ -535,9 +536,9 @@ test_case_reply_from_stored_bytes (void)
     gc_reply_t whole = {0}, built = {0};
     gc_reply_case (&whole, &request, &kase, NULL, 0);
     gc_reply_case_packed (&built, &request, stored, size);
-    CHECK (whole.size == built.size);
-    CHECK (memcmp (whole.data, built.data, whole.size) == 0);
-    CHECK (built.code == GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
+    CHECK_OP (whole.size, ==, built.size);
+    CHECK_OP (memcmp (whole.data, built.data, whole.size), ==, 0);
+    CHECK_OP (built.code, ==, GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED);
     Gridcase__Reply *reply = gridcase__reply__unpack (NULL, built.size, built.data);
     CHECK (reply && reply->sequence == 300 && reply->result_case == GRIDCASE__REPLY__RESULT_CASE);
     CHECK (streq (reply->case_->case_->description, description));
@@ -558,21 +559,21 @@ s_daylight_saving (void)
     gc_localday_t day;
     gc_localday (s_at (2026, 3, 29, 12, 0), &day);
     CHECK (day.day == 20260329 && day.wday == 0);
-    CHECK (day.start == s_at (2026, 3, 29, 0, 0));
-    CHECK (day.end - day.start == 23 * 3600 * 1000LL);
-    CHECK (gc_localday_minute (&day, 9 * 60 + 30) == s_at (2026, 3, 29, 9, 30));
+    CHECK_OP (day.start, ==, s_at (2026, 3, 29, 0, 0));
+    CHECK_OP (day.end - day.start, ==, 23 * 3600 * 1000LL);
+    CHECK_OP (gc_localday_minute (&day, 9 * 60 + 30), ==, s_at (2026, 3, 29, 9, 30));
     //  The same day again comes from memory, and one millisecond before it is Saturday
     gc_localday (day.start, &day);
-    CHECK (day.day == 20260329);
-    CHECK (gc_local_day (day.start - 1) == 20260328);
+    CHECK_OP (day.day, ==, 20260329);
+    CHECK_OP (gc_local_day (day.start - 1), ==, 20260328);
     //  Sunday 25 October 2026 is 25 hours long
     gc_localday (s_at (2026, 10, 25, 23, 0), &day);
-    CHECK (day.end - day.start == 25 * 3600 * 1000LL);
-    CHECK (gc_localday_minute (&day, 17 * 60) == s_at (2026, 10, 25, 17, 0));
+    CHECK_OP (day.end - day.start, ==, 25 * 3600 * 1000LL);
+    CHECK_OP (gc_localday_minute (&day, 17 * 60), ==, s_at (2026, 10, 25, 17, 0));
     //  An ordinary day
     gc_localday (s_at (2026, 3, 30, 0, 0), &day);
     CHECK (day.day == 20260330 && day.wday == 1);
-    CHECK (gc_localday_minute (&day, 8 * 60) == s_at (2026, 3, 30, 8, 0));
+    CHECK_OP (gc_localday_minute (&day, 8 * 60), ==, s_at (2026, 3, 30, 8, 0));
     //  Open every day 08:00-12:00: Saturday 10:00 + 5 h is Sunday 11:00 (summer time)
     zconfig_t *node = zconfig_new ("calendar", NULL);
     zconfig_set_value (node, "daily");
@@ -582,10 +583,10 @@ s_daylight_saving (void)
     gc_calendar_t *daily = gc_calendar_new (node, zpl);
     gc_zpl_destroy (&zpl);
     CHECK (daily);
-    CHECK (gc_calendar_due (daily, s_at (2026, 3, 28, 10, 0), 5 * 3600 * 1000LL) ==
-           s_at (2026, 3, 29, 11, 0));
-    CHECK (gc_calendar_due (daily, s_at (2026, 10, 24, 11, 0), 2 * 3600 * 1000LL) ==
-           s_at (2026, 10, 25, 9, 0));
+    CHECK_OP (gc_calendar_due (daily, s_at (2026, 3, 28, 10, 0), 5 * 3600 * 1000LL), ==,
+              s_at (2026, 3, 29, 11, 0));
+    CHECK_OP (gc_calendar_due (daily, s_at (2026, 10, 24, 11, 0), 2 * 3600 * 1000LL), ==,
+              s_at (2026, 10, 25, 9, 0));
     gc_calendar_destroy (&daily);
     zconfig_destroy (&node);
     return true;
@@ -596,11 +597,11 @@ test_local_days_across_daylight_saving (void)
 {
     //  In a child, so the zone and the days it remembers stay there
     pid_t child = fork ();
-    CHECK (child >= 0);
+    CHECK_OP (child, >=, 0);
     if (child == 0)
         _exit (s_daylight_saving () ? 0 : 1);
     int status;
-    CHECK (waitpid (child, &status, 0) == child);
+    CHECK_OP (waitpid (child, &status, 0), ==, child);
     CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
     return true;
 }

@@ -97,6 +97,12 @@ gridcase_set_actor (gridcase_t *self, Gridcase__Role role, const char *id)
 }
 
 void
+gridcase_set_sequence (gridcase_t *self, uint64_t next)
+{
+    self->sequence = next ? next : 1;
+}
+
+void
 gridcase_set_timeout (gridcase_t *self, int msecs)
 {
     self->timeout = msecs;
