@@ -77,7 +77,8 @@ $(BUILD)/bin/gridcased: $(BUILD)/obj/daemon/gridcased.o $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-CLI_OBJ = $(BUILD)/obj/clients/gridcase.o $(BUILD)/obj/clients/supervise.o \
+CLI_OBJ = $(BUILD)/obj/clients/cli_main.o $(BUILD)/obj/clients/cli_output.o $(BUILD)/obj/clients/cli_daemon.o \
+          $(BUILD)/obj/clients/cli_cases.o $(BUILD)/obj/clients/cli_reads.o $(BUILD)/obj/clients/supervise.o \
           $(BUILD)/obj/daemon/gc_util.o
 
 # The CLI never opens a store: no LMDB (gridcased --check reads one)

@@ -1,6 +1,8 @@
-/*  The gridcase command line: what the command files share. gridcase.c
-    holds the commands that change cases and the plain reads; supervise.c
-    the supervisors' commands: log, stats, weekly, verify-journal. */
+/*  The gridcase command line: what its files share. cli_main.c reads the
+    global options and runs a command from the tables; cli_cases.c holds
+    the commands that change a case, cli_reads.c the reads (and backup,
+    keygen), supervise.c the supervisors' log, stats, weekly and
+    verify-journal; cli_daemon.c talks to the daemon, cli_output.c prints. */
 #ifndef GC_CLI_H_INCLUDED
 #define GC_CLI_H_INCLUDED
 
@@ -29,9 +31,17 @@ typedef struct {
 typedef enum { CLI_TEXT, CLI_JSON, CLI_CSV } cli_format_t;
 
 int cli_usage (const char *why);
-//  Parses subcommand options: NAMES are "name" (flag) or "name=" (value)
-int cli_parse (int argc, char **argv, const char *const *names, const char **values,
-               int *positional, const char **first_positional);
+//  A command's arguments as the command table parsed them (getopt_long)
+#define CLI_OPTIONS_MAX 16
+typedef struct {
+    const char *command;            //  as typed: "accept", "park", ...
+    const char *v[CLI_OPTIONS_MAX]; //  each option's value, in the order the table lists
+                                    //  them; a flag given is "1", one not given NULL
+    const char *id;                 //  the first positional argument (a case id, a queue,
+                                    //  a topic, a name), or NULL
+    int positionals;                //  how many there were
+    bool json;                      //  --json was given (when the command has it)
+} cli_args_t;
 bool cli_number (const char *text, double *value);
 //  Sends REQUEST and waits for its reply; 0 or an exit code (errors printed)
 int cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p);
@@ -46,6 +56,8 @@ void cli_print_json (const ProtobufCMessage *message);
 //  A JSON value as one line; takes VALUE (json_decref)
 void cli_print_json_value (json_t *value);
 void cli_print_case_json (const Gridcase__Case *c);
+//  A case for people, field by field
+void cli_print_case_text (const Gridcase__Case *c);
 void cli_print_case_line (const Gridcase__Case *c);
 void cli_entry_header (cli_format_t format);
 void cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format);
@@ -68,9 +80,20 @@ int cli_follow (context_t *ctx, const char *events, const char *topic,
 //  on the city's calendar and clock. Replies name the city's time zone; the
 //  CLI shows times in it (cli_call sets TZ) unless --local.
 
-int cli_cmd_log (context_t *ctx, int argc, char **argv);
-int cli_cmd_stats (context_t *ctx, int argc, char **argv);
-int cli_cmd_weekly (context_t *ctx, int argc, char **argv);
-int cli_cmd_verify_journal (context_t *ctx, int argc, char **argv);
+//  A command: its name, what runs it, its options ("name" a flag, "name="
+//  takes a value; getopt_long reads them), and whether it takes exactly one
+//  case id. Each command file has a table of its own, ending with a NULL name.
+typedef struct {
+    const char *name;
+    int (*run) (context_t *ctx, const cli_args_t *a);
+    const char *const *options;
+    bool one_case;
+} cli_command_t;
+extern const cli_command_t cli_changing_commands[];    //  cli_cases.c
+extern const cli_command_t cli_reading_commands[];     //  cli_reads.c
+extern const cli_command_t cli_supervising_commands[]; //  supervise.c
+
+//  Prints what a changing command did: the case as JSON, or one line
+int cli_print_result (Gridcase__Reply *reply, bool json);
 
 #endif

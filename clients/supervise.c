@@ -24,16 +24,15 @@ s_format (const char *json, const char *csv)
 //  --------------------------------------------------------------------------
 //  log
 
-int
-cli_cmd_log (context_t *ctx, int argc, char **argv)
+static const char *const cli_cmd_log_options[] = {"follow",  "since=", "area=", "department=",
+                                                  "period=", "limit=", "json",  "csv",
+                                                  "events=", NULL};
+
+static int
+cli_cmd_log (context_t *ctx, const cli_args_t *a)
 {
-    const char *names[] = {"follow", "since=", "area=", "department=", "period=",
-                           "limit=", "json",   "csv",   "events=",     NULL};
-    const char *v[9] = {0};
-    int positional;
-    const char *first = NULL;
-    if (cli_parse (argc, argv, names, v, &positional, &first))
-        return EXIT_USAGE;
+    const char *const *v = a->v;
+    int positional = a->positionals;
     if (positional)
         return cli_usage ("log takes no positional arguments");
     if (v[6] && v[7])
@@ -250,15 +249,13 @@ s_counters (context_t *ctx, bool json)
     return 0;
 }
 
-int
-cli_cmd_stats (context_t *ctx, int argc, char **argv)
+static const char *const cli_cmd_stats_options[] = {"period=", "by=", "area=", "json", "csv", NULL};
+
+static int
+cli_cmd_stats (context_t *ctx, const cli_args_t *a)
 {
-    const char *names[] = {"period=", "by=", "area=", "json", "csv", NULL};
-    const char *v[5] = {0};
-    int positional;
-    const char *first = NULL;
-    if (cli_parse (argc, argv, names, v, &positional, &first))
-        return EXIT_USAGE;
+    const char *const *v = a->v;
+    int positional = a->positionals;
     if (positional)
         return cli_usage ("stats takes no positional arguments");
     if (v[3] && v[4])
@@ -324,15 +321,13 @@ s_weekly_text (const Gridcase__StatsReply *r, const char *week)
         s_figures_row (r->figures[i]);
 }
 
-int
-cli_cmd_weekly (context_t *ctx, int argc, char **argv)
+static const char *const cli_cmd_weekly_options[] = {"community=", "week=", "csv", NULL};
+
+static int
+cli_cmd_weekly (context_t *ctx, const cli_args_t *a)
 {
-    const char *names[] = {"community=", "week=", "csv", NULL};
-    const char *v[3] = {0};
-    int positional;
-    const char *first = NULL;
-    if (cli_parse (argc, argv, names, v, &positional, &first))
-        return EXIT_USAGE;
+    const char *const *v = a->v;
+    int positional = a->positionals;
     if (positional || !v[0])
         return cli_usage ("weekly needs --community C (and --week 2026-W47, default this week)");
     Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
@@ -483,15 +478,13 @@ s_verify_daemon (context_t *ctx, chain_t *chain)
     }
 }
 
-int
-cli_cmd_verify_journal (context_t *ctx, int argc, char **argv)
+static const char *const cli_cmd_verify_journal_options[] = {"data=", NULL};
+
+static int
+cli_cmd_verify_journal (context_t *ctx, const cli_args_t *a)
 {
-    const char *names[] = {"data=", NULL};
-    const char *v[1] = {0};
-    int positional;
-    const char *first = NULL;
-    if (cli_parse (argc, argv, names, v, &positional, &first))
-        return EXIT_USAGE;
+    const char *const *v = a->v;
+    int positional = a->positionals;
     if (positional)
         return cli_usage ("verify-journal takes no positional arguments");
     if (v[0])
@@ -515,3 +508,11 @@ cli_cmd_verify_journal (context_t *ctx, int argc, char **argv)
             entries, entries, chain.hash[0], chain.hash[1], chain.hash[2], chain.hash[3]);
     return 0;
 }
+
+const cli_command_t cli_supervising_commands[] = {
+    {"log", cli_cmd_log, cli_cmd_log_options, false},
+    {"stats", cli_cmd_stats, cli_cmd_stats_options, false},
+    {"weekly", cli_cmd_weekly, cli_cmd_weekly_options, false},
+    {"verify-journal", cli_cmd_verify_journal, cli_cmd_verify_journal_options, false},
+    {NULL, NULL, NULL, false},
+};
