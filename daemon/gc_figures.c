@@ -654,11 +654,12 @@ gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth,
     gc_key_t start;
     gc_key_reset (&start);
     gc_key_bytes (&start, "queue/", 6);
-    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_FIGURES);
+    gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_FIGURES, &start);
     const void *k, *value;
     size_t ksize, size;
-    int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK && ksize > 6 + 5 && memcmp (k, "queue/", 6) == 0) {
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    //  Each key: "queue/", the queue's name, NUL and be32 day 0 (now)
+    while (rc == GC_OK && ksize > start.size + 5) {
         Gridcase__Figures *gauges = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
         if (gauges && gauges->open_now) {
             char queue[GC_FIGURES_KEY_MAX];

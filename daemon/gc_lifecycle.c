@@ -320,9 +320,9 @@ s_same_queue_entry (const index_t *a, const index_t *b)
                            a->queue_due == b->queue_due));
 }
 
-//  Stores CASE and moves its index entries from BEFORE to what it is now
 //  Stores the case (its packed bytes PACKED of SIZE) and keeps its deadline
-//  and queue index entries in step with it
+//  and queue index entries in step with it. Every failure of these writes
+//  sticks in TXN (gc_txn_error), so nothing half-done is ever committed.
 static void
 s_save (gc_txn_t *txn, const Gridcase__Case *kase, const void *packed, size_t size,
         const index_t *before)

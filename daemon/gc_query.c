@@ -40,14 +40,14 @@ s_case_history (gc_txn_t *txn, const gc_key_t *key, uint64_t since, size_t limit
 {
     gc_key_t start = *key;
     gc_key_u64 (&start, since + 1);
-    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASE_JOURNAL);
+    gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_CASE_JOURNAL, key);
     const void *k;
     size_t ksize;
     bool failed = false;
     int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (!failed && rc == GC_OK && *count < limit && ksize == 16 &&
-           memcmp (k, key->data, 8) == 0) {
-        Gridcase__JournalEntry *entry = s_entry (txn, gc_be64 ((const uint8_t *)k + 8), &failed);
+    while (!failed && rc == GC_OK && *count < limit && ksize == key->size + 8) {
+        Gridcase__JournalEntry *entry =
+            s_entry (txn, gc_be64 ((const uint8_t *)k + key->size), &failed);
         if (entry)
             entries[(*count)++] = entry;
         rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
@@ -503,12 +503,13 @@ s_list_queue (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
     gc_key_t prefix;
     gc_key_reset (&prefix);
     gc_key_str (&prefix, query->queue);
-    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_QUEUES);
+    gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_QUEUES, &prefix);
     const void *k;
     size_t ksize;
     bool skipping = *query->after != 0, failed = false;
-    int rc = cursor ? gc_cursor_seek (cursor, &prefix, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (rc == GC_OK && ksize == prefix.size + 17 && memcmp (k, prefix.data, prefix.size) == 0) {
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
+    //  Each key: the queue's name, then severity (1), due (8) and case (8)
+    while (rc == GC_OK && ksize == prefix.size + 1 + 8 + 8) {
         char id[GC_CASE_ID_MAX];
         gc_case_id_from_key ((const uint8_t *)k + prefix.size + 9, id, sizeof (id));
         if (skipping)

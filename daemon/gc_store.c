@@ -66,6 +66,7 @@ struct _gc_txn_t {
 struct _gc_cursor_t {
     MDB_cursor *cursor;
     gc_txn_t *txn;
+    gc_key_t prefix; //  a prefix cursor: the keys that start with this (size 0: all)
 };
 
 //  --------------------------------------------------------------------------
@@ -844,7 +845,7 @@ gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
 {
     gc_key_t key;
     if (!gc_case_id_parse (kase->id, &key))
-        return GC_CORRUPT;
+        return s_fail (self, EINVAL, "cases: a case id that is not one");
     size_t size = gridcase__case__get_packed_size (kase);
     uint8_t stack[2048];
     uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
@@ -862,7 +863,7 @@ gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t
 {
     gc_key_t key;
     if (!gc_case_id_parse (id, &key))
-        return s_fail (self, EINVAL, "cases");
+        return s_fail (self, EINVAL, "cases: a case id that is not one");
     return gc_txn_put (self, GC_DB_CASES, &key, data, size);
 }
 
@@ -1113,6 +1114,15 @@ gc_cursor_new (gc_txn_t *txn, gc_db_t db)
     return self;
 }
 
+gc_cursor_t *
+gc_cursor_prefix (gc_txn_t *txn, gc_db_t db, const gc_key_t *prefix)
+{
+    gc_cursor_t *self = gc_cursor_new (txn, db);
+    if (self)
+        self->prefix = *prefix;
+    return self;
+}
+
 void
 gc_cursor_destroy (gc_cursor_t **self_p)
 {
@@ -1132,6 +1142,10 @@ s_cursor_get (gc_cursor_t *self, MDB_val *k, MDB_cursor_op op, const void **key,
     int rc = mdb_cursor_get (self->cursor, k, &v, op);
     if (rc)
         return rc == MDB_NOTFOUND ? GC_NOTFOUND : s_fail (self->txn, rc, "cursor");
+    //  A prefix cursor ends where its prefix does
+    if (self->prefix.size && (k->mv_size < self->prefix.size ||
+                              memcmp (k->mv_data, self->prefix.data, self->prefix.size) != 0))
+        return GC_NOTFOUND;
     if (key)
         *key = k->mv_data;
     if (ksize)
@@ -1148,6 +1162,8 @@ gc_cursor_seek (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *
                 const void **value, size_t *vsize)
 {
     MDB_val mk = {0, NULL};
+    if (!key && self->prefix.size)
+        key = &self->prefix; //  a prefix cursor starts at its prefix
     if (key) {
         mk.mv_size = key->size;
         mk.mv_data = (void *)key->data;
@@ -1183,7 +1199,7 @@ gc_txn_deadline_put (gc_txn_t *self, int64_t due, const char *case_id, uint8_t k
 {
     gc_key_t key;
     if (!s_deadline_key (&key, due, case_id, kind))
-        return GC_CORRUPT;
+        return s_fail (self, EINVAL, "deadline index: a case id that is not one");
     return gc_txn_put (self, GC_DB_DEADLINES, &key, "", 0);
 }
 
@@ -1192,7 +1208,7 @@ gc_txn_deadline_del (gc_txn_t *self, int64_t due, const char *case_id, uint8_t k
 {
     gc_key_t key;
     if (!s_deadline_key (&key, due, case_id, kind))
-        return GC_CORRUPT;
+        return s_fail (self, EINVAL, "deadline index: a case id that is not one");
     return gc_txn_del (self, GC_DB_DEADLINES, &key);
 }
 
@@ -1228,7 +1244,7 @@ gc_txn_queue_put (gc_txn_t *self, const char *queue, uint8_t severity, int64_t d
 {
     gc_key_t key;
     if (!s_queue_key (&key, queue, severity, due, case_id))
-        return GC_CORRUPT;
+        return s_fail (self, EINVAL, "queue index: a case id or queue name that is not one");
     return gc_txn_put (self, GC_DB_QUEUES, &key, "", 0);
 }
 
@@ -1238,6 +1254,6 @@ gc_txn_queue_del (gc_txn_t *self, const char *queue, uint8_t severity, int64_t d
 {
     gc_key_t key;
     if (!s_queue_key (&key, queue, severity, due, case_id))
-        return GC_CORRUPT;
+        return s_fail (self, EINVAL, "queue index: a case id or queue name that is not one");
     return gc_txn_del (self, GC_DB_QUEUES, &key);
 }

@@ -175,6 +175,11 @@ int gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pr
 
 //  Cursors walk a database in key order from a starting key
 gc_cursor_t *gc_cursor_new (gc_txn_t *txn, gc_db_t db);
+//  A cursor over the keys of DB that start with PREFIX only: a seek from
+//  NULL starts at the first of them, and seek and next answer GC_NOTFOUND
+//  past the last. Every walk of one case's entries, one queue, one area's
+//  log or figures is one of these.
+gc_cursor_t *gc_cursor_prefix (gc_txn_t *txn, gc_db_t db, const gc_key_t *prefix);
 void gc_cursor_destroy (gc_cursor_t **self_p);
 //  Positions at the first key >= KEY (NULL: the first key); then gc_cursor_next
 //  moves on. Both return GC_OK, GC_NOTFOUND at the end, or an error.

@@ -500,12 +500,80 @@ test_keys_sort_numerically (void)
     return true;
 }
 
+//  A write whose key cannot be built fails the whole transaction: the error
+//  sticks, the commit refuses, and nothing written before it lands
+static bool
+test_a_failed_write_fails_the_commit (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    CHECK (store);
+    for (size_t i = 0; i < 3; i++) {
+        gc_txn_t *txn = gc_txn_begin (store, true);
+        Gridcase__Case kase;
+        char id[] = "20261123-000001";
+        s_case (&kase, id, "written before the failure");
+        CHECK_OP (gc_txn_case_put (txn, &kase), ==, GC_OK);
+        int rc = i == 0   ? gc_txn_deadline_put (txn, 1, "not-a-case", 1)
+                 : i == 1 ? gc_txn_queue_put (txn, "dept/gas", 1, 1, "not-a-case")
+                          : gc_txn_case_put_packed (txn, "not-a-case", "x", 1);
+        EXPECT_OP (rc, !=, GC_OK);
+        EXPECT_OP (gc_txn_error (txn), !=, GC_OK);
+        EXPECT_OP (gc_txn_commit (&txn), !=, GC_OK);
+        txn = gc_txn_begin (store, false);
+        Gridcase__Case *found = NULL;
+        EXPECT_OP (gc_txn_case_get (txn, id, &found), ==, GC_NOTFOUND);
+        gc_txn_abort (&txn);
+    }
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
+//  A prefix cursor walks only the keys that start with its prefix
+static bool
+test_prefix_cursor_stays_within_its_prefix (void)
+{
+    s_fresh_dir ();
+    gc_store_t *store = gc_store_new (s_dir, NULL);
+    CHECK (store);
+    gc_txn_t *txn = gc_txn_begin (store, true);
+    const char *queues[] = {"dept/gas", "dept/gas2", "dept/ga", "dept/gas"};
+    for (int i = 0; i < 4; i++) {
+        char id[32];
+        snprintf (id, sizeof (id), "20261123-%06d", i + 1);
+        CHECK_OP (gc_txn_queue_put (txn, queues[i], 1, 1000 + i, id), ==, GC_OK);
+    }
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
+    txn = gc_txn_begin (store, false);
+    gc_key_t prefix;
+    gc_key_reset (&prefix);
+    gc_key_str (&prefix, "dept/gas");
+    gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_QUEUES, &prefix);
+    const void *k;
+    size_t ksize;
+    int found = 0;
+    for (int rc = gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL); rc == GC_OK;
+         rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL)) {
+        EXPECT_OP (memcmp (k, prefix.data, prefix.size), ==, 0);
+        found++;
+    }
+    EXPECT_OP (found, ==, 2); //  the first and the last, not dept/gas2 or dept/ga
+    gc_cursor_destroy (&cursor);
+    gc_txn_abort (&txn);
+    gc_store_destroy (&store);
+    s_remove_dir ();
+    return true;
+}
+
 int
 main (void)
 {
     zsys_init ();
     RUN (test_keys_sort_numerically);
     RUN (test_case_put_get);
+    RUN (test_a_failed_write_fails_the_commit);
+    RUN (test_prefix_cursor_stays_within_its_prefix);
     RUN (test_journal_order_and_chain);
     RUN (test_reopen_keeps_everything);
     RUN (test_idempotent_replay);
