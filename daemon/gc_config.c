@@ -1,5 +1,6 @@
 /*  gc_config - the city and the daemon's settings. See gc_config.h. */
 #include "gc_config.h"
+#include "gc_holder.h"
 #include "gc_util.h"
 #include "gc_zpl.h"
 
@@ -851,18 +852,19 @@ gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase)
 bool
 gc_actor_sees_queue (gc_config_t *self, const gc_actor_t *actor, const char *queue)
 {
-    const char *id;
     if (actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
         (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && actor->district))
         return true;
-    if (gc_prefixed (queue, "dept/", &id))
+    gc_holder_t holder = gc_holder_of (queue);
+    const char *id = holder.id;
+    if (holder.kind == GC_HOLDER_DEPT)
         return actor->role == GRIDCASE__ROLE__ROLE_WORKER && streq (actor->department->id, id);
-    if (gc_prefixed (queue, "committee/", &id)) {
+    if (holder.kind == GC_HOLDER_COMMITTEE) {
         gc_community_t *community = gc_config_community (self, id);
         return community && gc_actor_covers (actor, "", id, community->street->id,
                                              community->street->district->id);
     }
-    if (gc_prefixed (queue, "street/", &id)) {
+    if (holder.kind == GC_HOLDER_STREET) {
         gc_street_t *street = gc_config_street (self, id);
         return street && gc_actor_covers (actor, "", "", id, street->district->id);
     }

@@ -5,6 +5,7 @@
     wide (under 0.8 %), so a month's 95th percentile is a merge of thirty
     small lists. */
 #include "gc_figures.h"
+#include "gc_holder.h"
 #include "gc_util.h"
 
 #include <czmq.h>
@@ -311,9 +312,9 @@ gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap)
     snap->open = kase->state != GRIDCASE__STATE__STATE_CLOSED;
     bool flagged = kase->missed || kase->level == GRIDCASE__LEVEL__LEVEL_SUPERVISION;
     snap->overdue = snap->open && s_state_open (kase->state) && flagged;
-    const char *dept;
-    if (gc_prefixed (kase->queue, "dept/", &dept)) {
-        gc_copy (snap->dept, sizeof (snap->dept), dept);
+    gc_holder_t queue = gc_holder_of (kase->queue);
+    if (queue.kind == GC_HOLDER_DEPT) {
+        gc_copy (snap->dept, sizeof (snap->dept), queue.id);
         snap->dept_open = s_state_open (kase->state);
         snap->dept_since = kase->dept_since;
     }

@@ -7,6 +7,7 @@
 #define GC_LIFECYCLE_H_INCLUDED
 
 #include "gc_config.h"
+#include "gc_holder.h"
 #include "gc_request.h"
 #include "gc_store.h"
 
@@ -19,9 +20,6 @@ typedef enum {
     GC_DEADLINE_EVALUATION = 5,   //  without a rating the case closes
     GC_DEADLINE_RESUME = 6,       //  an approved pause ends
 } gc_deadline_kind_t;
-
-//  A holder or queue name: "grid/haihong-01", "worker:w-gas-1", ...
-#define GC_HOLDER_MAX 160
 
 //  What a case looks like in the indexes: its armed deadlines and its place
 //  in a queue. Derived from the case alone, so an update can move them and
@@ -43,6 +41,11 @@ void gc_case_index (const Gridcase__Case *kase, gc_case_index_t *index);
 //  first write, so a refused request changes nothing.
 void gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                          int64_t now, gc_reply_t *out, zlistx_t *notices);
+
+//  The machine's table of events as a Markdown table (the README's, which a
+//  test holds against it): each event, the states the case must be in, the
+//  roles that may cause it, and whose case it must be
+void gc_lifecycle_describe (FILE *out);
 
 //  Destroys the notices waiting in NOTICES (a change that was not committed)
 void gc_notices_drop (zlistx_t *notices);

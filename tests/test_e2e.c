@@ -246,13 +246,24 @@ test_bad_input_gets_errors_and_daemon_keeps_serving (void)
     size = gridcase__request__pack (&request, packed);
     frames[0] = zframe_new (packed, size);
     CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
-    //  An unknown grid
+    //  An unknown grid: unknown_actor first when the request names nobody
+    //  (an unknown actor learns nothing of the city), unknown_grid for one
+    //  the roster holds
     report.title = "unknown grid";
     report.grid = "atlantis-01";
     request.sequence = 3;
     size = gridcase__request__pack (&request, packed);
     frames[0] = zframe_new (packed, size);
+    CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR);
+    Gridcase__Actor officer = GRIDCASE__ACTOR__INIT;
+    officer.role = GRIDCASE__ROLE__ROLE_OFFICER;
+    officer.id = "o-haihong-01";
+    request.actor = &officer;
+    request.sequence = 4;
+    size = gridcase__request__pack (&request, packed);
+    frames[0] = zframe_new (packed, size);
     CHECK_OP (s_raw_error (dealer, frames, 1), ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID);
+    request.actor = NULL;
     //  A message over the transport limit: libzmq drops it with the connection
     zsock_t *rude = zsock_new_dealer (d.command);
     zsock_set_rcvtimeo (rude, 1000);

@@ -23,6 +23,12 @@ test_refused_transitions_change_nothing (void)
               GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR);
     CHECK_OP (s_do (&w, t, "supervisor:o-haihong-01", "escalate", id, "x"), ==,
               GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR);
+    //  An unknown actor learns nothing of the city: not which grids,
+    //  categories or cases exist
+    CHECK (!s_report (&w, t, "officer:nobody", "no-such-grid", "no-such-category", NULL, other));
+    CHECK_OP (w.code, ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR);
+    CHECK_OP (s_do (&w, t, "officer:nobody", "note", "20991231-000001", "x"), ==,
+              GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR);
     //  Wrong role: a worker does not escalate, a committee member does not verify
     CHECK_OP (s_do (&w, t, GAS, "escalate", id, "x"), ==,
               GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);

@@ -1,6 +1,7 @@
 /*  Modules below the socket: request decoding and limits, UTF-8, endpoints,
     sizes, the city config, and the client library's names. */
 #include "gc_config.h"
+#include "gc_lifecycle.h"
 #include "gc_request.h"
 #include "gc_rules.h"
 #include "gc_topics.h"
@@ -482,6 +483,36 @@ test_periods_on_the_calendar (void)
     return true;
 }
 
+//  The README's table of events is the machine's own
+static bool
+test_readme_events_are_the_machines (void)
+{
+    char *generated = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&generated, &size);
+    gc_lifecycle_describe (out);
+    fclose (out);
+    FILE *readme = fopen ("README.md", "r");
+    CHECK (readme);
+    char *text = (char *)calloc (1, 1 << 20);
+    size_t got = fread (text, 1, (1 << 20) - 1, readme);
+    fclose (readme);
+    text[got] = 0;
+    const char *start = strstr (text, "<!-- events: the table below");
+    CHECK (start);
+    start = strchr (start, '\n') + 1;
+    const char *end = strstr (start, "<!-- events end -->");
+    CHECK (end);
+    bool same = (size_t)(end - start) == size && memcmp (start, generated, size) == 0;
+    if (!same)
+        fprintf (stderr, "README.md's table of events differs from the machine's; it is:\n%s",
+                 generated);
+    free (text);
+    free (generated);
+    CHECK (same);
+    return true;
+}
+
 static bool
 test_client_names (void)
 {
@@ -619,6 +650,7 @@ main (void)
     RUN (test_bad_configs_are_refused);
     RUN (test_config_has_no_small_caps);
     RUN (test_periods_on_the_calendar);
+    RUN (test_readme_events_are_the_machines);
     RUN (test_client_names);
     RUN (test_client_identity_is_kept);
     RUN (test_local_days_across_daylight_saving);

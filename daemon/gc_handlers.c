@@ -1,0 +1,781 @@
+/*  gc_handlers - what each event does to a case: the handlers and guards
+    the machine's table (gc_lifecycle.c) names. A handler holds only what
+    the event does; the table has checked the role, the state and the
+    scope before it runs. */
+#include "gc_op.h"
+#include "gc_ladder.h"
+#include "gc_util.h"
+
+#include <math.h>
+
+//  --------------------------------------------------------------------------
+//  Handlers: the table's "what it does". Each may still refuse (bad
+//  argument) before its first change; gc_op_record stores the change.
+
+static const char *
+s_text_or (const char *text, const char *fallback)
+{
+    return text && *text ? text : fallback;
+}
+
+void
+gc_handle_note (op_t *op)
+{
+    const char *text = op->request->note->text;
+    if (!*text) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a note needs text");
+        return;
+    }
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_NOTE, "note", text);
+}
+
+void
+gc_handle_resolve_on_site (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    char holder[GC_HOLDER_MAX];
+    gc_holder_name (holder, GC_HOLDER_GRID, kase->grid);
+    kase->state = GRIDCASE__STATE__STATE_VERIFIED;
+    gc_op_set (&kase->resolved_by, holder);
+    kase->resolved_at = op->now;
+    kase->response_due = kase->resolution_due = 0;
+    //  The officer was there: no second visit to verify
+    kase->evaluation_due = op->now + op->config->policy.evaluation;
+    gc_op_clear_pause (kase);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_RESOLVED_ON_SITE,
+                  "settled on the spot by the grid officer; waiting for the resident's evaluation",
+                  op->request->resolve_on_site->note);
+}
+
+//  Moves the case one step up the ladder; false if it is at the top
+static bool
+s_climb (op_t *op, const char *why)
+{
+    Gridcase__Case *kase = op->kase;
+    char queue[GC_HOLDER_MAX];
+    Gridcase__Level next = gc_ladder_next (kase, queue);
+    if (!next)
+        return false;
+    gc_op_enter (op, next, queue);
+    kase->escalation_count++;
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_ESCALATED, why, NULL);
+    return true;
+}
+
+void
+gc_handle_escalate (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    if (kase->level == GRIDCASE__LEVEL__LEVEL_DEPARTMENT) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is with department %s: a department bounces a case, it does not "
+                      "escalate it",
+                      kase->id, kase->lead_department);
+        return;
+    }
+    if (kase->level == GRIDCASE__LEVEL__LEVEL_DISTRICT) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is at the district command centre, the top of the ladder", kase->id);
+        return;
+    }
+    char why[600];
+    snprintf (why, sizeof (why), "escalated by %s: %s", op->who_text,
+              s_text_or (op->request->escalate->reason, "no reason given"));
+    s_climb (op, why);
+}
+
+void
+gc_handle_claim (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    kase->state = GRIDCASE__STATE__STATE_CLAIMED;
+    gc_op_set (&kase->holder, op->who_text);
+    //  Taking the case is the response; the lease guards the acceptance
+    kase->response_due = 0;
+    kase->missed &= ~MISSED_RESPONSE;
+    kase->lease_until = op->now + op->config->policy.lease;
+    char why[200], span[40];
+    snprintf (why, sizeof (why), "claimed from %s; accept within %s", kase->queue,
+              gc_duration_text (op->config->policy.lease, span, sizeof (span)));
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_CLAIMED, why, NULL);
+}
+
+void
+gc_handle_accept (op_t *op)
+{
+    op->kase->state = GRIDCASE__STATE__STATE_IN_PROGRESS;
+    op->kase->lease_until = 0;
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_ACCEPTED, "work started", NULL);
+}
+
+void
+gc_handle_renew (op_t *op)
+{
+    op->kase->lease_until = op->now + op->config->policy.lease;
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_RENEWED, "lease renewed", NULL);
+}
+
+void
+gc_handle_release (op_t *op)
+{
+    gc_op_requeue (op);
+    char why[600];
+    snprintf (why, sizeof (why), "released by %s: %s", op->who_text,
+              s_text_or (op->request->release->reason, "no reason given"));
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_RELEASED, why, NULL);
+}
+
+void
+gc_handle_dispatch (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__DispatchRequest *dispatch = op->request->dispatch;
+    if (!gc_holder_is_office (gc_holder_of (kase->queue).kind)) {
+        gc_op_refuse (
+            op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+            "case %s is not with a committee, street office or the district: it cannot be "
+            "dispatched from %s",
+            kase->id, kase->holder);
+        return;
+    }
+    gc_category_t *category = gc_config_category (op->config, kase->category);
+    const char *lead = *dispatch->lead                    ? dispatch->lead
+                       : category && category->department ? category->department->id
+                                                          : "";
+    if (*lead && !gc_config_department (op->config, lead)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT, "unknown department '%s'",
+                      lead);
+        return;
+    }
+    for (size_t i = 0; i < dispatch->n_helpers; i++) {
+        if (!gc_config_department (op->config, dispatch->helpers[i])) {
+            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT,
+                          "unknown helper department '%s'", dispatch->helpers[i]);
+            return;
+        }
+        if (streq (dispatch->helpers[i], lead)) {
+            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                          "department '%s' cannot lead and help at once", lead);
+            return;
+        }
+    }
+    char queue[GC_HOLDER_MAX], why[700];
+    if (!*lead) {
+        //  The fallback owner: a category without a department
+        if (kase->level == GRIDCASE__LEVEL__LEVEL_DISTRICT) {
+            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                          "category '%s' has no department: name the lead department",
+                          kase->category);
+            return;
+        }
+        gc_holder_name (queue, GC_HOLDER_DISTRICT, kase->district);
+        gc_op_set (&kase->dispatched_from, kase->queue);
+        gc_op_enter (op, GRIDCASE__LEVEL__LEVEL_DISTRICT, queue);
+        snprintf (why, sizeof (why),
+                  "category '%s' has no department: the district command centre owns it",
+                  kase->category);
+        gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_DISPATCHED, why, dispatch->note);
+        return;
+    }
+    for (size_t i = 0; i < kase->n_helper_departments; i++)
+        free (kase->helper_departments[i]);
+    free (kase->helper_departments);
+    kase->helper_departments = NULL;
+    kase->n_helper_departments = 0;
+    if (dispatch->n_helpers) {
+        kase->helper_departments = (char **)calloc (dispatch->n_helpers, sizeof (char *));
+        for (size_t i = 0; i < dispatch->n_helpers; i++)
+            kase->helper_departments[i] = strdup (dispatch->helpers[i]);
+        kase->n_helper_departments = dispatch->n_helpers;
+    }
+    gc_op_set (&kase->lead_department, lead);
+    gc_op_set (&kase->dispatched_from, kase->queue);
+    gc_holder_name (queue, GC_HOLDER_DEPT, lead);
+    gc_op_enter (op, GRIDCASE__LEVEL__LEVEL_DEPARTMENT, queue);
+    int at = snprintf (why, sizeof (why), "dispatched by %s to %s as lead", op->who_text, lead);
+    for (size_t i = 0; i < dispatch->n_helpers && at < (int)sizeof (why); i++)
+        at += snprintf (why + at, sizeof (why) - (size_t)at, "%s%s", i ? ", " : "; helped by ",
+                        dispatch->helpers[i]);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_DISPATCHED, why, dispatch->note);
+}
+
+void
+gc_handle_resolve (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    char holder[GC_HOLDER_MAX];
+    gc_holder_name (holder, GC_HOLDER_GRID, kase->grid);
+    gc_op_set (&kase->resolved_by, kase->queue);
+    kase->resolved_at = op->now;
+    kase->state = GRIDCASE__STATE__STATE_RESOLVED;
+    gc_op_set (&kase->holder, holder);
+    kase->response_due = kase->resolution_due = kase->lease_until = 0;
+    kase->verification_due = op->now + op->config->policy.verification;
+    gc_op_clear_pause (kase);
+    char why[300];
+    snprintf (why, sizeof (why), "resolved by %s for %s; the grid officer verifies on site",
+              op->who_text, kase->resolved_by);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_RESOLVED, why, op->request->resolve->note);
+}
+
+void
+gc_handle_bounce (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const char *reason = op->request->bounce->reason;
+    gc_holder_t from = gc_holder_of (kase->queue);
+    char department[GC_HOLDER_MAX];
+    if (from.kind != GC_HOLDER_DEPT) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is not with a department; only a department bounces a case",
+                      kase->id);
+        return;
+    }
+    snprintf (department, sizeof (department), "%s", from.id);
+    if (!*reason) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "a bounce needs a reason: why is case %s not the department's", kase->id);
+        return;
+    }
+    if (kase->arbitrated) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s was arbitrated to %s by a supervisor: it cannot be bounced again",
+                      kase->id, department);
+        return;
+    }
+    char why[700], queue[GC_HOLDER_MAX];
+    kase->bounce_count++;
+    if (kase->bounce_count >= 2) {
+        gc_holder_name (queue, GC_HOLDER_SUPERVISION, kase->district);
+        gc_op_enter (op, GRIDCASE__LEVEL__LEVEL_SUPERVISION, queue);
+        snprintf (why, sizeof (why),
+                  "bounced by %s (bounce %u): a supervisor arbitrates which department owns it: %s",
+                  department, kase->bounce_count, reason);
+    } else {
+        snprintf (queue, sizeof (queue), "%s", kase->dispatched_from);
+        Gridcase__Level level = gc_holder_level_of (queue);
+        if (!level || level == GRIDCASE__LEVEL__LEVEL_DEPARTMENT) {
+            gc_holder_name (queue, GC_HOLDER_DISTRICT, kase->district);
+            level = GRIDCASE__LEVEL__LEVEL_DISTRICT;
+        }
+        gc_op_enter (op, level, queue);
+        snprintf (why, sizeof (why), "bounced by %s back to %s: %s", department, queue, reason);
+    }
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_BOUNCED, why, NULL);
+}
+
+void
+gc_handle_verify (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__VerifyRequest *verify = op->request->verify;
+    if (verify->ok) {
+        kase->state = GRIDCASE__STATE__STATE_VERIFIED;
+        kase->verification_due = 0;
+        kase->evaluation_due = op->now + op->config->policy.evaluation;
+        gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_VERIFIED,
+                      "verified on site by the grid officer; waiting for the resident's evaluation",
+                      verify->note);
+        return;
+    }
+    kase->rework_count++;
+    gc_op_back_to_resolver (op);
+    char why[300];
+    snprintf (why, sizeof (why), "verification failed on site: rework %u for %s",
+              kase->rework_count, kase->holder);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_REWORK, why, verify->note);
+}
+
+void
+gc_handle_evaluate (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__EvaluateRequest *evaluate = op->request->evaluate;
+    if (evaluate->rating < 1 || evaluate->rating > 5) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "a rating is 1 to 5, not %u", evaluate->rating);
+        return;
+    }
+    kase->rating = evaluate->rating;
+    gc_op_set (&kase->rating_comment, evaluate->comment);
+    char why[300];
+    if (evaluate->rating <= 2) {
+        kase->reopen_count++;
+        gc_op_back_to_resolver (op);
+        snprintf (why, sizeof (why), "resident dissatisfied (rating %u): reopened to %s",
+                  evaluate->rating, kase->holder);
+        gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_REOPENED, why, evaluate->comment);
+        return;
+    }
+    kase->state = GRIDCASE__STATE__STATE_CLOSED;
+    kase->evaluation_due = 0;
+    kase->closed_at = op->now;
+    snprintf (why, sizeof (why), "resident rated %u: closed", evaluate->rating);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_EVALUATED, why, evaluate->comment);
+}
+
+//  Recomputes the running deadlines from when the case entered its level
+static void
+s_recompute (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const char *queue = *kase->queue ? kase->queue : kase->holder;
+    gc_window_t window = gc_ladder_window (op->config, op->kase, kase->level);
+    if (kase->response_due)
+        kase->response_due =
+            gc_ladder_due (op->config, op->kase, queue, kase->level_since, window.response);
+    if (kase->resolution_due)
+        kase->resolution_due =
+            gc_ladder_due (op->config, op->kase, queue, kase->level_since, window.resolution);
+    kase->missed = 0;
+}
+
+void
+gc_handle_regrade (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__RegradeRequest *regrade = op->request->regrade;
+    if (!regrade->severity) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "regrade needs a severity: red, yellow or green");
+        return;
+    }
+    if (op->actor->role == GRIDCASE__ROLE__ROLE_OFFICER &&
+        kase->state != GRIDCASE__STATE__STATE_AT_GRID) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                      "an officer regrades a case only while it is at the grid; case %s is %s",
+                      kase->id, gc_op_state_name (kase->state));
+        return;
+    }
+    char why[600];
+    snprintf (why, sizeof (why), "%s -> %s: %s", gc_op_severity_name (kase->severity),
+              gc_op_severity_name (regrade->severity),
+              s_text_or (regrade->reason, "no reason given"));
+    kase->severity = regrade->severity;
+    if (!kase->paused)
+        s_recompute (op);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_REGRADED, why, NULL);
+}
+
+void
+gc_handle_extend (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__ExtendRequest *extend = op->request->extend;
+    if (kase->paused || *kase->pending_request) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s already has %s %s", kase->id,
+                      kase->paused ? "an approved" : "a pending", kase->pending_request);
+        return;
+    }
+    int64_t until = extend->until      ? extend->until
+                    : extend->duration ? op->now + extend->duration
+                                       : 0;
+    if (until <= op->now || until > op->now + op->config->policy.pause_max) {
+        char span[40];
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "%s needs an end in the future and at most %s away",
+                      extend->park ? "parking" : "an extension",
+                      gc_duration_text (op->config->policy.pause_max, span, sizeof (span)));
+        return;
+    }
+    if (!*extend->reason) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "an extension or parking needs a reason");
+        return;
+    }
+    gc_op_set (&kase->pending_request, extend->park ? "parking" : "extension");
+    gc_op_set (&kase->pending_reason, extend->reason);
+    kase->pending_until = until;
+    char why[700], span[40];
+    snprintf (why, sizeof (why), "%s asks to %s for %s: %s", op->who_text,
+              extend->park ? "park the case" : "pause the clock",
+              gc_duration_text (until - op->now, span, sizeof (span)), extend->reason);
+    gc_op_record (op,
+                  extend->park ? GRIDCASE__EVENT_TYPE__EVENT_PARKING_REQUESTED
+                               : GRIDCASE__EVENT_TYPE__EVENT_EXTENSION_REQUESTED,
+                  why, NULL);
+}
+
+void
+gc_handle_approve (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__ApproveRequest *approve = op->request->approve;
+    if (!*kase->pending_request || kase->paused) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s has no extension or parking waiting for approval", kase->id);
+        return;
+    }
+    char why[700];
+    if (!approve->approve) {
+        snprintf (why, sizeof (why), "%s refused: %s", kase->pending_request,
+                  s_text_or (approve->reason, "no reason given"));
+        gc_op_clear_pause (kase);
+        gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_REJECTED, why, NULL);
+        return;
+    }
+    if (kase->pending_until <= op->now) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "the %s asked for case %s has already run out", kase->pending_request,
+                      kase->id);
+        return;
+    }
+    kase->paused = true;
+    kase->paused_at = op->now;
+    char span[40];
+    snprintf (why, sizeof (why), "%s approved: the clock stops for %s: %s", kase->pending_request,
+              gc_duration_text (kase->pending_until - op->now, span, sizeof (span)),
+              s_text_or (approve->reason, kase->pending_reason));
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_APPROVED, why, NULL);
+}
+
+void
+gc_handle_arbitrate (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__ArbitrateRequest *arbitrate = op->request->arbitrate;
+    if (!gc_config_department (op->config, arbitrate->department)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT, "unknown department '%s'",
+                      arbitrate->department);
+        return;
+    }
+    char queue[GC_HOLDER_MAX], why[700];
+    gc_op_set (&kase->lead_department, arbitrate->department);
+    kase->arbitrated = true;
+    gc_holder_name (queue, GC_HOLDER_DEPT, arbitrate->department);
+    gc_op_enter (op, GRIDCASE__LEVEL__LEVEL_DEPARTMENT, queue);
+    snprintf (why, sizeof (why), "%s rules that %s owns it; no more bounces: %s", op->who_text,
+              arbitrate->department, s_text_or (arbitrate->reason, "no reason given"));
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_ARBITRATED, why, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Applying a request
+
+//  A case open for linking: same grid and category as KASE
+static bool
+s_linkable (op_t *op, const Gridcase__Case *target, const char *grid, const char *category)
+{
+    if (!(OPEN_STATES & (1u << target->state))) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is %s: only an open case takes linked reports", target->id,
+                      gc_op_state_name (target->state));
+        return false;
+    }
+    if (!streq (target->grid, grid) || !streq (target->category, category)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "case %s is %s in grid %s: a linked report must be the same category in the "
+                      "same grid",
+                      target->id, target->category, target->grid);
+        return false;
+    }
+    return true;
+}
+
+//  Records on TARGET (loaded into OP) that a duplicate report was linked to it
+static void
+s_link_into (op_t *op, const char *duplicate, const char *title)
+{
+    op->kase->linked_reports++;
+    char why[300];
+    if (duplicate)
+        snprintf (why, sizeof (why), "case %s linked to it as a duplicate by %s", duplicate,
+                  op->who_text);
+    else
+        snprintf (why, sizeof (why), "a duplicate report by %s linked to it", op->who_text);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_LINKED, why, title);
+}
+
+//  A report's guard: the grid and category exist, the title and location
+//  are sound, and the reporter looks after the grid
+bool
+gc_guard_report (op_t *op)
+{
+    const Gridcase__ReportRequest *report = op->request->report;
+    gc_grid_t *grid = gc_config_grid (op->config, report->grid);
+    if (!grid) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID, "unknown grid '%s'",
+                      report->grid);
+        return false;
+    }
+    if (!gc_config_category (op->config, report->category)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CATEGORY, "unknown category '%s'",
+                      report->category);
+        return false;
+    }
+    if (!*report->title) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a report needs a title");
+        return false;
+    }
+    if (report->location &&
+        (fabs (report->location->lat) > 90 || fabs (report->location->lon) > 180)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "location %f,%f is not a latitude and longitude", report->location->lat,
+                      report->location->lon);
+        return false;
+    }
+    gc_community_t *community = grid->community;
+    if (!gc_actor_covers (op->actor, grid->id, community->id, community->street->id,
+                          community->street->district->id)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                      "%s does not look after grid %s", op->who_text, grid->id);
+        return false;
+    }
+    return true;
+}
+
+//  A new case at its grid, or (link_to) a duplicate report added to an open case
+void
+gc_handle_report (op_t *op)
+{
+    const Gridcase__ReportRequest *report = op->request->report;
+    gc_grid_t *grid = gc_config_grid (op->config, report->grid);
+    gc_category_t *category = gc_config_category (op->config, report->category);
+    gc_community_t *community = grid->community;
+    if (*report->link_to) {
+        if (!gc_op_load (op, report->link_to))
+            return;
+        if (!s_linkable (op, op->kase, grid->id, category->id))
+            return;
+        s_link_into (op, NULL, report->title);
+        return;
+    }
+    uint32_t day = gc_local_day (op->now);
+    uint32_t number = gc_txn_case_next_number (op->txn, day);
+    if (number == 0)
+        return;
+    char id[GC_CASE_ID_MAX], holder[GC_HOLDER_MAX];
+    gc_case_id_format (day, number, id, sizeof (id));
+    gc_holder_name (holder, GC_HOLDER_GRID, grid->id);
+
+    Gridcase__Case *kase = (Gridcase__Case *)calloc (1, sizeof (Gridcase__Case));
+    gridcase__case__init (kase);
+    op->kase = kase;
+    gc_op_set (&kase->id, id);
+    gc_op_set (&kase->grid, grid->id);
+    gc_op_set (&kase->community, community->id);
+    gc_op_set (&kase->street, community->street->id);
+    gc_op_set (&kase->district, community->street->district->id);
+    gc_op_set (&kase->category, category->id);
+    kase->severity = report->severity ? report->severity : category->severity;
+    gc_op_set (&kase->title, report->title);
+    gc_op_set (&kase->description, report->description);
+    gc_op_set (&kase->address, report->address);
+    if (report->location) {
+        kase->location = (Gridcase__Location *)calloc (1, sizeof (Gridcase__Location));
+        gridcase__location__init (kase->location);
+        kase->location->lat = report->location->lat;
+        kase->location->lon = report->location->lon;
+    }
+    kase->reporter = (Gridcase__Actor *)calloc (1, sizeof (Gridcase__Actor));
+    gridcase__actor__init (kase->reporter);
+    kase->reporter->role = op->actor->role;
+    gc_op_set (&kase->reporter->id, op->actor->id);
+    kase->created_at = op->now;
+    gc_op_set (&kase->lead_department, category->department ? category->department->id : "");
+    gc_op_enter (op, GRIDCASE__LEVEL__LEVEL_GRID, holder);
+    op->from[0] = 0;
+    char why[200], span[40];
+    snprintf (why, sizeof (why), "reported; the officer settles it on the spot within %s",
+              gc_duration_text (
+                  gc_ladder_window (op->config, op->kase, GRIDCASE__LEVEL__LEVEL_GRID).resolution,
+                  span, sizeof (span)));
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_REPORTED, why, report->title);
+}
+
+void
+gc_handle_link (op_t *op)
+{
+    const Gridcase__LinkRequest *link = op->request->link;
+    if (streq (link->case_id, link->duplicate_of)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "a case cannot be a duplicate of itself");
+        return;
+    }
+    Gridcase__Case *target = NULL;
+    int rc = gc_txn_case_get (op->txn, link->duplicate_of, &target);
+    if (rc == GC_NOTFOUND)
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE, "no case '%s'",
+                      link->duplicate_of);
+    else if (rc)
+        gc_op_storage_error (op);
+    bool ok = rc == GC_OK && s_linkable (op, target, op->kase->grid, op->kase->category) &&
+              s_linkable (op, op->kase, target->grid, target->category);
+    if (!ok) {
+        if (target)
+            gridcase__case__free_unpacked (target, NULL);
+        op->refused = true;
+        return;
+    }
+    //  The duplicate closes, pointing at the case that goes on
+    Gridcase__Case *kase = op->kase;
+    char why[300];
+    gc_op_set (&kase->duplicate_of, target->id);
+    kase->state = GRIDCASE__STATE__STATE_CLOSED;
+    kase->closed_at = op->now;
+    gc_op_clear_pause (kase);
+    snprintf (why, sizeof (why), "closed as a duplicate of case %s by %s", target->id,
+              op->who_text);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_LINKED, why, NULL);
+    char duplicate[GC_CASE_ID_MAX];
+    snprintf (duplicate, sizeof (duplicate), "%s", kase->id);
+    gridcase__case__free_unpacked (kase, NULL);
+    op->kase = target;
+    gc_op_begin (op);
+    s_link_into (op, duplicate, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Deadlines: the daemon's own events
+
+//  Where a missed response or resolution deadline takes the case. WHY says
+//  what was missed; the ladder decides the rest.
+static void
+s_missed (op_t *op, gc_deadline_kind_t kind, const char *why)
+{
+    Gridcase__Case *kase = op->kase;
+    bool response = kind == GC_DEADLINE_RESPONSE;
+    char text[600];
+    if (kase->level == GRIDCASE__LEVEL__LEVEL_DEPARTMENT) {
+        //  The department keeps the work, under a supervisor's eye, with a
+        //  new deadline
+        kase->level = GRIDCASE__LEVEL__LEVEL_SUPERVISION;
+        kase->level_since = op->now;
+        s_recompute (op);
+        kase->escalation_count++;
+        snprintf (text, sizeof (text), "%s: flagged for supervision", why);
+        gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION, text, NULL);
+        return;
+    }
+    snprintf (text, sizeof (text), "%s: escalated", why);
+    if (!s_climb (op, text)) {
+        //  The top of the ladder: record it once; supervisors see it overdue
+        kase->missed |= response ? MISSED_RESPONSE : MISSED_RESOLUTION;
+        snprintf (text, sizeof (text), "%s; the district command centre is the top of the ladder",
+                  why);
+        gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_OVERDUE, text, NULL);
+    }
+}
+
+//  "deadline missed: committee/haihong did not take it within 15 min (due ...)"
+static void
+s_missed_text (op_t *op, gc_deadline_kind_t kind, char *why, size_t size)
+{
+    Gridcase__Case *kase = op->kase;
+    bool response = kind == GC_DEADLINE_RESPONSE;
+    int64_t due = response ? kase->response_due : kase->resolution_due;
+    char span[40], when[40];
+    time_t seconds = (time_t)(due / 1000);
+    struct tm tm;
+    localtime_r (&seconds, &tm);
+    strftime (when, sizeof (when), "%Y-%m-%d %H:%M", &tm);
+    gc_window_t window = gc_ladder_window (op->config, op->kase, kase->level);
+    gc_duration_text (response ? window.response : window.resolution, span, sizeof (span));
+    if (kase->level == GRIDCASE__LEVEL__LEVEL_GRID)
+        snprintf (why, size,
+                  "deadline missed: the grid officer did not settle it on the spot within %s "
+                  "(due %s)",
+                  span, when);
+    else
+        snprintf (why, size, "deadline missed: %s did not %s it within %s (due %s)", op->from,
+                  response ? "take" : "resolve", span, when);
+}
+
+void
+gc_handle_lease_expired (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    char span[40], why[400];
+    snprintf (why, sizeof (why), "lease expired: %s did not accept it within %s", op->from,
+              gc_duration_text (op->config->policy.lease, span, sizeof (span)));
+    gc_op_requeue (op);
+    if (kase->delivery_count >= op->config->policy.max_deliveries) {
+        char more[500];
+        snprintf (more, sizeof (more), "%s; returned to %s %u times without being accepted", why,
+                  kase->queue, kase->delivery_count);
+        s_missed (op, GC_DEADLINE_RESPONSE, more);
+        return;
+    }
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_LEASE_EXPIRED, why, NULL);
+}
+
+//  Shifts every running deadline by the length of the pause that ends now
+void
+gc_handle_resume (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    //  The clock stood still from approval to the end asked for
+    int64_t paused = kase->pending_until - kase->paused_at;
+    if (kase->response_due)
+        kase->response_due += paused;
+    if (kase->resolution_due)
+        kase->resolution_due += paused;
+    if (kase->lease_until)
+        kase->lease_until += paused;
+    char why[300], span[40];
+    snprintf (why, sizeof (why), "%s ended after %s: the clock runs again", kase->pending_request,
+              gc_duration_text (paused, span, sizeof (span)));
+    gc_op_clear_pause (kase);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_RESUMED, why, NULL);
+}
+
+//  The timer events' handlers
+
+void
+gc_handle_deadline_missed (op_t *op)
+{
+    char why[400];
+    s_missed_text (op, op->deadline, why, sizeof (why));
+    s_missed (op, op->deadline, why);
+}
+
+void
+gc_handle_unverified (op_t *op)
+{
+    char span[40], why[300];
+    snprintf (why, sizeof (why),
+              "not verified on site within %s: taken as verified; waiting for the resident's "
+              "evaluation",
+              gc_duration_text (op->config->policy.verification, span, sizeof (span)));
+    op->kase->state = GRIDCASE__STATE__STATE_VERIFIED;
+    op->kase->verification_due = 0;
+    op->kase->evaluation_due = op->now + op->config->policy.evaluation;
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_VERIFIED, why, NULL);
+}
+
+void
+gc_handle_unrated (op_t *op)
+{
+    char span[40], why[300];
+    snprintf (why, sizeof (why), "no rating within %s: closed",
+              gc_duration_text (op->config->policy.evaluation, span, sizeof (span)));
+    op->kase->state = GRIDCASE__STATE__STATE_CLOSED;
+    op->kase->evaluation_due = 0;
+    op->kase->closed_at = op->now;
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_CLOSED, why, NULL);
+}
+
+//  A timer event's guard: the deadline is still armed on the case as it is
+//  (a stale index entry is removed and nothing else happens)
+bool
+gc_guard_deadline_armed (op_t *op)
+{
+    if (gc_op_has_deadline (&op->before, op->due, (uint8_t)op->deadline))
+        return true;
+    gc_txn_deadline_del (op->txn, op->due, op->kase->id, (uint8_t)op->deadline);
+    return false;
+}
+
+//  Claiming a case by id with a queue named: it must be in that queue
+bool
+gc_guard_claim (op_t *op)
+{
+    const char *queue = op->request->claim->queue;
+    if (*queue && !streq (queue, op->kase->queue)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "case %s is in queue %s, not %s", op->kase->id, op->kase->queue, queue);
+        return false;
+    }
+    return true;
+}
