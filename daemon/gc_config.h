@@ -152,20 +152,6 @@ gc_actor_t *gc_config_identify (gc_config_t *self, const Gridcase__Actor *actor,
 //  "officer", "committee", ... for messages
 const char *gc_role_name (Gridcase__Role role);
 
-//  The actor's area holds this place; finer levels may be "" (a community:
-//  grid ""). A worker's area is its department, so this is false for it.
-bool gc_actor_covers (const gc_actor_t *actor, const char *grid, const char *community,
-                      const char *street, const char *district);
-//  The actor may see the case: it is in the actor's area, or for a worker it
-//  concerns the worker's department (in its queue, dispatched to it as lead,
-//  or helped by it)
-bool gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase);
-//  The actor may see how deep QUEUE is: a queue of its area, a worker its
-//  department's; the admin and a district supervisor every queue
-bool gc_actor_sees_queue (gc_config_t *self, const gc_actor_t *actor, const char *queue);
-//  The actor may see the journal entry (by the place and departments it names)
-bool gc_actor_sees_entry (const gc_actor_t *actor, const Gridcase__JournalEntry *entry);
-
 //  An area named by a person: "haihong", or "community/haihong". Fills the
 //  ids of the place and those above it (finer ones ""), its KIND and its
 //  figures KEY ("community/haihong"). False when there is no such place.

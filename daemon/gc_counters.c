@@ -1,5 +1,6 @@
 /*  gc_counters - the daemon's counters reply. See gc_counters.h. */
 #include "gc_counters.h"
+#include "gc_access.h"
 #include "gc_figures.h"
 #include "gc_query.h"
 #include "gc_util.h"

@@ -70,7 +70,7 @@ s_case_id (const Gridcase__Request *request)
 static bool
 s_queue_head (op_t *op, const char *queue, char *id)
 {
-    if (!gc_op_serves (op->actor, queue, NULL) &&
+    if (!gc_actor_works_queue (op->actor, queue, NULL) &&
         !(op->actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR &&
           (gc_holder_of (queue).kind == GC_HOLDER_COMMITTEE ||
            gc_holder_of (queue).kind == GC_HOLDER_STREET))) {
@@ -91,7 +91,7 @@ s_queue_head (op_t *op, const char *queue, char *id)
         gc_case_id_from_key ((const uint8_t *)k + prefix.size + 9, id, GC_CASE_ID_MAX);
         Gridcase__Case *kase = NULL;
         if (gc_txn_case_get (op->txn, id, &kase) == GC_OK) {
-            found = gc_op_serves (op->actor, queue, kase);
+            found = gc_actor_works_queue (op->actor, queue, kase);
             gridcase__case__free_unpacked (kase, NULL);
         }
         if (found)

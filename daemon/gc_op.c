@@ -1,5 +1,6 @@
 /*  gc_op - the steps of one event on one case. See gc_op.h. */
 #include "gc_op.h"
+#include "gc_access.h"
 #include "gc_journal.h"
 #include "gc_ladder.h"
 #include "gc_util.h"
@@ -46,37 +47,6 @@ gc_op_severity_name (Gridcase__Severity severity)
 //  --------------------------------------------------------------------------
 //  Scope: who may act on what
 
-//  The actor's area holds the case (a worker: the case concerns its department)
-static bool
-s_in_area (const gc_actor_t *actor, const Gridcase__Case *kase)
-{
-    return gc_actor_sees_case (actor, kase);
-}
-
-//  The actor works queue QUEUE of this case
-bool
-gc_op_serves (const gc_actor_t *actor, const char *queue, const Gridcase__Case *kase)
-{
-    gc_holder_t holder = gc_holder_of (queue);
-    switch (actor->role) {
-        case GRIDCASE__ROLE__ROLE_COMMITTEE:
-            return holder.kind == GC_HOLDER_COMMITTEE && streq (holder.id, actor->community->id);
-        case GRIDCASE__ROLE__ROLE_STREET:
-            return holder.kind == GC_HOLDER_STREET && streq (holder.id, actor->street->id);
-        case GRIDCASE__ROLE__ROLE_WORKER:
-            return holder.kind == GC_HOLDER_DEPT && streq (holder.id, actor->department->id);
-        case GRIDCASE__ROLE__ROLE_SUPERVISOR:
-            //  A district supervisor works the district's queues; either kind
-            //  may step in for a committee or street queue in their area
-            if (holder.kind == GC_HOLDER_DISTRICT || holder.kind == GC_HOLDER_SUPERVISION)
-                return actor->district && streq (holder.id, actor->district->id);
-            return (holder.kind == GC_HOLDER_COMMITTEE || holder.kind == GC_HOLDER_STREET) &&
-                   (!kase || s_in_area (actor, kase));
-        default:
-            return false;
-    }
-}
-
 //  The actor holds the case: the officer of its grid, someone working its
 //  queue, or the holder of its lease
 static bool
@@ -85,9 +55,10 @@ s_holds (const op_t *op)
     const Gridcase__Case *kase = op->kase;
     switch (kase->state) {
         case GRIDCASE__STATE__STATE_AT_GRID:
-            return op->actor->role == GRIDCASE__ROLE__ROLE_OFFICER && s_in_area (op->actor, kase);
+            return op->actor->role == GRIDCASE__ROLE__ROLE_OFFICER &&
+                   gc_actor_sees_case (op->actor, kase);
         case GRIDCASE__STATE__STATE_QUEUED:
-            return gc_op_serves (op->actor, kase->queue, kase);
+            return gc_actor_works_queue (op->actor, kase->queue, kase);
         case GRIDCASE__STATE__STATE_CLAIMED:
         case GRIDCASE__STATE__STATE_IN_PROGRESS:
             return streq (kase->holder, op->who_text);
@@ -101,15 +72,15 @@ gc_op_scope_ok (op_t *op, scope_t scope)
 {
     switch (scope) {
         case SCOPE_AREA:
-            return s_in_area (op->actor, op->kase);
+            return gc_actor_sees_case (op->actor, op->kase);
         case SCOPE_HOLDER:
             //  A supervisor may step in wherever the case is in their area
             return s_holds (op) || (op->actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR &&
-                                    s_in_area (op->actor, op->kase));
+                                    gc_actor_sees_case (op->actor, op->kase));
         case SCOPE_LEASE:
             return streq (op->kase->holder, op->who_text);
         case SCOPE_QUEUE:
-            return gc_op_serves (op->actor, op->kase->queue, op->kase);
+            return gc_actor_works_queue (op->actor, op->kase->queue, op->kase);
         case SCOPE_NONE:
             return true;
     }

@@ -7,6 +7,7 @@
 #ifndef GC_OP_H_INCLUDED
 #define GC_OP_H_INCLUDED
 
+#include "gc_access.h"
 #include "gc_figures.h"
 #include "gc_lifecycle.h"
 
@@ -64,7 +65,6 @@ void gc_op_refuse (op_t *op, Gridcase__ErrorCode code, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 void gc_op_requeue (op_t *op);
 bool gc_op_scope_ok (op_t *op, scope_t scope);
-bool gc_op_serves (const gc_actor_t *actor, const char *queue, const Gridcase__Case *kase);
 void gc_op_set (char **field, const char *value);
 const char *gc_op_severity_name (Gridcase__Severity severity);
 const char *gc_op_state_name (Gridcase__State state);

@@ -28,6 +28,11 @@ bool gc_query_is_counters (const Gridcase__Request *request);
 void gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                     int64_t now, gc_reply_t *out);
 
+//  Answers a stats request with a period: the figures of the reader's area
+//  (or the one it names) and one row per "by" (gc_query_stats.c)
+void gc_query_stats (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
+                     const Gridcase__Request *request, int64_t now, gc_reply_t *out);
+
 //  Answers a backup request (the admin only): a compacting copy of STORE
 void gc_query_backup (gc_config_t *config, gc_store_t *store, const Gridcase__Request *request,
                       gc_reply_t *out);

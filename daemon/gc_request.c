@@ -662,3 +662,18 @@ gc_reply_case_packed (gc_reply_t *out, const Gridcase__Request *request, const v
     memcpy (out->data + head + outer_size, inner, inner_size);
     memcpy (out->data + head + outer_size + inner_size, kase, size);
 }
+
+void
+gc_reply_storage_error (gc_reply_t *out, const Gridcase__Request *request, const char *what)
+{
+    gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
+                    "reading %s failed; see the daemon's log", what);
+}
+
+void
+gc_reply_not_permitted (gc_reply_t *out, const Gridcase__Request *request, const char *role,
+                        const char *id, const char *what)
+{
+    gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                    "%s:%s may not read %s: it is outside the %s's scope", role, id, what, role);
+}

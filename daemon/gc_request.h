@@ -55,6 +55,11 @@ void gc_reply_pack (gc_reply_t *out, const Gridcase__Request *request, Gridcase_
 void gc_reply_error (gc_reply_t *out, const Gridcase__Request *request, Gridcase__ErrorCode code,
                      const char *format, ...) __attribute__ ((format (printf, 4, 5)));
 void gc_reply_free (gc_reply_t *out);
+//  The replies of a read that failed in the store (reading WHAT), or that
+//  asked for WHAT outside the reader's (ROLE, ID) scope
+void gc_reply_storage_error (gc_reply_t *out, const Gridcase__Request *request, const char *what);
+void gc_reply_not_permitted (gc_reply_t *out, const Gridcase__Request *request, const char *role,
+                             const char *id, const char *what);
 //  OUT holds a copy of the packed reply DATA of SIZE; false when out of memory
 bool gc_reply_copy (gc_reply_t *out, const void *data, size_t size);
 

@@ -5,6 +5,7 @@
     dept/<department>, officer/<officer>, log, and log/<area or department
     key> (log/community/haihong, log/dept/gas). */
 #include "gc_topics.h"
+#include "gc_access.h"
 #include "gc_util.h"
 
 #include <czmq.h>
