@@ -70,106 +70,6 @@ struct _gc_cursor_t {
 };
 
 //  --------------------------------------------------------------------------
-//  Keys
-
-void
-gc_key_reset (gc_key_t *key)
-{
-    key->size = 0;
-}
-
-void
-gc_key_bytes (gc_key_t *key, const void *data, size_t size)
-{
-    assert (key->size + size <= GC_KEY_MAX);
-    memcpy (key->data + key->size, data, size);
-    key->size += size;
-}
-
-void
-gc_key_u8 (gc_key_t *key, uint8_t value)
-{
-    gc_key_bytes (key, &value, 1);
-}
-
-void
-gc_key_u32 (gc_key_t *key, uint32_t value)
-{
-    uint8_t b[4] = {(uint8_t)(value >> 24), (uint8_t)(value >> 16), (uint8_t)(value >> 8),
-                    (uint8_t)value};
-    gc_key_bytes (key, b, 4);
-}
-
-void
-gc_key_u64 (gc_key_t *key, uint64_t value)
-{
-    gc_key_u32 (key, (uint32_t)(value >> 32));
-    gc_key_u32 (key, (uint32_t)value);
-}
-
-void
-gc_key_str (gc_key_t *key, const char *text)
-{
-    gc_key_bytes (key, text, strlen (text) + 1);
-}
-
-uint32_t
-gc_be32 (const uint8_t *data)
-{
-    return (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
-}
-
-uint64_t
-gc_be64 (const uint8_t *data)
-{
-    return (uint64_t)gc_be32 (data) << 32 | gc_be32 (data + 4);
-}
-
-bool
-gc_case_id_parse (const char *id, gc_key_t *key)
-{
-    //  YYYYMMDD-NNNNNN, the number at least six digits and at most nine
-    size_t len = id ? strlen (id) : 0;
-    if (len < 15 || len > 18 || id[8] != '-')
-        return false;
-    uint32_t day = 0, number = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (i == 8)
-            continue;
-        if (id[i] < '0' || id[i] > '9')
-            return false;
-        if (i < 8)
-            day = day * 10 + (uint32_t)(id[i] - '0');
-        else
-            number = number * 10 + (uint32_t)(id[i] - '0');
-    }
-    if (day < 19700101 || number == 0)
-        return false;
-    gc_key_reset (key);
-    gc_key_u32 (key, day);
-    gc_key_u32 (key, number);
-    return true;
-}
-
-void
-gc_case_id_format (uint32_t day, uint32_t number, char *id, size_t size)
-{
-    snprintf (id, size, "%08u-%06u", day, number);
-}
-
-void
-gc_case_id_from_key (const uint8_t *key8, char *case_id, size_t size)
-{
-    gc_case_id_format (gc_be32 (key8), gc_be32 (key8 + 4), case_id, size);
-}
-
-void
-gc_hash (const void *data, size_t size, uint8_t *hash)
-{
-    gc_sha256 (data, size, hash);
-}
-
-//  --------------------------------------------------------------------------
 //  Errors
 
 const char *
@@ -838,85 +738,6 @@ gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key)
 }
 
 //  --------------------------------------------------------------------------
-//  Cases
-
-int
-gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
-{
-    gc_key_t key;
-    if (!gc_case_id_parse (kase->id, &key))
-        return s_fail (self, EINVAL, "cases: a case id that is not one");
-    size_t size = gridcase__case__get_packed_size (kase);
-    uint8_t stack[2048];
-    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
-    if (!buffer)
-        return s_fail (self, ENOMEM, "cases");
-    gridcase__case__pack (kase, buffer);
-    int rc = gc_txn_put (self, GC_DB_CASES, &key, buffer, size);
-    if (buffer != stack)
-        free (buffer);
-    return rc;
-}
-
-int
-gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t size)
-{
-    gc_key_t key;
-    if (!gc_case_id_parse (id, &key))
-        return s_fail (self, EINVAL, "cases: a case id that is not one");
-    return gc_txn_put (self, GC_DB_CASES, &key, data, size);
-}
-
-int
-gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p)
-{
-    gc_key_t key;
-    if (!gc_case_id_parse (id, &key))
-        return GC_NOTFOUND;
-    const void *value;
-    size_t size;
-    int rc = gc_txn_get (self, GC_DB_CASES, &key, &value, &size);
-    if (rc)
-        return rc;
-    *case_p = gridcase__case__unpack (NULL, size, (const uint8_t *)value);
-    if (!*case_p) {
-        zsys_error ("store %s: case %s does not decode", self->store->dir, id);
-        return GC_CORRUPT;
-    }
-    return GC_OK;
-}
-
-uint32_t
-gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
-{
-    gc_cursor_t *cursor = gc_cursor_new (self, GC_DB_CASES);
-    if (!cursor)
-        return 0;
-    gc_key_t key;
-    gc_key_reset (&key);
-    gc_key_u32 (&key, day + 1);
-    gc_key_u32 (&key, 0);
-    MDB_val k, v;
-    k.mv_size = key.size;
-    k.mv_data = key.data;
-    //  The last key before (day + 1, 0) is the newest case of DAY, if any
-    int rc = mdb_cursor_get (cursor->cursor, &k, &v, MDB_SET_RANGE);
-    if (rc == 0)
-        rc = mdb_cursor_get (cursor->cursor, &k, &v, MDB_PREV);
-    else if (rc == MDB_NOTFOUND)
-        rc = mdb_cursor_get (cursor->cursor, &k, &v, MDB_LAST);
-    uint32_t number = 1;
-    if (rc == 0 && k.mv_size == 8 && gc_be32 ((const uint8_t *)k.mv_data) == day)
-        number = gc_be32 ((const uint8_t *)k.mv_data + 4) + 1;
-    else if (rc && rc != MDB_NOTFOUND) {
-        s_fail (self, rc, "cases");
-        number = 0;
-    }
-    gc_cursor_destroy (&cursor);
-    return number;
-}
-
-//  --------------------------------------------------------------------------
 //  Journal
 
 int
@@ -1004,100 +825,6 @@ gc_txn_log_put (gc_txn_t *self, const char *key, uint64_t seq)
 }
 
 //  --------------------------------------------------------------------------
-//  Idempotency
-
-static void
-s_request_key (gc_key_t *key, const uint8_t *client_id, uint64_t sequence)
-{
-    gc_key_reset (key);
-    gc_key_bytes (key, client_id, 16);
-    gc_key_u64 (key, sequence);
-}
-
-int
-gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, uint8_t *binding,
-                    const void **reply, size_t *size)
-{
-    gc_key_t key;
-    s_request_key (&key, client_id, sequence);
-    const void *value;
-    size_t vsize;
-    int rc = gc_txn_get (self, GC_DB_REQUESTS, &key, &value, &vsize);
-    if (rc)
-        return rc;
-    if (vsize < 8 + GC_BINDING_SIZE)
-        return GC_CORRUPT;
-    memcpy (binding, (const uint8_t *)value + 8, GC_BINDING_SIZE);
-    *reply = (const uint8_t *)value + 8 + GC_BINDING_SIZE;
-    *size = vsize - 8 - GC_BINDING_SIZE;
-    return GC_OK;
-}
-
-int
-gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
-                    const uint8_t *binding, const void *reply, size_t size)
-{
-    gc_key_t key;
-    s_request_key (&key, client_id, sequence);
-    uint8_t stack[1024];
-    size_t head = 8 + GC_BINDING_SIZE;
-    uint8_t *buffer = size + head <= sizeof (stack) ? stack : (uint8_t *)malloc (size + head);
-    if (!buffer)
-        return s_fail (self, ENOMEM, "requests");
-    gc_key_t stamp;
-    gc_key_reset (&stamp);
-    gc_key_u64 (&stamp, (uint64_t)now);
-    memcpy (buffer, stamp.data, 8);
-    if (binding)
-        memcpy (buffer + 8, binding, GC_BINDING_SIZE);
-    else
-        memset (buffer + 8, 0, GC_BINDING_SIZE);
-    memcpy (buffer + head, reply, size);
-    int rc = gc_txn_put (self, GC_DB_REQUESTS, &key, buffer, size + head);
-    if (buffer != stack)
-        free (buffer);
-    if (rc == GC_OK) {
-        //  The age index: when to forget it
-        gc_key_t age;
-        gc_key_reset (&age);
-        gc_key_u64 (&age, (uint64_t)now);
-        gc_key_bytes (&age, key.data, key.size);
-        rc = gc_txn_put (self, GC_DB_REQUEST_AGES, &age, "", 0);
-    }
-    return rc;
-}
-
-int
-gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned)
-{
-    *pruned = 0;
-    gc_key_t *ages = (gc_key_t *)malloc (max * sizeof (gc_key_t));
-    gc_cursor_t *cursor = gc_cursor_new (self, GC_DB_REQUEST_AGES);
-    const void *k;
-    size_t ksize, found = 0;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (rc == GC_OK && found < max && ksize == 8 + 24 &&
-           (int64_t)gc_be64 ((const uint8_t *)k) < before) {
-        gc_key_reset (&ages[found]);
-        gc_key_bytes (&ages[found++], k, ksize);
-        rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
-    }
-    gc_cursor_destroy (&cursor);
-    for (size_t i = 0; i < found; i++) {
-        gc_key_t key;
-        gc_key_reset (&key);
-        gc_key_bytes (&key, ages[i].data + 8, 24);
-        gc_txn_del (self, GC_DB_REQUESTS, &key);
-        gc_txn_del (self, GC_DB_REQUEST_AGES, &ages[i]);
-    }
-    free (ages);
-    *pruned = found;
-    if (rc == GC_NOTFOUND)
-        rc = GC_OK;
-    return rc == GC_OK ? self->error : rc;
-}
-
-//  --------------------------------------------------------------------------
 //  Cursors
 
 gc_cursor_t *
@@ -1178,82 +905,19 @@ gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **v
     return s_cursor_get (self, &mk, MDB_NEXT, k, ksize, value, vsize);
 }
 
-//  --------------------------------------------------------------------------
-//  Deadline and queue indexes
-
-static bool
-s_deadline_key (gc_key_t *key, int64_t due, const char *case_id, uint8_t kind)
-{
-    gc_key_t id;
-    if (!gc_case_id_parse (case_id, &id))
-        return false;
-    gc_key_reset (key);
-    gc_key_u64 (key, (uint64_t)due);
-    gc_key_bytes (key, id.data, id.size);
-    gc_key_u8 (key, kind);
-    return true;
-}
-
 int
-gc_txn_deadline_put (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind)
+gc_cursor_seek_before (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *ksize,
+                       const void **value, size_t *vsize)
 {
-    gc_key_t key;
-    if (!s_deadline_key (&key, due, case_id, kind))
-        return s_fail (self, EINVAL, "deadline index: a case id that is not one");
-    return gc_txn_put (self, GC_DB_DEADLINES, &key, "", 0);
+    MDB_val mk = {key->size, (void *)key->data};
+    int rc = s_cursor_get (self, &mk, MDB_SET_RANGE, k, ksize, value, vsize);
+    if (rc == GC_OK)
+        return s_cursor_get (self, &mk, MDB_PREV, k, ksize, value, vsize);
+    return rc == GC_NOTFOUND ? s_cursor_get (self, &mk, MDB_LAST, k, ksize, value, vsize) : rc;
 }
 
-int
-gc_txn_deadline_del (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind)
+const char *
+gc_txn_dir (gc_txn_t *self)
 {
-    gc_key_t key;
-    if (!s_deadline_key (&key, due, case_id, kind))
-        return s_fail (self, EINVAL, "deadline index: a case id that is not one");
-    return gc_txn_del (self, GC_DB_DEADLINES, &key);
-}
-
-bool
-gc_deadline_key_parse (const void *key, size_t size, int64_t *due, char *case_id, uint8_t *kind)
-{
-    if (size != 17)
-        return false;
-    const uint8_t *data = (const uint8_t *)key;
-    *due = (int64_t)gc_be64 (data);
-    gc_case_id_from_key (data + 8, case_id, GC_CASE_ID_MAX);
-    *kind = data[16];
-    return true;
-}
-
-static bool
-s_queue_key (gc_key_t *key, const char *queue, uint8_t severity, int64_t due, const char *case_id)
-{
-    gc_key_t id;
-    if (!gc_case_id_parse (case_id, &id) || strlen (queue) > 128)
-        return false;
-    gc_key_reset (key);
-    gc_key_str (key, queue);
-    gc_key_u8 (key, severity);
-    gc_key_u64 (key, (uint64_t)due);
-    gc_key_bytes (key, id.data, id.size);
-    return true;
-}
-
-int
-gc_txn_queue_put (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
-                  const char *case_id)
-{
-    gc_key_t key;
-    if (!s_queue_key (&key, queue, severity, due, case_id))
-        return s_fail (self, EINVAL, "queue index: a case id or queue name that is not one");
-    return gc_txn_put (self, GC_DB_QUEUES, &key, "", 0);
-}
-
-int
-gc_txn_queue_del (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
-                  const char *case_id)
-{
-    gc_key_t key;
-    if (!s_queue_key (&key, queue, severity, due, case_id))
-        return s_fail (self, EINVAL, "queue index: a case id or queue name that is not one");
-    return gc_txn_del (self, GC_DB_QUEUES, &key);
+    return self->store->dir;
 }

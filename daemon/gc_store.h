@@ -173,6 +173,9 @@ int gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t seque
 //  *PRUNED says how many. A repeat of a forgotten id is applied as new.
 int gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned);
 
+//  The store's directory, for messages
+const char *gc_txn_dir (gc_txn_t *self);
+
 //  Cursors walk a database in key order from a starting key
 gc_cursor_t *gc_cursor_new (gc_txn_t *txn, gc_db_t db);
 //  A cursor over the keys of DB that start with PREFIX only: a seek from
@@ -187,6 +190,10 @@ int gc_cursor_seek (gc_cursor_t *self, const gc_key_t *key, const void **k, size
                     const void **value, size_t *vsize);
 int gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
                     size_t *vsize);
+//  Positions at the last key before KEY (the last of all when none is
+//  after it); GC_NOTFOUND when there is none before it
+int gc_cursor_seek_before (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *ksize,
+                           const void **value, size_t *vsize);
 
 //  SHA-256 of DATA, the journal chain's hash
 #define GC_HASH_SIZE 32
