@@ -15,7 +15,27 @@ typedef struct {
     zhashx_t *log;     //  "key seq" the escalation-log index must hold
     zhashx_t *deadlines;
     zhashx_t *queued;
+    zhashx_t *gauges; //  figures key -> what the cases say now (gauge_t)
 } check_t;
+
+//  The gauges of one area, department or queue: cases open and overdue now
+typedef struct {
+    int64_t open, overdue;
+} gauge_t;
+
+static void
+s_gauge_add (check_t *self, const char *kind, const char *id, int64_t open, int64_t overdue)
+{
+    char key[GC_FIGURES_KEY_MAX];
+    gc_figures_key (key, sizeof (key), kind, id);
+    gauge_t *gauge = (gauge_t *)zhashx_lookup (self->gauges, key);
+    if (!gauge) {
+        gauge = (gauge_t *)zmalloc (sizeof (gauge_t));
+        zhashx_insert (self->gauges, key, gauge);
+    }
+    gauge->open += open;
+    gauge->overdue += overdue;
+}
 
 static void
 s_problem (check_t *self, const char *format, ...)
@@ -191,6 +211,17 @@ s_case (check_t *self, gc_txn_t *txn, const void *k, size_t ksize, const void *v
         s_deadline_text (item, sizeof (item), index.due[i], kase->id, index.kind[i]);
         zhashx_insert (self->deadlines, item, (void *)1);
     }
+    //  What the figures' gauges must count for it now
+    gc_figures_snap_t snap;
+    gc_figures_snap (kase, &snap);
+    const char *kinds[] = {"grid", "community", "street", "district"};
+    const char *ids[] = {kase->grid, kase->community, kase->street, kase->district};
+    for (int i = 0; i < 4; i++)
+        s_gauge_add (self, kinds[i], ids[i], snap.open, snap.overdue);
+    if (*snap.dept)
+        s_gauge_add (self, "dept", snap.dept, snap.dept_open, snap.dept_open && snap.overdue);
+    if (*snap.queue)
+        s_gauge_add (self, "queue", snap.queue, 1, 0);
     if (index.queued) {
         snprintf (item, sizeof (item), "%s %u %" PRId64 " %s", index.queue, index.severity,
                   index.queue_due, kase->id);
@@ -303,13 +334,58 @@ s_topic_name (const uint8_t *key, size_t size, const void *value, size_t vsize, 
     return true;
 }
 
+//  The figures' gauges (each key's record of day 0) against what the cases say
+static int
+s_gauges (check_t *self, gc_txn_t *txn)
+{
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_FIGURES);
+    const void *k, *value;
+    size_t ksize, size;
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    while (rc == GC_OK) {
+        const uint8_t *key = (const uint8_t *)k;
+        //  Key: the figures key, NUL, be32 local day; gauges live in day 0
+        if (ksize > 5 && key[ksize - 5] == 0 && gc_be32 (key + ksize - 4) == 0) {
+            const char *name = (const char *)key;
+            Gridcase__Figures *stored =
+                gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+            gauge_t *want = (gauge_t *)zhashx_lookup (self->gauges, name);
+            int64_t open = want ? want->open : 0, overdue = want ? want->overdue : 0;
+            if (!stored)
+                s_problem (self, "figures gauges: the record of '%s' does not decode", name);
+            else if ((int64_t)stored->open_now != open ||
+                     (strncmp (name, "queue/", 6) != 0 && (int64_t)stored->overdue_now != overdue))
+                s_problem (self,
+                           "figures gauges: '%s' counts %" PRId64 " open and %" PRId64
+                           " overdue now; the cases say %" PRId64 " and %" PRId64,
+                           name, (int64_t)stored->open_now, (int64_t)stored->overdue_now, open,
+                           overdue);
+            if (stored)
+                gridcase__figures__free_unpacked (stored, NULL);
+            zhashx_delete (self->gauges, name);
+            self->result->gauges++;
+        }
+        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+    }
+    gc_cursor_destroy (&cursor);
+    for (gauge_t *gauge = (gauge_t *)zhashx_first (self->gauges); gauge;
+         gauge = (gauge_t *)zhashx_next (self->gauges))
+        if (gauge->open || gauge->overdue)
+            s_problem (self,
+                       "figures gauges: '%s' has no record; the cases say %" PRId64
+                       " open and %" PRId64 " overdue",
+                       (const char *)zhashx_cursor (self->gauges), gauge->open, gauge->overdue);
+    return rc == GC_NOTFOUND ? GC_OK : rc;
+}
+
 int
 gc_check_store (gc_txn_t *txn, gc_check_report_fn *report, void *arg, gc_check_result_t *result)
 {
     memset (result, 0, sizeof (*result));
-    check_t self = {report,        arg,           result,        1,
-                    zhashx_new (), zhashx_new (), zhashx_new (), zhashx_new ()};
+    check_t self = {report,        arg,           result,       1, zhashx_new (), zhashx_new (),
+                    zhashx_new (), zhashx_new (), zhashx_new ()};
     zhashx_set_destructor (self.heads, s_seq_destroy);
+    zhashx_set_destructor (self.gauges, s_seq_destroy);
     int rc = s_journal (&self, txn);
     if (rc == GC_OK)
         rc = s_cases (&self, txn);
@@ -322,6 +398,8 @@ gc_check_store (gc_txn_t *txn, gc_check_report_fn *report, void *arg, gc_check_r
     if (rc == GC_OK)
         rc = s_index (&self, txn, GC_DB_LOG, s_log_name, self.log, "escalation-log index",
                       &result->log_entries);
+    if (rc == GC_OK)
+        rc = s_gauges (&self, txn);
     if (rc == GC_OK) {
         zhashx_t *heads = zhashx_new ();
         for (uint64_t *seq = (uint64_t *)zhashx_first (self.heads); seq;
@@ -339,5 +417,6 @@ gc_check_store (gc_txn_t *txn, gc_check_report_fn *report, void *arg, gc_check_r
     zhashx_destroy (&self.log);
     zhashx_destroy (&self.deadlines);
     zhashx_destroy (&self.queued);
+    zhashx_destroy (&self.gauges);
     return rc;
 }

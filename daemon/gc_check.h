@@ -3,7 +3,8 @@
     the head recorded beside it, each case record against the hash its last
     journal entry carries, and every derived index against what it is
     derived from: the deadline and queue indexes against the cases, the
-    escalation-log index and the topic heads against the journal. Used by
+    escalation-log index and the topic heads against the journal, the
+    figures' gauges (open and overdue now, queue depths) against the cases. Used by
     `gridcased --check DIR` and after each step of the lifecycle tests. */
 #ifndef GC_CHECK_H_INCLUDED
 #define GC_CHECK_H_INCLUDED
@@ -18,6 +19,7 @@ typedef struct {
     uint64_t queued;            //  queue index entries
     uint64_t log_entries;       //  escalation-log index entries
     uint64_t topics;            //  topic heads
+    uint64_t gauges;            //  figures gauges (cases open and overdue now)
     uint8_t head[GC_HASH_SIZE]; //  the hash of the last entry
     size_t problems;            //  disagreements found
 } gc_check_result_t;

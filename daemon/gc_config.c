@@ -1,5 +1,6 @@
 /*  gc_config - the city and the daemon's settings. See gc_config.h. */
 #include "gc_config.h"
+#include "gridcase.h"
 #include "gc_holder.h"
 #include "gc_util.h"
 #include "gc_zpl.h"
@@ -780,13 +781,10 @@ gc_config_list (gc_config_t *self, gc_kind_t kind)
 //  --------------------------------------------------------------------------
 //  Actors and their scope
 
-static const char *s_role_names[] = {"",       "officer",    "committee", "street",
-                                     "worker", "supervisor", "admin"};
-
 const char *
 gc_role_name (Gridcase__Role role)
 {
-    return role >= 0 && role < 7 ? s_role_names[role] : "?";
+    return gridcase_role_name (role); //  the names libgridcase gives every client
 }
 
 gc_actor_t *

@@ -344,12 +344,12 @@ gc_handle_regrade (op_t *op)
         kase->state != GRIDCASE__STATE__STATE_AT_GRID) {
         gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
                       "an officer regrades a case only while it is at the grid; case %s is %s",
-                      kase->id, gc_op_state_name (kase->state));
+                      kase->id, gridcase_state_name (kase->state));
         return;
     }
     char why[600];
-    snprintf (why, sizeof (why), "%s -> %s: %s", gc_op_severity_name (kase->severity),
-              gc_op_severity_name (regrade->severity),
+    snprintf (why, sizeof (why), "%s -> %s: %s", gridcase_severity_name (kase->severity),
+              gridcase_severity_name (regrade->severity),
               s_text_or (regrade->reason, "no reason given"));
     kase->severity = regrade->severity;
     if (!kase->paused)
@@ -460,7 +460,7 @@ s_linkable (op_t *op, const Gridcase__Case *target, const char *grid, const char
     if (!(OPEN_STATES & (1u << target->state))) {
         gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
                       "case %s is %s: only an open case takes linked reports", target->id,
-                      gc_op_state_name (target->state));
+                      gridcase_state_name (target->state));
         return false;
     }
     if (!streq (target->grid, grid) || !streq (target->category, category)) {

@@ -18,7 +18,7 @@ s_states_text (uint32_t states, char *buffer, size_t size)
     for (int s = 1; s < 8 && at < size; s++)
         if (states & (1u << s))
             at += (size_t)snprintf (buffer + at, size - at, "%s%s", at ? ", " : "",
-                                    gc_op_state_name ((Gridcase__State)s));
+                                    gridcase_state_name ((Gridcase__State)s));
 }
 
 //  The case a request names
@@ -244,7 +244,7 @@ s_run (op_t *op, const event_t *event, const char *id)
             s_states_text (event->states, states, sizeof (states));
             gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
                           "case %s is %s; %s needs it %s", op->kase->id,
-                          gc_op_state_name (op->kase->state), event->name, states);
+                          gridcase_state_name (op->kase->state), event->name, states);
             return;
         }
         if (event->scope != SCOPE_NONE && !gc_op_scope_ok (op, event->scope)) {

@@ -29,21 +29,6 @@ gc_op_refuse (op_t *op, Gridcase__ErrorCode code, const char *format, ...)
     op->refused = true;
 }
 
-const char *
-gc_op_state_name (Gridcase__State state)
-{
-    static const char *names[] = {"unspecified", "at_grid",  "queued", "claimed",
-                                  "in_progress", "resolved", "closed", "verified"};
-    return state < 8 ? names[state] : "?";
-}
-
-const char *
-gc_op_severity_name (Gridcase__Severity severity)
-{
-    static const char *names[] = {"unspecified", "red", "yellow", "green"};
-    return severity < 4 ? names[severity] : "?";
-}
-
 //  --------------------------------------------------------------------------
 //  Scope: who may act on what
 

@@ -8,6 +8,7 @@
 #define GC_OP_H_INCLUDED
 
 #include "gc_access.h"
+#include "gridcase.h"
 #include "gc_figures.h"
 #include "gc_lifecycle.h"
 
@@ -66,8 +67,6 @@ void gc_op_refuse (op_t *op, Gridcase__ErrorCode code, const char *format, ...)
 void gc_op_requeue (op_t *op);
 bool gc_op_scope_ok (op_t *op, scope_t scope);
 void gc_op_set (char **field, const char *value);
-const char *gc_op_severity_name (Gridcase__Severity severity);
-const char *gc_op_state_name (Gridcase__State state);
 void gc_op_storage_error (op_t *op);
 
 //  What each event does (gc_handlers.c); a guard checks what the table

@@ -91,8 +91,9 @@ s_check_store (const char *dir)
             " match the hash their last entry carries\n",
             r.cases, r.hashed_cases);
     printf ("indexes agree with the cases and the journal: %" PRIu64 " deadlines, %" PRIu64
-            " queued, %" PRIu64 " escalation-log entries, %" PRIu64 " topic heads\n",
-            r.deadlines, r.queued, r.log_entries, r.topics);
+            " queued, %" PRIu64 " escalation-log entries, %" PRIu64 " topic heads, %" PRIu64
+            " figures gauges\n",
+            r.deadlines, r.queued, r.log_entries, r.topics, r.gauges);
     printf ("store %s is consistent\n", dir);
     return 0;
 }

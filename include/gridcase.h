@@ -62,6 +62,10 @@ int gridcase_recv (gridcase_t *self, Gridcase__Reply **reply_p, int timeout);
 int gridcase_identity_reserve (const char *dir, uint8_t *client_id, uint64_t *first_sequence,
                                uint64_t count);
 
+//  The short name of VALUE of enum DESC: "at_grid" for STATE_AT_GRID (the
+//  prefix every value of the enum shares is left out); "" when unknown.
+//  Every name below is one of these.
+const char *gridcase_enum_name (const ProtobufCEnumDescriptor *desc, int value);
 //  "unknown grid", ... and "red"/"at_grid"/"grid"/"reported"... for display
 const char *gridcase_error_name (Gridcase__ErrorCode code);
 const char *gridcase_severity_name (Gridcase__Severity severity);

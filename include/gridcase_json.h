@@ -28,10 +28,6 @@ json_t *gridcase_json (const ProtobufCMessage *message);
 //  MESSAGE as one line of compact JSON (free it)
 char *gridcase_json_text (const ProtobufCMessage *message);
 
-//  The short name of VALUE of enum DESC: "at_grid" for STATE_AT_GRID (the
-//  prefix every value of the enum shares is left out); "" when unknown
-const char *gridcase_enum_name (const ProtobufCEnumDescriptor *desc, int value);
-
 //  True when FIELD of F (a rate or a time) has nothing to be computed from:
 //  no cases counted under it. JSON shows null, a table "-", CSV an empty cell
 bool gridcase_figure_undefined (const Gridcase__Figures *f, const char *field);

@@ -336,6 +336,16 @@ test_store_checker_names_each_disagreement (void)
     gc_key_u64 (&seq, 1);
     CHECK_OP (gc_txn_put (txn, GC_DB_TOPICS, &key, seq.data, 8), ==, GC_OK);
     CHECK_OP (gc_txn_log_put (txn, "grid/haihong-01", 1), ==, GC_OK);
+    //  ... and a gauge that counts a case too many
+    Gridcase__Figures gauge = GRIDCASE__FIGURES__INIT;
+    gauge.open_now = 7;
+    uint8_t packed[64];
+    size_t packed_size = gridcase__figures__pack (&gauge, packed);
+    gc_key_t figures;
+    gc_key_reset (&figures);
+    gc_key_str (&figures, "grid/haihong-01");
+    gc_key_u32 (&figures, 0);
+    CHECK_OP (gc_txn_put (txn, GC_DB_FIGURES, &figures, packed, packed_size), ==, GC_OK);
     kase = s_case (&w, queued);
     free (kase->title);
     kase->title = strdup ("altered afterwards");
@@ -349,6 +359,7 @@ test_store_checker_names_each_disagreement (void)
     CHECK (s_problem_named (problems, "topic heads: 'log 1' is there"));
     CHECK (s_problem_named (problems, "escalation-log index: 'grid/haihong-01 1' is there"));
     CHECK (s_problem_named (problems, "is not the record journal entry"));
+    CHECK (s_problem_named (problems, "figures gauges: 'grid/haihong-01' counts 7 open"));
     zlistx_destroy (&problems);
     s_world_end (&w);
     return true;

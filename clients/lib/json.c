@@ -8,40 +8,6 @@
 #include <time.h>
 
 const char *
-gridcase_enum_name (const ProtobufCEnumDescriptor *desc, int value)
-{
-    //  A small cache per enum and value, so callers need not free
-    static __thread struct {
-        const ProtobufCEnumDescriptor *desc;
-        int value;
-        char name[48];
-    } cache[64];
-    unsigned slot = ((unsigned)(uintptr_t)desc / 64 + (unsigned)value) % 64;
-    if (cache[slot].desc == desc && cache[slot].value == value)
-        return cache[slot].name;
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value (desc, value);
-    if (!v)
-        return "";
-    //  The prefix every value shares, up to its last underscore
-    size_t prefix = strlen (desc->values[0].name);
-    for (unsigned i = 1; i < desc->n_values; i++) {
-        size_t same = 0;
-        while (same < prefix && desc->values[i].name[same] == desc->values[0].name[same])
-            same++;
-        prefix = same;
-    }
-    while (prefix && desc->values[0].name[prefix - 1] != '_')
-        prefix--;
-    size_t i = 0;
-    for (; i + 1 < sizeof (cache[slot].name) && v->name[prefix + i]; i++)
-        cache[slot].name[i] = (char)tolower ((unsigned char)v->name[prefix + i]);
-    cache[slot].name[i] = 0;
-    cache[slot].desc = desc;
-    cache[slot].value = value;
-    return cache[slot].name;
-}
-
-const char *
 gridcase_time_iso (int64_t ms, char *buffer, size_t size)
 {
     if (ms <= 0) {
