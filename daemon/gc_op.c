@@ -132,12 +132,11 @@ s_same_queue_entry (const index_t *a, const index_t *b)
                            a->queue_due == b->queue_due));
 }
 
-//  Stores the case (its packed bytes PACKED of SIZE) and keeps its deadline
-//  and queue index entries in step with it. Every failure of these writes
-//  sticks in TXN (gc_txn_error), so nothing half-done is ever committed.
+//  Keeps the case's deadline and queue index entries in step with it. Every
+//  failure of these writes sticks in TXN (gc_txn_error), so nothing
+//  half-done is ever committed.
 static void
-s_save (gc_txn_t *txn, const Gridcase__Case *kase, const void *packed, size_t size,
-        const index_t *before)
+s_save_indexes (gc_txn_t *txn, const Gridcase__Case *kase, const index_t *before)
 {
     index_t after;
     gc_case_index (kase, &after);
@@ -153,7 +152,6 @@ s_save (gc_txn_t *txn, const Gridcase__Case *kase, const void *packed, size_t si
         if (after.queued)
             gc_txn_queue_put (txn, after.queue, after.severity, after.queue_due, kase->id);
     }
-    gc_txn_case_put_packed (txn, kase->id, packed, size);
 }
 
 //  From here on, changes to the case are measured against what it is now
@@ -199,22 +197,19 @@ gc_op_record (op_t *op, Gridcase__EventType type, const char *reason, const char
     //  carries: verify-journal finds an altered case record too
     kase->journal_seq = gc_txn_journal_last (op->txn) + 1;
     gc_figures_count (op->txn, kase, &op->figures, type, op->actor == NULL, op->now);
+    //  Packed once, straight into the map (MDB_RESERVE), and hashed there
     size_t size = gridcase__case__get_packed_size (kase);
-    uint8_t stack[4096], hash[GC_HASH_SIZE];
-    uint8_t *packed = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
-    if (!packed) {
-        gc_txn_fail (op->txn, ENOMEM, "cases"); //  nothing of the batch is committed
-        return;
-    }
-    gridcase__case__pack (kase, packed);
-    gc_hash (packed, size, hash);
+    void *stored;
+    uint8_t hash[GC_HASH_SIZE];
+    if (gc_txn_case_reserve (op->txn, kase->id, size, &stored) != GC_OK)
+        return; //  the failure sticks: nothing of the batch is committed
+    gridcase__case__pack (kase, (uint8_t *)stored);
+    gc_hash (stored, size, hash);
     entry.case_sha256.data = hash;
     entry.case_sha256.len = GC_HASH_SIZE;
     gc_journal_record (op->config, op->txn, op->kase, &entry, op->notices);
     assert (entry.seq == kase->journal_seq || gc_txn_error (op->txn));
-    s_save (op->txn, kase, packed, size, &op->before);
-    if (packed != stack)
-        free (packed);
+    s_save_indexes (op->txn, kase, &op->before);
     gc_op_begin (op);
 }
 

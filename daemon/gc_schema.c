@@ -38,6 +38,16 @@ gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t
 }
 
 int
+gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data)
+{
+    gc_key_t key;
+    *data = NULL;
+    if (!gc_case_id_parse (id, &key))
+        return gc_txn_fail (self, EINVAL, "cases: a case id that is not one");
+    return gc_txn_reserve (self, GC_DB_CASES, &key, size, data);
+}
+
+int
 gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p)
 {
     gc_key_t key;

@@ -705,6 +705,22 @@ gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, 
 }
 
 int
+gc_txn_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data)
+{
+    *data = NULL;
+    if (self->error)
+        return self->error;
+    assert (self->write);
+    MDB_val k = {key->size, (void *)key->data};
+    MDB_val v = {size, NULL};
+    int rc = mdb_put (self->txn, self->store->dbi[db], &k, &v, MDB_RESERVE);
+    if (rc)
+        return s_fail (self, rc, s_databases[db].name);
+    *data = v.mv_data;
+    return GC_OK;
+}
+
+int
 gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size)
 {
     return s_put (self, db, key, value, size, MDB_APPEND);

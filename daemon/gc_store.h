@@ -116,6 +116,9 @@ void *gc_txn_pending (gc_txn_t *self, gc_pending_t slot);
 void gc_txn_set_pending (gc_txn_t *self, gc_pending_t slot, void *state, gc_pending_fn *finish);
 
 int gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);
+//  Room for a value of SIZE under KEY, written in place (MDB_RESERVE): *DATA
+//  is valid until the next write of the transaction
+int gc_txn_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data);
 //  Appends a key greater than every key in DB (sequential writes)
 int gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);
 //  VALUE points into the map and is valid until the transaction ends
@@ -126,6 +129,9 @@ int gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key);
 int gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase);
 //  Stores case ID as its packed bytes DATA of SIZE (packed by the caller)
 int gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t size);
+//  Room for case ID's record of SIZE bytes, to be packed straight into the
+//  map (gc_txn_reserve)
+int gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data);
 //  Returns GC_OK and *CASE_P (free with gridcase__case__free_unpacked), or an error
 int gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p);
 //  The number the next case reported on local date DAY gets (1 for the first)
