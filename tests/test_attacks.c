@@ -427,7 +427,10 @@ test_a_flood_of_subscriptions_is_bounded (void)
     fprintf (stderr, "100,000 subscriptions: %" PRIu64 " refused, RSS %ld -> %ld MiB at the peak\n",
              refused, before >> 10, peak >> 10);
     CHECK (flooded >= 1 && flooded != UINT64_MAX);
-    CHECK_OP (peak - before, <, 128 * 1024);
+    //  Usually 15-40 MiB (about 1,000 refused before the close); in one run
+    //  of about 30 the close came after 26,747 and the peak was 145 MiB
+    //  more. Unbounded, 100,000 of them took 315-400 MiB.
+    CHECK_OP (peak - before, <, 256 * 1024);
     //  A subscriber to a real topic is served as before
     sub = zsock_new_sub (d.events, "grid/haihong-01");
     CHECK (sub);
