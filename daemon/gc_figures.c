@@ -576,16 +576,18 @@ int
 gc_figures_read (gc_txn_t *txn, const char *key, uint32_t from_day, uint32_t to_day,
                  Gridcase__Figures *sum)
 {
-    gc_key_t start, now;
+    gc_key_t start, name, now;
     s_figures_db_key (&start, key, from_day ? from_day : 1);
     s_figures_db_key (&now, key, 0);
-    size_t prefix = now.size - 4;
-    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_FIGURES);
+    gc_key_reset (&name);
+    gc_key_str (&name, key);
+    //  Each key: the figures key, NUL, be32 local day (0: the gauges)
+    gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_FIGURES, &name);
     const void *k, *value;
     size_t ksize, size;
     int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK && ksize == now.size && memcmp (k, now.data, prefix) == 0 &&
-           gc_be32 ((const uint8_t *)k + prefix) <= to_day) {
+    while (rc == GC_OK && ksize == name.size + 4 &&
+           gc_be32 ((const uint8_t *)k + name.size) <= to_day) {
         Gridcase__Figures *day = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
         if (!day) {
             rc = GC_CORRUPT;

@@ -203,22 +203,23 @@ static bool
 s_journal_walk (gc_txn_t *txn, const filter_t *filter, const char *key, uint64_t start,
                 size_t limit, Gridcase__JournalReply *result)
 {
-    gc_key_t first;
-    gc_key_reset (&first);
-    size_t prefix = 0;
-    if (key) {
-        gc_key_str (&first, key);
-        prefix = first.size;
-    }
+    gc_key_t area, first;
+    gc_key_reset (&area);
+    if (key)
+        gc_key_str (&area, key);
+    size_t prefix = area.size;
+    first = area;
     gc_key_u64 (&first, start);
-    gc_cursor_t *cursor = gc_cursor_new (txn, key ? GC_DB_LOG : GC_DB_JOURNAL);
+    //  The log index of one area (its key, NUL, be64 seq), or the journal
+    gc_cursor_t *cursor =
+        key ? gc_cursor_prefix (txn, GC_DB_LOG, &area) : gc_cursor_new (txn, GC_DB_JOURNAL);
     const void *k, *value;
     size_t ksize, size, scanned = 0;
     bool failed = false, ended = true;
     int rc = cursor ? gc_cursor_seek (cursor, &first, &k, &ksize, &value, &size) : GC_EIO;
     while (rc == GC_OK) {
-        if (key && (ksize != prefix + 8 || memcmp (k, first.data, prefix) != 0))
-            break; //  the end of this area's log
+        if (key && ksize != prefix + 8)
+            break; //  not an entry of this area's log
         Gridcase__JournalEntry *entry;
         if (key)
             entry = s_entry (txn, gc_be64 ((const uint8_t *)k + prefix), &failed);
