@@ -29,15 +29,6 @@ gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
 }
 
 int
-gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t size)
-{
-    gc_key_t key;
-    if (!gc_case_id_parse (id, &key))
-        return gc_txn_fail (self, EINVAL, "cases: a case id that is not one");
-    return gc_txn_put (self, GC_DB_CASES, &key, data, size);
-}
-
-int
 gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data)
 {
     gc_key_t key;

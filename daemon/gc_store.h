@@ -127,8 +127,6 @@ int gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key);
 
 //  Cases are stored as packed Case messages, keyed by their id
 int gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase);
-//  Stores case ID as its packed bytes DATA of SIZE (packed by the caller)
-int gc_txn_case_put_packed (gc_txn_t *self, const char *id, const void *data, size_t size);
 //  Room for case ID's record of SIZE bytes, to be packed straight into the
 //  map (gc_txn_reserve)
 int gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data);

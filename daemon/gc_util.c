@@ -282,8 +282,7 @@ gc_day_start (uint32_t day)
 uint32_t
 gc_day_next (uint32_t day)
 {
-    //  Noon avoids any daylight-saving edge
-    return gc_local_day (gc_day_start (day) + 36 * 3600 * 1000LL);
+    return gc_day_add (day, 1); //  calendar arithmetic: no time zone, no clock change
 }
 
 void

@@ -514,9 +514,10 @@ test_a_failed_write_fails_the_commit (void)
         char id[] = "20261123-000001";
         s_case (&kase, id, "written before the failure");
         CHECK_OP (gc_txn_case_put (txn, &kase), ==, GC_OK);
+        void *room;
         int rc = i == 0   ? gc_txn_deadline_put (txn, 1, "not-a-case", 1)
                  : i == 1 ? gc_txn_queue_put (txn, "dept/gas", 1, 1, "not-a-case")
-                          : gc_txn_case_put_packed (txn, "not-a-case", "x", 1);
+                          : gc_txn_case_reserve (txn, "not-a-case", 1, &room);
         EXPECT_OP (rc, !=, GC_OK);
         EXPECT_OP (gc_txn_error (txn), !=, GC_OK);
         EXPECT_OP (gc_txn_commit (&txn), !=, GC_OK);

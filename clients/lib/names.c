@@ -20,34 +20,54 @@ static struct {
 } s_enums[S_ENUMS_MAX];
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 
+//  The names of DESC's values; made once under S_LOCK, then read without it
+//  (a table is published, release, only after its names are written)
+static char **
+s_names_find (const ProtobufCEnumDescriptor *desc)
+{
+    for (size_t i = 0; i < S_ENUMS_MAX; i++) {
+        const ProtobufCEnumDescriptor *at = __atomic_load_n (&s_enums[i].desc, __ATOMIC_ACQUIRE);
+        if (!at)
+            break;
+        if (at == desc)
+            return s_enums[i].names;
+    }
+    return NULL;
+}
+
 static char **
 s_names_of (const ProtobufCEnumDescriptor *desc)
 {
-    for (size_t i = 0; i < S_ENUMS_MAX && s_enums[i].desc; i++)
-        if (s_enums[i].desc == desc)
-            return s_enums[i].names;
-    //  The prefix every value shares, up to its last underscore
-    size_t prefix = strlen (desc->values[0].name);
-    for (unsigned i = 1; i < desc->n_values; i++) {
-        size_t same = 0;
-        while (same < prefix && desc->values[i].name[same] == desc->values[0].name[same])
-            same++;
-        prefix = same;
-    }
-    while (prefix && desc->values[0].name[prefix - 1] != '_')
-        prefix--;
-    char **names = (char **)calloc (desc->n_values, sizeof (char *));
-    for (unsigned i = 0; names && i < desc->n_values; i++) {
-        names[i] = strdup (desc->values[i].name + prefix);
-        for (char *c = names[i]; c && *c; c++)
-            *c = (char)tolower ((unsigned char)*c);
-    }
-    for (size_t i = 0; i < S_ENUMS_MAX; i++)
-        if (!s_enums[i].desc) {
-            s_enums[i].desc = desc;
-            s_enums[i].names = names;
-            break;
+    char **names = s_names_find (desc);
+    if (names)
+        return names;
+    pthread_mutex_lock (&s_lock);
+    names = s_names_find (desc);
+    if (!names) {
+        //  The prefix every value shares, up to its last underscore
+        size_t prefix = strlen (desc->values[0].name);
+        for (unsigned i = 1; i < desc->n_values; i++) {
+            size_t same = 0;
+            while (same < prefix && desc->values[i].name[same] == desc->values[0].name[same])
+                same++;
+            prefix = same;
         }
+        while (prefix && desc->values[0].name[prefix - 1] != '_')
+            prefix--;
+        names = (char **)calloc (desc->n_values, sizeof (char *));
+        for (unsigned i = 0; names && i < desc->n_values; i++) {
+            names[i] = strdup (desc->values[i].name + prefix);
+            for (char *c = names[i]; c && *c; c++)
+                *c = (char)tolower ((unsigned char)*c);
+        }
+        for (size_t i = 0; names && i < S_ENUMS_MAX; i++)
+            if (!s_enums[i].desc) {
+                s_enums[i].names = names;
+                __atomic_store_n (&s_enums[i].desc, desc, __ATOMIC_RELEASE);
+                break;
+            }
+    }
+    pthread_mutex_unlock (&s_lock);
     return names;
 }
 
@@ -57,10 +77,8 @@ gridcase_enum_name (const ProtobufCEnumDescriptor *desc, int value)
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value (desc, value);
     if (!v)
         return "";
-    pthread_mutex_lock (&s_lock);
-    char **names = s_names_of (desc);
+    char **names = s_names_of (desc); //  no lock once the table is made
     const char *name = names ? names[v - desc->values] : NULL;
-    pthread_mutex_unlock (&s_lock);
     return name ? name : "";
 }
 
