@@ -1,5 +1,7 @@
 /*  gc_check - the store checker. See gc_check.h. */
 #include "gc_check.h"
+#include "gc_schema.h"
+#include "gc_chain.h"
 #include "gc_figures.h"
 #include "gc_lifecycle.h"
 
@@ -139,11 +141,12 @@ s_journal (check_t *self, gc_txn_t *txn)
     const void *k, *value;
     size_t ksize, size;
     int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    uint64_t seq;
     while (rc == GC_OK) {
-        if (ksize != 8)
+        if (!gc_key_unpack (k, ksize, GC_KEY_JOURNAL, &seq))
             s_problem (self, "journal: a key of %zu bytes is not a sequence number", ksize);
         else
-            s_entry (self, gc_be64 ((const uint8_t *)k), (const uint8_t *)value, size, hash);
+            s_entry (self, seq, (const uint8_t *)value, size, hash);
         rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);
@@ -152,7 +155,7 @@ s_journal (check_t *self, gc_txn_t *txn)
     //  The head recorded beside the journal catches a removed or altered tail
     uint64_t head_seq = 0;
     uint8_t head_hash[GC_HASH_SIZE];
-    rc = gc_txn_journal_head (txn, &head_seq, head_hash);
+    rc = gc_chain_head (txn, &head_seq, head_hash);
     if (rc == GC_OK && head_seq != self->expected - 1)
         s_problem (self,
                    "journal: last written at entry %" PRIu64 " but ends at %" PRIu64
@@ -181,12 +184,13 @@ s_case (check_t *self, gc_txn_t *txn, const void *k, size_t ksize, const void *v
         return;
     }
     gc_key_t key;
-    if (!gc_case_id_parse (kase->id, &key) || key.size != ksize || memcmp (key.data, k, ksize))
+    if (!gc_key_pack (&key, GC_KEY_CASE, kase->id) || key.size != ksize ||
+        memcmp (key.data, k, ksize))
         s_problem (self, "cases: case %s is stored under another case's key", kase->id);
     const void *stored;
     size_t stored_size;
     Gridcase__JournalEntry *entry = NULL;
-    if (gc_txn_journal_get (txn, kase->journal_seq, &stored, &stored_size) != GC_OK ||
+    if (gc_chain_get (txn, kase->journal_seq, &stored, &stored_size) != GC_OK ||
         !(entry = gridcase__journal_entry__unpack (NULL, stored_size, (const uint8_t *)stored)) ||
         !streq (entry->case_id, kase->id))
         s_problem (self,
@@ -298,13 +302,13 @@ s_queue_name (const uint8_t *key, size_t size, const void *value, size_t vsize, 
               size_t name_size)
 {
     (void)value, (void)vsize;
-    size_t length = strnlen ((const char *)key, size);
-    if (length + 1 + 1 + 8 + 8 != size)
-        return false;
+    const char *queue;
+    uint8_t severity;
+    uint64_t due;
     char id[GC_CASE_ID_MAX];
-    gc_case_id_from_key (key + length + 10, id, sizeof (id));
-    snprintf (name, name_size, "%.*s %u %" PRId64 " %s", (int)length, (const char *)key,
-              key[length + 1], (int64_t)gc_be64 (key + length + 2), id);
+    if (!gc_key_unpack (key, size, GC_KEY_QUEUE, &queue, &severity, &due, id))
+        return false;
+    snprintf (name, name_size, "%s %u %" PRId64 " %s", queue, severity, (int64_t)due, id);
     return true;
 }
 
@@ -313,11 +317,11 @@ s_log_name (const uint8_t *key, size_t size, const void *value, size_t vsize, ch
             size_t name_size)
 {
     (void)value, (void)vsize;
-    size_t length = strnlen ((const char *)key, size);
-    if (length + 1 + 8 != size)
+    const char *area;
+    uint64_t seq;
+    if (!gc_key_unpack (key, size, GC_KEY_LOG, &area, &seq))
         return false;
-    snprintf (name, name_size, "%.*s %" PRIu64, (int)length, (const char *)key,
-              gc_be64 (key + length + 1));
+    snprintf (name, name_size, "%s %" PRIu64, area, seq);
     return true;
 }
 
@@ -326,11 +330,12 @@ static bool
 s_topic_name (const uint8_t *key, size_t size, const void *value, size_t vsize, char *name,
               size_t name_size)
 {
-    size_t length = strnlen ((const char *)key, size);
-    if (length + 1 != size || vsize != 8)
+    const char *topic;
+    uint64_t seq;
+    if (!gc_key_unpack (key, size, GC_KEY_TOPIC, &topic) ||
+        !gc_key_unpack (value, vsize, "q", &seq))
         return false;
-    snprintf (name, name_size, "%.*s %" PRIu64, (int)length, (const char *)key,
-              gc_be64 ((const uint8_t *)value));
+    snprintf (name, name_size, "%s %" PRIu64, topic, seq);
     return true;
 }
 
@@ -343,10 +348,10 @@ s_gauges (check_t *self, gc_txn_t *txn)
     size_t ksize, size;
     int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
     while (rc == GC_OK) {
-        const uint8_t *key = (const uint8_t *)k;
-        //  Key: the figures key, NUL, be32 local day; gauges live in day 0
-        if (ksize > 5 && key[ksize - 5] == 0 && gc_be32 (key + ksize - 4) == 0) {
-            const char *name = (const char *)key;
+        //  Gauges live in day 0
+        const char *name;
+        uint32_t day;
+        if (gc_key_unpack (k, ksize, GC_KEY_FIGURES, &name, &day) && day == 0) {
             Gridcase__Figures *stored =
                 gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
             gauge_t *want = (gauge_t *)zhashx_lookup (self->gauges, name);

@@ -1,5 +1,6 @@
 /*  gc_counters - the daemon's counters reply. See gc_counters.h. */
 #include "gc_counters.h"
+#include "gc_chain.h"
 #include "gc_access.h"
 #include "gc_figures.h"
 #include "gc_query.h"
@@ -64,7 +65,7 @@ gc_counters_reply (gc_config_t *config, gc_store_t *store, const Gridcase__Reque
         counters[count].value = gc_store_map_size (store);
         gridcase__counter__init (&counters[count + 1]);
         counters[count + 1].name = "journal_last";
-        counters[count + 1].value = txn ? gc_txn_journal_last (txn) : 0;
+        counters[count + 1].value = txn ? gc_chain_last (txn) : 0;
     }
     if (txn)
         gc_figures_queues (txn, s_depth, &depths);

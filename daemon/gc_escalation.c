@@ -1,5 +1,6 @@
 /*  gc_escalation - due deadlines to the lifecycle. See gc_escalation.h. */
 #include "gc_escalation.h"
+#include "gc_schema.h"
 #include "gc_lifecycle.h"
 
 typedef struct {

@@ -6,9 +6,11 @@
     small lists. */
 #include "gc_figures.h"
 #include "gc_holder.h"
+#include "gc_schema.h"
 #include "gc_util.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <math.h>
 
 //  Bits of Case.counted: one-off figures this case has already counted
@@ -188,20 +190,15 @@ gc_figures_clear (Gridcase__Figures *figures)
     figures->n_respond_hist = figures->n_resolve_hist = 0;
 }
 
-static void
-s_figures_db_key (gc_key_t *k, const char *key, uint32_t day)
-{
-    gc_key_reset (k);
-    gc_key_str (k, key);
-    gc_key_u32 (k, day);
-}
-
 //  Adds SUM to KEY's stored record for DAY
 static void
 s_write (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *add)
 {
     gc_key_t k;
-    s_figures_db_key (&k, key, day);
+    if (!gc_key_pack (&k, GC_KEY_FIGURES, key, day)) {
+        gc_txn_fail (txn, EINVAL, "figures: a key too long");
+        return;
+    }
     Gridcase__Figures sum = GRIDCASE__FIGURES__INIT;
     const void *value;
     size_t size;
@@ -577,17 +574,16 @@ gc_figures_read (gc_txn_t *txn, const char *key, uint32_t from_day, uint32_t to_
                  Gridcase__Figures *sum)
 {
     gc_key_t start, name, now;
-    s_figures_db_key (&start, key, from_day ? from_day : 1);
-    s_figures_db_key (&now, key, 0);
-    gc_key_reset (&name);
-    gc_key_str (&name, key);
-    //  Each key: the figures key, NUL, be32 local day (0: the gauges)
+    if (!gc_key_pack (&name, GC_KEY_FIGURES_OF, key))
+        return GC_OK; //  a key too long for any figures: none
+    gc_key_pack (&start, GC_KEY_FIGURES, key, from_day ? from_day : 1);
+    gc_key_pack (&now, GC_KEY_FIGURES, key, 0);
     gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_FIGURES, &name);
     const void *k, *value;
     size_t ksize, size;
+    uint32_t on;
     int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK && ksize == name.size + 4 &&
-           gc_be32 ((const uint8_t *)k + name.size) <= to_day) {
+    while (rc == GC_OK && gc_key_unpack (k, ksize, GC_KEY_FIGURES, NULL, &on) && on <= to_day) {
         Gridcase__Figures *day = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
         if (!day) {
             rc = GC_CORRUPT;
@@ -661,16 +657,18 @@ gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth,
     const void *k, *value;
     size_t ksize, size;
     int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
-    //  Each key: "queue/", the queue's name, NUL and be32 day 0 (now)
-    while (rc == GC_OK && ksize > start.size + 5) {
-        Gridcase__Figures *gauges = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
-        if (gauges && gauges->open_now) {
-            char queue[GC_FIGURES_KEY_MAX];
-            snprintf (queue, sizeof (queue), "%.*s", (int)(ksize - 6 - 5), (const char *)k + 6);
-            fn (queue, gauges->open_now, arg);
+    //  Each queue's gauges are its record of day 0 (now)
+    const char *name;
+    uint32_t day;
+    while (rc == GC_OK) {
+        if (gc_key_unpack (k, ksize, GC_KEY_FIGURES, &name, &day) && day == 0) {
+            Gridcase__Figures *gauges =
+                gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+            if (gauges && gauges->open_now)
+                fn (name + start.size, gauges->open_now, arg);
+            if (gauges)
+                gridcase__figures__free_unpacked (gauges, NULL);
         }
-        if (gauges)
-            gridcase__figures__free_unpacked (gauges, NULL);
         rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);

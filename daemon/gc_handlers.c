@@ -3,6 +3,7 @@
     the event does; the table has checked the role, the state and the
     scope before it runs. */
 #include "gc_op.h"
+#include "gc_schema.h"
 #include "gc_ladder.h"
 #include "gc_util.h"
 

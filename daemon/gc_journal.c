@@ -1,5 +1,7 @@
 /*  gc_journal - recording an event. See gc_journal.h. */
 #include "gc_journal.h"
+#include "gc_schema.h"
+#include "gc_chain.h"
 #include "gc_figures.h"
 #include "gc_request.h"
 #include "gc_util.h"
@@ -61,11 +63,9 @@ s_heads_finish (gc_txn_t *txn, void *state, bool write)
     for (head_t *head = (head_t *)zhashx_first (heads); write && head;
          head = (head_t *)zhashx_next (heads)) {
         gc_key_t key, seq;
-        gc_key_reset (&key);
-        gc_key_str (&key, (const char *)zhashx_cursor (heads));
-        gc_key_reset (&seq);
-        gc_key_u64 (&seq, head->seq);
-        gc_txn_put (txn, GC_DB_TOPICS, &key, seq.data, 8);
+        if (gc_key_pack (&key, GC_KEY_TOPIC, (const char *)zhashx_cursor (heads)) &&
+            gc_key_pack (&seq, "q", head->seq))
+            gc_txn_put (txn, GC_DB_TOPICS, &key, seq.data, seq.size);
     }
     zhashx_destroy (&heads);
 }
@@ -91,12 +91,11 @@ s_topic_advance (gc_txn_t *txn, const char *topic, uint64_t seq)
     if (!head) {
         head = (head_t *)zmalloc (sizeof (head_t));
         gc_key_t key;
-        gc_key_reset (&key);
-        gc_key_str (&key, topic);
         const void *value;
         size_t size;
-        if (gc_txn_get (txn, GC_DB_TOPICS, &key, &value, &size) == GC_OK && size == 8)
-            head->seq = gc_be64 ((const uint8_t *)value);
+        if (gc_key_pack (&key, GC_KEY_TOPIC, topic) &&
+            gc_txn_get (txn, GC_DB_TOPICS, &key, &value, &size) == GC_OK)
+            gc_key_unpack (value, size, "q", &head->seq);
         zhashx_insert (heads, topic, head);
     }
     uint64_t prev = head->seq;
@@ -157,8 +156,8 @@ gc_journal_record (gc_config_t *config, gc_txn_t *txn, const Gridcase__Case *kas
     entry->prev_hash.data = prev_hash;
     const void *packed;
     size_t packed_size;
-    if (gc_txn_journal_append (txn, entry) == GC_OK &&
-        gc_txn_journal_get (txn, entry->seq, &packed, &packed_size) == GC_OK) {
+    if (gc_chain_append (txn, entry) == GC_OK &&
+        gc_chain_get (txn, entry->seq, &packed, &packed_size) == GC_OK) {
         if (gc_log_event (entry->type))
             s_log_index (txn, entry);
         for (size_t i = 0; i < count; i++) {

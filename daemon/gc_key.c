@@ -5,6 +5,7 @@
 #include "gc_util.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,99 @@ uint64_t
 gc_be64 (const uint8_t *data)
 {
     return (uint64_t)gc_be32 (data) << 32 | gc_be32 (data + 4);
+}
+
+//  The size of fixed-width part PART (0 for a string)
+static size_t
+s_part_size (char part)
+{
+    return part == 'b'                  ? 1
+           : part == 'w'                ? 4
+           : part == 'q' || part == 'c' ? 8
+           : part == 'i'                ? GC_CLIENT_ID_SIZE
+                                        : 0;
+}
+
+bool
+gc_key_pack (gc_key_t *key, const char *picture, ...)
+{
+    va_list args;
+    va_start (args, picture);
+    gc_key_reset (key);
+    bool ok = true;
+    for (const char *part = picture; ok && *part; part++) {
+        ok = key->size + s_part_size (*part) <= GC_KEY_MAX;
+        if (!ok)
+            break;
+        switch (*part) {
+            case 'b':
+                gc_key_u8 (key, (uint8_t)va_arg (args, unsigned int));
+                break;
+            case 'w':
+                gc_key_u32 (key, va_arg (args, uint32_t));
+                break;
+            case 'q':
+                gc_key_u64 (key, va_arg (args, uint64_t));
+                break;
+            case 's': {
+                const char *text = va_arg (args, const char *);
+                ok = key->size + strlen (text) + 1 <= GC_KEY_MAX;
+                if (ok)
+                    gc_key_str (key, text);
+                break;
+            }
+            case 'c': {
+                gc_key_t id;
+                ok = gc_case_id_parse (va_arg (args, const char *), &id);
+                if (ok)
+                    gc_key_bytes (key, id.data, id.size);
+                break;
+            }
+            case 'i':
+                gc_key_bytes (key, va_arg (args, const uint8_t *), GC_CLIENT_ID_SIZE);
+                break;
+            default:
+                assert (false);
+        }
+    }
+    va_end (args);
+    return ok;
+}
+
+bool
+gc_key_unpack (const void *data, size_t size, const char *picture, ...)
+{
+    va_list args;
+    va_start (args, picture);
+    const uint8_t *at = (const uint8_t *)data, *end = at + size;
+    bool ok = true;
+    for (const char *part = picture; ok && *part; part++) {
+        void *out = va_arg (args, void *);
+        size_t width = s_part_size (*part);
+        if (*part == 's') {
+            const uint8_t *nul = (const uint8_t *)memchr (at, 0, (size_t)(end - at));
+            ok = nul != NULL;
+            if (ok && out)
+                *(const char **)out = (const char *)at;
+            width = ok ? (size_t)(nul - at) + 1 : 0;
+        } else if ((size_t)(end - at) < width)
+            ok = false;
+        else if (out) {
+            if (*part == 'b')
+                *(uint8_t *)out = *at;
+            else if (*part == 'w')
+                *(uint32_t *)out = gc_be32 (at);
+            else if (*part == 'q')
+                *(uint64_t *)out = gc_be64 (at);
+            else if (*part == 'c')
+                gc_case_id_from_key (at, (char *)out, GC_CASE_ID_MAX);
+            else if (*part == 'i')
+                *(const uint8_t **)out = at;
+        }
+        at += width;
+    }
+    va_end (args);
+    return ok && at == end;
 }
 
 bool

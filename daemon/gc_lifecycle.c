@@ -8,6 +8,7 @@
     in, the roles, whose case it must be, its guard and its handler
     (gc_handlers.c). The README's table of events is this table's. */
 #include "gc_op.h"
+#include "gc_schema.h"
 #include "gc_util.h"
 
 static void
@@ -79,16 +80,16 @@ s_queue_head (op_t *op, const char *queue, char *id)
         return false;
     }
     gc_key_t prefix;
-    gc_key_reset (&prefix);
-    gc_key_str (&prefix, queue);
-    gc_cursor_t *cursor = gc_cursor_new (op->txn, GC_DB_QUEUES);
+    bool named = gc_key_pack (&prefix, GC_KEY_QUEUE_OF, queue);
+    gc_cursor_t *cursor = named ? gc_cursor_prefix (op->txn, GC_DB_QUEUES, &prefix) : NULL;
     const void *k;
     size_t ksize;
-    int rc = cursor ? gc_cursor_seek (cursor, &prefix, &k, &ksize, NULL, NULL) : GC_EIO;
+    int rc = !named   ? GC_NOTFOUND
+             : cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL)
+                      : GC_EIO;
     bool found = false;
     //  A street supervisor skips cases outside their street
-    while (rc == GC_OK && ksize == prefix.size + 17 && memcmp (k, prefix.data, prefix.size) == 0) {
-        gc_case_id_from_key ((const uint8_t *)k + prefix.size + 9, id, GC_CASE_ID_MAX);
+    while (rc == GC_OK && gc_key_unpack (k, ksize, GC_KEY_QUEUE, NULL, NULL, NULL, id)) {
         Gridcase__Case *kase = NULL;
         if (gc_txn_case_get (op->txn, id, &kase) == GC_OK) {
             found = gc_actor_works_queue (op->actor, queue, kase);
@@ -319,7 +320,7 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
             gc_key_t key;
             const void *stored;
             size_t size;
-            if (gc_case_id_parse (op.kase->id, &key) &&
+            if (gc_key_pack (&key, GC_KEY_CASE, op.kase->id) &&
                 gc_txn_get (txn, GC_DB_CASES, &key, &stored, &size) == GC_OK)
                 gc_reply_case_packed (out, request, stored, size);
             else

@@ -1,5 +1,7 @@
 /*  gc_op - the steps of one event on one case. See gc_op.h. */
 #include "gc_op.h"
+#include "gc_schema.h"
+#include "gc_chain.h"
 #include "gc_access.h"
 #include "gc_journal.h"
 #include "gc_ladder.h"
@@ -195,7 +197,7 @@ gc_op_record (op_t *op, Gridcase__EventType type, const char *reason, const char
     entry.departments = departments;
     //  The case as it is stored after this event, whose hash the entry
     //  carries: verify-journal finds an altered case record too
-    kase->journal_seq = gc_txn_journal_last (op->txn) + 1;
+    kase->journal_seq = gc_chain_last (op->txn) + 1;
     gc_figures_count (op->txn, kase, &op->figures, type, op->actor == NULL, op->now);
     //  Packed once, straight into the map (MDB_RESERVE), and hashed there
     size_t size = gridcase__case__get_packed_size (kase);

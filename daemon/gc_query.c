@@ -1,5 +1,7 @@
 /*  gc_query - the reading operations. See gc_query.h. */
 #include "gc_query.h"
+#include "gc_schema.h"
+#include "gc_chain.h"
 #include "gc_access.h"
 #include "gc_topics.h"
 #include "gc_figures.h"
@@ -11,12 +13,9 @@
 static Gridcase__JournalEntry *
 s_entry (gc_txn_t *txn, uint64_t seq, bool *failed)
 {
-    gc_key_t key;
-    gc_key_reset (&key);
-    gc_key_u64 (&key, seq);
     const void *value;
     size_t size;
-    int rc = gc_txn_get (txn, GC_DB_JOURNAL, &key, &value, &size);
+    int rc = gc_chain_get (txn, seq, &value, &size);
     if (rc) {
         *failed = rc != GC_NOTFOUND;
         return NULL;
@@ -27,21 +26,25 @@ s_entry (gc_txn_t *txn, uint64_t seq, bool *failed)
     return entry;
 }
 
-//  Up to LIMIT entries of case KEY with seq > SINCE into ENTRIES; false on failure
+//  Up to LIMIT entries of case CASE_ID with seq > SINCE into ENTRIES; false
+//  on failure
 static bool
-s_case_history (gc_txn_t *txn, const gc_key_t *key, uint64_t since, size_t limit,
+s_case_history (gc_txn_t *txn, const char *case_id, uint64_t since, size_t limit,
                 Gridcase__JournalEntry **entries, size_t *count)
 {
-    gc_key_t start = *key;
-    gc_key_u64 (&start, since + 1);
-    gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_CASE_JOURNAL, key);
+    gc_key_t prefix, start;
+    if (!gc_key_pack (&prefix, GC_KEY_CASE_JOURNAL_OF, case_id))
+        return true; //  no such case, no history
+    gc_key_pack (&start, GC_KEY_CASE_JOURNAL, case_id, since + 1);
+    gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_CASE_JOURNAL, &prefix);
     const void *k;
     size_t ksize;
     bool failed = false;
+    uint64_t seq;
     int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (!failed && rc == GC_OK && *count < limit && ksize == key->size + 8) {
-        Gridcase__JournalEntry *entry =
-            s_entry (txn, gc_be64 ((const uint8_t *)k + key->size), &failed);
+    while (!failed && rc == GC_OK && *count < limit &&
+           gc_key_unpack (k, ksize, GC_KEY_CASE_JOURNAL, NULL, &seq)) {
+        Gridcase__JournalEntry *entry = s_entry (txn, seq, &failed);
         if (entry)
             entries[(*count)++] = entry;
         rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
@@ -84,10 +87,8 @@ s_get (gc_txn_t *txn, const gc_actor_t *actor, const Gridcase__Request *request,
     size_t count = 0;
     bool ok = true;
     if (get->with_history) {
-        gc_key_t key;
-        gc_case_id_parse (get->case_id, &key);
         history = (Gridcase__JournalEntry **)calloc (GC_JOURNAL_PAGE, sizeof (*history));
-        ok = history && s_case_history (txn, &key, 0, GC_JOURNAL_PAGE, history, &count);
+        ok = history && s_case_history (txn, get->case_id, 0, GC_JOURNAL_PAGE, history, &count);
     }
     if (get->with_history && !history)
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
@@ -203,26 +204,26 @@ static bool
 s_journal_walk (gc_txn_t *txn, const filter_t *filter, const char *key, uint64_t start,
                 size_t limit, Gridcase__JournalReply *result)
 {
+    //  The log index of one area, or the journal
     gc_key_t area, first;
-    gc_key_reset (&area);
-    if (key)
-        gc_key_str (&area, key);
-    size_t prefix = area.size;
-    first = area;
-    gc_key_u64 (&first, start);
-    //  The log index of one area (its key, NUL, be64 seq), or the journal
+    if (key &&
+        (!gc_key_pack (&area, GC_KEY_LOG_OF, key) || !gc_key_pack (&first, GC_KEY_LOG, key, start)))
+        return true; //  a name too long for any area: an empty log
+    if (!key)
+        gc_key_pack (&first, GC_KEY_JOURNAL, start);
     gc_cursor_t *cursor =
         key ? gc_cursor_prefix (txn, GC_DB_LOG, &area) : gc_cursor_new (txn, GC_DB_JOURNAL);
     const void *k, *value;
     size_t ksize, size, scanned = 0;
     bool failed = false, ended = true;
     int rc = cursor ? gc_cursor_seek (cursor, &first, &k, &ksize, &value, &size) : GC_EIO;
+    uint64_t seq;
     while (rc == GC_OK) {
-        if (key && ksize != prefix + 8)
+        if (key && !gc_key_unpack (k, ksize, GC_KEY_LOG, NULL, &seq))
             break; //  not an entry of this area's log
         Gridcase__JournalEntry *entry;
         if (key)
-            entry = s_entry (txn, gc_be64 ((const uint8_t *)k + prefix), &failed);
+            entry = s_entry (txn, seq, &failed);
         else
             entry = gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
         if (!entry) {
@@ -350,15 +351,12 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
                         "out of memory for a journal page; try again");
         return;
     }
-    result.last_seq = gc_txn_journal_last (txn);
+    result.last_seq = gc_chain_last (txn);
     bool ok = true;
     char key[GC_FIGURES_KEY_MAX], topic[GC_FIGURES_KEY_MAX + 8] = "";
     if (*query->case_id) {
-        gc_key_t case_key;
         Gridcase__Case *kase = NULL;
-        int rc = gc_case_id_parse (query->case_id, &case_key)
-                     ? gc_txn_case_get (txn, query->case_id, &kase)
-                     : GC_NOTFOUND;
+        int rc = gc_txn_case_get (txn, query->case_id, &kase);
         if (rc == GC_NOTFOUND || (rc == GC_OK && !gc_actor_sees_case (actor, kase))) {
             free (result.entries);
             char what[100];
@@ -374,8 +372,8 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
         }
         if (kase)
             gridcase__case__free_unpacked (kase, NULL);
-        ok = rc == GC_OK && s_case_history (txn, &case_key, query->since, limit, result.entries,
-                                            &result.n_entries);
+        ok = rc == GC_OK && s_case_history (txn, query->case_id, query->since, limit,
+                                            result.entries, &result.n_entries);
         //  Filters apply to the case's own entries too
         size_t kept = 0;
         for (size_t i = 0; i < result.n_entries; i++) {
@@ -488,17 +486,15 @@ static bool
 s_list_queue (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, list_t *list)
 {
     gc_key_t prefix;
-    gc_key_reset (&prefix);
-    gc_key_str (&prefix, query->queue);
+    if (!gc_key_pack (&prefix, GC_KEY_QUEUE_OF, query->queue))
+        return true; //  a name too long for any queue: an empty one
     gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_QUEUES, &prefix);
     const void *k;
     size_t ksize;
     bool skipping = *query->after != 0, failed = false;
     int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
-    //  Each key: the queue's name, then severity (1), due (8) and case (8)
-    while (rc == GC_OK && ksize == prefix.size + 1 + 8 + 8) {
-        char id[GC_CASE_ID_MAX];
-        gc_case_id_from_key ((const uint8_t *)k + prefix.size + 9, id, sizeof (id));
+    char id[GC_CASE_ID_MAX];
+    while (rc == GC_OK && gc_key_unpack (k, ksize, GC_KEY_QUEUE, NULL, NULL, NULL, id)) {
         if (skipping)
             skipping = !streq (id, query->after);
         else {
@@ -529,10 +525,8 @@ s_list_cases (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
 {
     gc_key_t start;
     gc_key_reset (&start);
-    if (*query->after && gc_case_id_parse (query->after, &start)) {
-        //  The key right after AFTER's
-        gc_key_u8 (&start, 0);
-    }
+    if (*query->after && gc_key_pack (&start, GC_KEY_CASE, query->after))
+        gc_key_u8 (&start, 0); //  the key right after AFTER's
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASES);
     const void *k, *value;
     size_t ksize, size, scanned = 0;

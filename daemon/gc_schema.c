@@ -1,11 +1,128 @@
-/*  gc_schema - what the store holds, over gc_store's generic layer: case
-    records, the idempotency records, the deadline and queue indexes. See
-    gc_store.h. */
-#include "gc_store.h"
+/*  gc_schema - what the store holds, over gc_store's generic layer. See
+    gc_schema.h. */
+#include "gc_schema.h"
 #include "gc_util.h"
 
 #include <czmq.h>
 #include <errno.h>
+
+//  --------------------------------------------------------------------------
+//  The schema's version
+
+#define GC_VERSION_NAME "schema"
+
+typedef struct {
+    uint32_t found;  //  the version the store holds, 0 for a new store
+    size_t upgraded; //  request ids given a binding
+} version_t;
+
+//  Version 1 to 2: request ids kept before bindings existed get an all-zero
+//  binding, which any resend matches, until the window forgets them
+static int
+s_upgrade_bindings (gc_txn_t *txn, size_t *upgraded)
+{
+    zlistx_t *keys = zlistx_new ();
+    zlistx_set_destructor (keys, (zlistx_destructor_fn *)zchunk_destroy);
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_REQUESTS);
+    const void *k, *value;
+    size_t ksize, size;
+    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    for (; rc == GC_OK; rc = gc_cursor_next (cursor, &k, &ksize, &value, &size))
+        if (size >= 8) {
+            zchunk_t *record = zchunk_new (NULL, ksize + size + GC_BINDING_SIZE);
+            zchunk_extend (record, k, ksize);
+            zchunk_extend (record, value, 8);
+            uint8_t zero[GC_BINDING_SIZE] = {0};
+            zchunk_extend (record, zero, GC_BINDING_SIZE);
+            zchunk_extend (record, (const uint8_t *)value + 8, size - 8);
+            zlistx_add_end (keys, record);
+        }
+    gc_cursor_destroy (&cursor);
+    for (zchunk_t *record = (zchunk_t *)zlistx_first (keys); record;
+         record = (zchunk_t *)zlistx_next (keys)) {
+        gc_key_t key;
+        gc_key_reset (&key);
+        gc_key_bytes (&key, zchunk_data (record), GC_CLIENT_ID_SIZE + 8);
+        gc_txn_put (txn, GC_DB_REQUESTS, &key, zchunk_data (record) + key.size,
+                    zchunk_size (record) - key.size);
+    }
+    *upgraded = zlistx_size (keys);
+    zlistx_destroy (&keys);
+    return rc == GC_NOTFOUND ? gc_txn_error (txn) : rc;
+}
+
+//  META's keys are names without a NUL
+static void
+s_meta_key (gc_key_t *key, const char *name)
+{
+    gc_key_reset (key);
+    gc_key_bytes (key, name, strlen (name));
+}
+
+static int
+s_version_read (gc_txn_t *txn, uint32_t *found)
+{
+    gc_key_t key;
+    s_meta_key (&key, GC_VERSION_NAME);
+    const void *value;
+    size_t size;
+    *found = 0;
+    int rc = gc_txn_get (txn, GC_DB_META, &key, &value, &size);
+    if (rc == GC_OK)
+        gc_key_unpack (value, size, "w", found);
+    return rc == GC_OK && *found == 0 ? GC_CORRUPT : rc;
+}
+
+static int
+s_version_work (gc_txn_t *txn, void *arg)
+{
+    version_t *version = (version_t *)arg;
+    version->upgraded = 0;
+    int rc = s_version_read (txn, &version->found);
+    if (rc != GC_OK && rc != GC_NOTFOUND)
+        return rc;
+    if (version->found > GC_SCHEMA_VERSION)
+        return GC_OK;
+    if (version->found && version->found < 2)
+        s_upgrade_bindings (txn, &version->upgraded);
+    if (version->found != GC_SCHEMA_VERSION) {
+        gc_key_t key, value;
+        s_meta_key (&key, GC_VERSION_NAME);
+        gc_key_pack (&value, "w", GC_SCHEMA_VERSION);
+        gc_txn_put (txn, GC_DB_META, &key, value.data, value.size);
+    }
+    return gc_txn_error (txn);
+}
+
+gc_store_t *
+gc_schema_open (const char *dir, const gc_store_options_t *options)
+{
+    gc_store_t *store = gc_store_new (dir, options);
+    if (!store)
+        return NULL;
+    version_t version = {0, 0};
+    int rc;
+    if (options && options->readonly) {
+        gc_txn_t *txn = gc_txn_begin (store, false);
+        rc = txn ? s_version_read (txn, &version.found) : GC_EIO;
+        gc_txn_abort (&txn);
+        if (rc == GC_NOTFOUND)
+            rc = GC_OK, version.found = GC_SCHEMA_VERSION; //  a store never written
+    } else
+        rc = gc_store_write (store, s_version_work, NULL, &version, NULL);
+    if (rc == GC_OK && version.found > GC_SCHEMA_VERSION) {
+        zsys_error ("store %s: written by a newer gridcased (schema version %u); refusing to open",
+                    dir, version.found);
+        rc = GC_CORRUPT;
+    } else if (rc != GC_OK)
+        zsys_error ("store %s: cannot read the schema version: %s", dir, gc_store_strerror (rc));
+    else if (version.found && version.found < GC_SCHEMA_VERSION && !(options && options->readonly))
+        zsys_notice ("store %s: upgraded to schema version %d (%zu kept request ids)", dir,
+                     GC_SCHEMA_VERSION, version.upgraded);
+    if (rc != GC_OK)
+        gc_store_destroy (&store);
+    return store;
+}
 
 //  --------------------------------------------------------------------------
 //  Cases
@@ -13,18 +130,10 @@
 int
 gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
 {
-    gc_key_t key;
-    if (!gc_case_id_parse (kase->id, &key))
-        return gc_txn_fail (self, EINVAL, "cases: a case id that is not one");
-    size_t size = gridcase__case__get_packed_size (kase);
-    uint8_t stack[2048];
-    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
-    if (!buffer)
-        return gc_txn_fail (self, ENOMEM, "cases");
-    gridcase__case__pack (kase, buffer);
-    int rc = gc_txn_put (self, GC_DB_CASES, &key, buffer, size);
-    if (buffer != stack)
-        free (buffer);
+    void *data;
+    int rc = gc_txn_case_reserve (self, kase->id, gridcase__case__get_packed_size (kase), &data);
+    if (rc == GC_OK)
+        gridcase__case__pack (kase, (uint8_t *)data);
     return rc;
 }
 
@@ -33,7 +142,7 @@ gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data)
 {
     gc_key_t key;
     *data = NULL;
-    if (!gc_case_id_parse (id, &key))
+    if (!gc_key_pack (&key, GC_KEY_CASE, id))
         return gc_txn_fail (self, EINVAL, "cases: a case id that is not one");
     return gc_txn_reserve (self, GC_DB_CASES, &key, size, data);
 }
@@ -42,7 +151,7 @@ int
 gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p)
 {
     gc_key_t key;
-    if (!gc_case_id_parse (id, &key))
+    if (!gc_key_pack (&key, GC_KEY_CASE, id))
         return GC_NOTFOUND;
     const void *value;
     size_t size;
@@ -60,20 +169,21 @@ gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p)
 uint32_t
 gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
 {
-    gc_cursor_t *cursor = gc_cursor_new (self, GC_DB_CASES);
+    gc_key_t prefix;
+    gc_key_pack (&prefix, GC_KEY_CASES_OF_DAY, day);
+    gc_cursor_t *cursor = gc_cursor_prefix (self, GC_DB_CASES, &prefix);
     if (!cursor)
         return 0;
-    gc_key_t key;
-    gc_key_reset (&key);
-    gc_key_u32 (&key, day + 1);
-    gc_key_u32 (&key, 0);
-    //  The last key before (day + 1, 0) is the newest case of DAY, if any
+    gc_key_t after;
+    gc_key_pack (&after, GC_KEY_CASES_OF_DAY, day + 1);
+    //  The last key of DAY is the last before the first of the next day
     const void *k;
     size_t ksize;
-    int rc = gc_cursor_seek_before (cursor, &key, &k, &ksize, NULL, NULL);
+    char id[GC_CASE_ID_MAX];
+    int rc = gc_cursor_seek_before (cursor, &after, &k, &ksize, NULL, NULL);
     uint32_t number = 1;
-    if (rc == GC_OK && ksize == 8 && gc_be32 ((const uint8_t *)k) == day)
-        number = gc_be32 ((const uint8_t *)k + 4) + 1;
+    if (rc == GC_OK && gc_key_unpack (k, ksize, GC_KEY_CASE, id))
+        number = (uint32_t)strtoul (id + 9, NULL, 10) + 1;
     else if (rc != GC_OK && rc != GC_NOTFOUND)
         number = 0; //  the cursor's failure sticks in the transaction
     gc_cursor_destroy (&cursor);
@@ -83,20 +193,12 @@ gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
 //  --------------------------------------------------------------------------
 //  Idempotency
 
-static void
-s_request_key (gc_key_t *key, const uint8_t *client_id, uint64_t sequence)
-{
-    gc_key_reset (key);
-    gc_key_bytes (key, client_id, 16);
-    gc_key_u64 (key, sequence);
-}
-
 int
 gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, uint8_t *binding,
                     const void **reply, size_t *size)
 {
     gc_key_t key;
-    s_request_key (&key, client_id, sequence);
+    gc_key_pack (&key, GC_KEY_REQUEST, client_id, sequence);
     const void *value;
     size_t vsize;
     int rc = gc_txn_get (self, GC_DB_REQUESTS, &key, &value, &vsize);
@@ -114,34 +216,24 @@ int
 gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
                     const uint8_t *binding, const void *reply, size_t size)
 {
-    gc_key_t key;
-    s_request_key (&key, client_id, sequence);
-    uint8_t stack[1024];
-    size_t head = 8 + GC_BINDING_SIZE;
-    uint8_t *buffer = size + head <= sizeof (stack) ? stack : (uint8_t *)malloc (size + head);
-    if (!buffer)
-        return gc_txn_fail (self, ENOMEM, "requests");
-    gc_key_t stamp;
-    gc_key_reset (&stamp);
-    gc_key_u64 (&stamp, (uint64_t)now);
-    memcpy (buffer, stamp.data, 8);
-    if (binding)
-        memcpy (buffer + 8, binding, GC_BINDING_SIZE);
-    else
-        memset (buffer + 8, 0, GC_BINDING_SIZE);
-    memcpy (buffer + head, reply, size);
-    int rc = gc_txn_put (self, GC_DB_REQUESTS, &key, buffer, size + head);
-    if (buffer != stack)
-        free (buffer);
-    if (rc == GC_OK) {
-        //  The age index: when to forget it
-        gc_key_t age;
-        gc_key_reset (&age);
-        gc_key_u64 (&age, (uint64_t)now);
-        gc_key_bytes (&age, key.data, key.size);
-        rc = gc_txn_put (self, GC_DB_REQUEST_AGES, &age, "", 0);
+    //  The record: be64 time + binding + the reply
+    gc_key_t key, stamp;
+    gc_key_pack (&key, GC_KEY_REQUEST, client_id, sequence);
+    gc_key_pack (&stamp, "q", (uint64_t)now);
+    uint8_t *record;
+    size_t head = stamp.size + GC_BINDING_SIZE;
+    if (gc_txn_reserve (self, GC_DB_REQUESTS, &key, head + size, (void **)&record) == GC_OK) {
+        memcpy (record, stamp.data, stamp.size);
+        if (binding)
+            memcpy (record + stamp.size, binding, GC_BINDING_SIZE);
+        else
+            memset (record + stamp.size, 0, GC_BINDING_SIZE);
+        memcpy (record + head, reply, size);
     }
-    return rc;
+    //  The age index: when to forget it
+    gc_key_t age;
+    gc_key_pack (&age, GC_KEY_REQUEST_AGE, (uint64_t)now, client_id, sequence);
+    return gc_txn_put (self, GC_DB_REQUEST_AGES, &age, "", 0);
 }
 
 int
@@ -152,18 +244,22 @@ gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned
     gc_cursor_t *cursor = gc_cursor_new (self, GC_DB_REQUEST_AGES);
     const void *k;
     size_t ksize, found = 0;
+    uint64_t when;
     int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (rc == GC_OK && found < max && ksize == 8 + 24 &&
-           (int64_t)gc_be64 ((const uint8_t *)k) < before) {
+    while (rc == GC_OK && found < max &&
+           gc_key_unpack (k, ksize, GC_KEY_REQUEST_AGE, &when, NULL, NULL) &&
+           (int64_t)when < before) {
         gc_key_reset (&ages[found]);
         gc_key_bytes (&ages[found++], k, ksize);
         rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
     }
     gc_cursor_destroy (&cursor);
     for (size_t i = 0; i < found; i++) {
+        const uint8_t *client_id;
+        uint64_t sequence;
+        gc_key_unpack (ages[i].data, ages[i].size, GC_KEY_REQUEST_AGE, NULL, &client_id, &sequence);
         gc_key_t key;
-        gc_key_reset (&key);
-        gc_key_bytes (&key, ages[i].data + 8, 24);
+        gc_key_pack (&key, GC_KEY_REQUEST, client_id, sequence);
         gc_txn_del (self, GC_DB_REQUESTS, &key);
         gc_txn_del (self, GC_DB_REQUEST_AGES, &ages[i]);
     }
@@ -175,26 +271,13 @@ gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned
 }
 
 //  --------------------------------------------------------------------------
-//  Deadline and queue indexes
-
-static bool
-s_deadline_key (gc_key_t *key, int64_t due, const char *case_id, uint8_t kind)
-{
-    gc_key_t id;
-    if (!gc_case_id_parse (case_id, &id))
-        return false;
-    gc_key_reset (key);
-    gc_key_u64 (key, (uint64_t)due);
-    gc_key_bytes (key, id.data, id.size);
-    gc_key_u8 (key, kind);
-    return true;
-}
+//  Deadline, queue and escalation-log indexes
 
 int
 gc_txn_deadline_put (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind)
 {
     gc_key_t key;
-    if (!s_deadline_key (&key, due, case_id, kind))
+    if (!gc_key_pack (&key, GC_KEY_DEADLINE, (uint64_t)due, case_id, kind))
         return gc_txn_fail (self, EINVAL, "deadline index: a case id that is not one");
     return gc_txn_put (self, GC_DB_DEADLINES, &key, "", 0);
 }
@@ -203,7 +286,7 @@ int
 gc_txn_deadline_del (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind)
 {
     gc_key_t key;
-    if (!s_deadline_key (&key, due, case_id, kind))
+    if (!gc_key_pack (&key, GC_KEY_DEADLINE, (uint64_t)due, case_id, kind))
         return gc_txn_fail (self, EINVAL, "deadline index: a case id that is not one");
     return gc_txn_del (self, GC_DB_DEADLINES, &key);
 }
@@ -211,27 +294,14 @@ gc_txn_deadline_del (gc_txn_t *self, int64_t due, const char *case_id, uint8_t k
 bool
 gc_deadline_key_parse (const void *key, size_t size, int64_t *due, char *case_id, uint8_t *kind)
 {
-    if (size != 17)
-        return false;
-    const uint8_t *data = (const uint8_t *)key;
-    *due = (int64_t)gc_be64 (data);
-    gc_case_id_from_key (data + 8, case_id, GC_CASE_ID_MAX);
-    *kind = data[16];
-    return true;
+    return gc_key_unpack (key, size, GC_KEY_DEADLINE, (uint64_t *)due, case_id, kind);
 }
 
 static bool
 s_queue_key (gc_key_t *key, const char *queue, uint8_t severity, int64_t due, const char *case_id)
 {
-    gc_key_t id;
-    if (!gc_case_id_parse (case_id, &id) || strlen (queue) > 128)
-        return false;
-    gc_key_reset (key);
-    gc_key_str (key, queue);
-    gc_key_u8 (key, severity);
-    gc_key_u64 (key, (uint64_t)due);
-    gc_key_bytes (key, id.data, id.size);
-    return true;
+    return strlen (queue) <= 128 &&
+           gc_key_pack (key, GC_KEY_QUEUE, queue, severity, (uint64_t)due, case_id);
 }
 
 int
@@ -252,4 +322,13 @@ gc_txn_queue_del (gc_txn_t *self, const char *queue, uint8_t severity, int64_t d
     if (!s_queue_key (&key, queue, severity, due, case_id))
         return gc_txn_fail (self, EINVAL, "queue index: a case id or queue name that is not one");
     return gc_txn_del (self, GC_DB_QUEUES, &key);
+}
+
+int
+gc_txn_log_put (gc_txn_t *self, const char *key, uint64_t seq)
+{
+    gc_key_t k;
+    if (!gc_key_pack (&k, GC_KEY_LOG, key, seq))
+        return gc_txn_fail (self, EINVAL, "log index: an area name too long");
+    return gc_txn_put (self, GC_DB_LOG, &k, "", 0);
 }

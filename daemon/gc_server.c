@@ -6,6 +6,7 @@
     its own read transaction and hands the reply back to be sent, so a long
     list or a month of figures never holds up a commit. */
 #include "gc_server.h"
+#include "gc_schema.h"
 #include "gc_auth.h"
 #include "gc_counters.h"
 #include "gc_escalation.h"
@@ -362,34 +363,25 @@ s_forget (zloop_t *loop, int timer_id, void *arg)
 }
 
 //  A scaled clock (--time-scale) keeps one timeline across restarts, so a
-//  deadline that passed while the daemon was down fires right after start
-static void
-s_clock_resume (server_t *self)
+//  deadline that passed while the daemon was down fires right after start:
+//  META "scaled-clock" holds the timeline's origin and its scale (x 1000)
+static int
+s_clock_resume (gc_txn_t *txn, void *arg)
 {
-    if (gc_clock_scale () == 1.0)
-        return;
-    gc_key_t key;
-    gc_key_reset (&key);
-    gc_key_str (&key, "scaled-clock");
-    gc_txn_t *txn = gc_txn_begin (self->store, true);
-    if (!txn)
-        return;
+    (void)arg;
+    gc_key_t key, stored;
+    gc_key_pack (&key, "s", "scaled-clock");
     const void *value;
     size_t size;
-    uint64_t scale = (uint64_t)(gc_clock_scale () * 1000);
-    if (gc_txn_get (txn, GC_DB_META, &key, &value, &size) == GC_OK && size == 16 &&
-        gc_be64 ((const uint8_t *)value + 8) == scale) {
-        gc_clock_set_origin ((int64_t)gc_be64 ((const uint8_t *)value));
-        gc_txn_abort (&txn);
+    uint64_t origin, scale = (uint64_t)(gc_clock_scale () * 1000), was;
+    if (gc_txn_get (txn, GC_DB_META, &key, &value, &size) == GC_OK &&
+        gc_key_unpack (value, size, "qq", &origin, &was) && was == scale) {
+        gc_clock_set_origin ((int64_t)origin);
         zsys_info ("scaled clock: continuing the timeline of the previous run");
-        return;
+        return GC_OK;
     }
-    gc_key_t stored;
-    gc_key_reset (&stored);
-    gc_key_u64 (&stored, (uint64_t)gc_clock_origin ());
-    gc_key_u64 (&stored, scale);
-    gc_txn_put (txn, GC_DB_META, &key, stored.data, stored.size);
-    gc_txn_commit (&txn);
+    gc_key_pack (&stored, "qq", (uint64_t)gc_clock_origin (), scale);
+    return gc_txn_put (txn, GC_DB_META, &key, stored.data, stored.size);
 }
 
 //  With CURVE the sender is who its key says: the roster entry of the key
@@ -717,7 +709,7 @@ gc_server_actor (zsock_t *pipe, void *args)
     self->verbose = options->verbose;
     char why[2 * PATH_MAX + 512] = "";
     gc_store_options_t store_options = {self->config->map_size, self->config->map_max, false};
-    self->store = gc_store_new (self->config->datadir, &store_options);
+    self->store = gc_schema_open (self->config->datadir, &store_options);
     if (!self->store)
         snprintf (why, sizeof (why), "cannot open the store in %s", self->config->datadir);
     zcert_t *cert = NULL;
@@ -765,7 +757,8 @@ gc_server_actor (zsock_t *pipe, void *args)
         gc_flow_new (zsock_resolve (self->command), zsock_resolve (self->to_readers), &limits);
     self->loop = zloop_new ();
     self->flush_timer = -1;
-    s_clock_resume (self);
+    if (gc_clock_scale () != 1.0)
+        gc_store_write (self->store, s_clock_resume, NULL, NULL, NULL);
     //  Deadlines that passed while the daemon was down fire right away
     self->timer = gc_escalation_timer_new (self->loop, self->store, self->config, self->notices,
                                            s_ticked, self);

@@ -12,8 +12,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-//  1: the first; 2: each kept request id holds its binding (sender, request)
-#define GC_SCHEMA_VERSION 2
 //  How long growing the map waits for the process's transactions to end
 #define GC_GROW_WAIT_MS 500
 
@@ -42,9 +40,6 @@ struct _gc_store_t {
     size_t map_size;
     size_t map_max;
     bool readonly;
-    //  Head of the journal as last committed
-    uint64_t journal_seq;
-    uint8_t journal_hash[GC_HASH_SIZE];
     //  Growing the map needs every transaction of the process closed: each
     //  transaction holds this shared, gc_store_grow holds it exclusive
     pthread_rwlock_t grow;
@@ -56,9 +51,6 @@ struct _gc_txn_t {
     MDB_txn *txn;
     bool write;
     int error; //  sticky: the first failure aborts the commit
-    uint64_t journal_seq;
-    uint8_t journal_hash[GC_HASH_SIZE];
-    bool journal_dirty;
     void *pending[GC_PENDING_COUNT];
     gc_pending_fn *finish[GC_PENDING_COUNT];
 };
@@ -119,26 +111,6 @@ s_map_error (gc_store_t *store, int rc, const char *what)
 
 //  --------------------------------------------------------------------------
 //  Environment
-
-static int
-s_load_journal_head (gc_store_t *self, MDB_txn *txn)
-{
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, self->dbi[GC_DB_JOURNAL], &cursor);
-    if (rc)
-        return rc;
-    MDB_val key, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_LAST);
-    if (rc == 0 && key.mv_size == 8) {
-        self->journal_seq = gc_be64 ((const uint8_t *)key.mv_data);
-        gc_hash (value.mv_data, value.mv_size, self->journal_hash);
-    } else {
-        self->journal_seq = 0;
-        memset (self->journal_hash, 0, GC_HASH_SIZE);
-    }
-    mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
 
 //  LMDB maps data.mdb as it finds it: a truncated file faults (SIGBUS) on
 //  the first page past its end, and a foreign one is taken for a store. So
@@ -209,48 +181,6 @@ s_data_file_ok (const char *dir, char *why, size_t why_size)
         snprintf (why, why_size, "%s: %s", path, strerror (errno));
     fclose (file);
     return ok && !why[0];
-}
-
-//  Version 1 to 2: request ids kept before bindings existed get an all-zero
-//  binding, which any resend matches, until the window forgets them
-static int
-s_upgrade (gc_store_t *self, MDB_txn *txn)
-{
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, self->dbi[GC_DB_REQUESTS], &cursor);
-    if (rc)
-        return rc;
-    MDB_val key, value;
-    size_t upgraded = 0;
-    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
-        if (value.mv_size < 8)
-            continue;
-        uint8_t *bound = (uint8_t *)malloc (value.mv_size + GC_BINDING_SIZE);
-        if (!bound) {
-            rc = ENOMEM;
-            break;
-        }
-        memcpy (bound, value.mv_data, 8);
-        memset (bound + 8, 0, GC_BINDING_SIZE);
-        memcpy (bound + 8 + GC_BINDING_SIZE, (const uint8_t *)value.mv_data + 8, value.mv_size - 8);
-        MDB_val replaced = {value.mv_size + GC_BINDING_SIZE, bound};
-        rc = mdb_cursor_put (cursor, &key, &replaced, MDB_CURRENT);
-        free (bound);
-        if (rc)
-            break;
-        upgraded++;
-    }
-    mdb_cursor_close (cursor);
-    if (rc && rc != MDB_NOTFOUND)
-        return rc;
-    uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
-    MDB_val name = {6, (void *)"schema"}, data = {4, version};
-    rc = mdb_put (txn, self->dbi[GC_DB_META], &name, &data, 0);
-    if (rc == 0)
-        zsys_notice ("store %s: upgraded to schema version %d (%zu kept request ids)", self->dir,
-                     GC_SCHEMA_VERSION, upgraded);
-    return rc;
 }
 
 //  Takes DIR/gridcased.lock exclusively (flock, released when the process
@@ -354,35 +284,6 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
                                 &self->dbi[db])))
             goto fail;
     }
-    step = "check schema version";
-    MDB_val key = {6, (void *)"schema"}, value;
-    uint8_t version[4] = {0, 0, 0, GC_SCHEMA_VERSION};
-    uint32_t found = GC_SCHEMA_VERSION;
-    rc = mdb_get (txn, self->dbi[GC_DB_META], &key, &value);
-    if (rc == MDB_NOTFOUND && !self->readonly) {
-        value.mv_size = 4;
-        value.mv_data = version;
-        if ((rc = mdb_put (txn, self->dbi[GC_DB_META], &key, &value, 0)))
-            goto fail;
-    } else if (rc)
-        goto fail;
-    else {
-        found = value.mv_size == 4 ? gc_be32 ((const uint8_t *)value.mv_data) : 0;
-        if (found == 0 || found > GC_SCHEMA_VERSION) {
-            zsys_error (
-                "store %s: written by a newer gridcased (schema version %u); refusing to open", dir,
-                found);
-            goto refused;
-        }
-    }
-    if (!self->readonly && found < GC_SCHEMA_VERSION) {
-        step = "upgrade the schema";
-        if ((rc = s_upgrade (self, txn)))
-            goto fail;
-    }
-    step = "read journal head";
-    if ((rc = s_load_journal_head (self, txn)))
-        goto fail;
     step = "commit start-up transaction";
     rc = mdb_txn_commit (txn);
     txn = NULL;
@@ -392,7 +293,6 @@ gc_store_new (const char *dir, const gc_store_options_t *options)
 
 fail:
     zsys_error ("store %s: %s: %s", dir, step, mdb_strerror (rc));
-refused:
     if (txn)
         mdb_txn_abort (txn);
     if (self->env)
@@ -578,12 +478,6 @@ gc_txn_begin (gc_store_t *store, bool write)
         free (self);
         return NULL;
     }
-    if (write) {
-        //  Only the writer's thread changes the store's head
-        self->journal_seq = store->journal_seq;
-        memcpy (self->journal_hash, store->journal_hash, GC_HASH_SIZE);
-    } else if (gc_txn_journal_head (self, &self->journal_seq, self->journal_hash) != GC_OK)
-        self->journal_seq = 0; //  what this snapshot holds, whichever thread reads it
     return self;
 }
 
@@ -641,20 +535,6 @@ gc_txn_commit (gc_txn_t **self_p)
     *self_p = NULL;
     s_finish_pending (self, true);
     int rc = self->error;
-    if (rc == GC_OK && self->journal_dirty) {
-        //  The head's hash lets a verifier notice a removed tail
-        uint8_t head[8 + GC_HASH_SIZE];
-        gc_key_t seq;
-        gc_key_reset (&seq);
-        gc_key_u64 (&seq, self->journal_seq);
-        memcpy (head, seq.data, 8);
-        memcpy (head + 8, self->journal_hash, GC_HASH_SIZE);
-        gc_key_t key;
-        gc_key_reset (&key);
-        gc_key_bytes (&key, "journal-head", 12);
-        gc_txn_put (self, GC_DB_META, &key, head, sizeof (head));
-        rc = self->error;
-    }
     if (rc != GC_OK) {
         mdb_txn_abort (self->txn);
         pthread_rwlock_unlock (&self->store->grow);
@@ -663,10 +543,6 @@ gc_txn_commit (gc_txn_t **self_p)
     }
     int mrc = mdb_txn_commit (self->txn);
     pthread_rwlock_unlock (&self->store->grow);
-    if (mrc == 0 && self->write) {
-        self->store->journal_seq = self->journal_seq;
-        memcpy (self->store->journal_hash, self->journal_hash, GC_HASH_SIZE);
-    }
     rc = mrc ? s_map_error (self->store, mrc, "commit") : GC_OK;
     free (self);
     return rc;
@@ -704,8 +580,9 @@ gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, 
     return s_put (self, db, key, value, size, 0);
 }
 
-int
-gc_txn_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data)
+static int
+s_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data,
+           unsigned int flags)
 {
     *data = NULL;
     if (self->error)
@@ -713,7 +590,7 @@ gc_txn_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, vo
     assert (self->write);
     MDB_val k = {key->size, (void *)key->data};
     MDB_val v = {size, NULL};
-    int rc = mdb_put (self->txn, self->store->dbi[db], &k, &v, MDB_RESERVE);
+    int rc = mdb_put (self->txn, self->store->dbi[db], &k, &v, MDB_RESERVE | flags);
     if (rc)
         return s_fail (self, rc, s_databases[db].name);
     *data = v.mv_data;
@@ -721,9 +598,15 @@ gc_txn_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, vo
 }
 
 int
-gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size)
+gc_txn_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data)
 {
-    return s_put (self, db, key, value, size, MDB_APPEND);
+    return s_reserve (self, db, key, size, data, 0);
+}
+
+int
+gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data)
+{
+    return s_reserve (self, db, key, size, data, MDB_APPEND);
 }
 
 int
@@ -751,93 +634,6 @@ gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key)
     if (rc)
         return rc == MDB_NOTFOUND ? GC_NOTFOUND : s_fail (self, rc, s_databases[db].name);
     return GC_OK;
-}
-
-//  --------------------------------------------------------------------------
-//  Journal
-
-int
-gc_txn_journal_append (gc_txn_t *self, Gridcase__JournalEntry *entry)
-{
-    if (self->error)
-        return self->error;
-    //  The caller may lend a GC_HASH_SIZE buffer to keep prev_hash readable
-    uint8_t prev[GC_HASH_SIZE];
-    uint8_t *lent = entry->prev_hash.data;
-    entry->seq = self->journal_seq + 1;
-    entry->prev_hash.data = lent ? lent : prev;
-    entry->prev_hash.len = GC_HASH_SIZE;
-    memcpy (entry->prev_hash.data, self->journal_hash, GC_HASH_SIZE);
-    size_t size = gridcase__journal_entry__get_packed_size (entry);
-    uint8_t stack[4096];
-    uint8_t *buffer = size <= sizeof (stack) ? stack : (uint8_t *)malloc (size);
-    if (!buffer)
-        return s_fail (self, ENOMEM, "journal");
-    gridcase__journal_entry__pack (entry, buffer);
-    gc_key_t key;
-    gc_key_reset (&key);
-    gc_key_u64 (&key, entry->seq);
-    gc_txn_append (self, GC_DB_JOURNAL, &key, buffer, size);
-    gc_key_t index;
-    if (entry->case_id[0] && gc_case_id_parse (entry->case_id, &index)) {
-        gc_key_u64 (&index, entry->seq);
-        gc_txn_put (self, GC_DB_CASE_JOURNAL, &index, "", 0);
-    }
-    if (self->error == GC_OK) {
-        gc_hash (buffer, size, self->journal_hash);
-        self->journal_seq = entry->seq;
-        self->journal_dirty = true;
-    }
-    if (!lent) {
-        entry->prev_hash.data = NULL;
-        entry->prev_hash.len = 0;
-    }
-    if (buffer != stack)
-        free (buffer);
-    return self->error;
-}
-
-uint64_t
-gc_txn_journal_last (gc_txn_t *self)
-{
-    return self->journal_seq;
-}
-
-int
-gc_txn_journal_head (gc_txn_t *self, uint64_t *seq, uint8_t *hash)
-{
-    gc_key_t key;
-    gc_key_reset (&key);
-    gc_key_bytes (&key, "journal-head", 12);
-    const void *value;
-    size_t size;
-    int rc = gc_txn_get (self, GC_DB_META, &key, &value, &size);
-    if (rc != GC_OK)
-        return rc;
-    if (size != 8 + GC_HASH_SIZE)
-        return GC_CORRUPT;
-    *seq = gc_be64 ((const uint8_t *)value);
-    memcpy (hash, (const uint8_t *)value + 8, GC_HASH_SIZE);
-    return GC_OK;
-}
-
-int
-gc_txn_journal_get (gc_txn_t *self, uint64_t seq, const void **value, size_t *size)
-{
-    gc_key_t key;
-    gc_key_reset (&key);
-    gc_key_u64 (&key, seq);
-    return gc_txn_get (self, GC_DB_JOURNAL, &key, value, size);
-}
-
-int
-gc_txn_log_put (gc_txn_t *self, const char *key, uint64_t seq)
-{
-    gc_key_t k;
-    gc_key_reset (&k);
-    gc_key_str (&k, key);
-    gc_key_u64 (&k, seq);
-    return gc_txn_put (self, GC_DB_LOG, &k, "", 0);
 }
 
 //  --------------------------------------------------------------------------

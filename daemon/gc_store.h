@@ -52,11 +52,27 @@ void gc_key_str (gc_key_t *key, const char *text);
 uint32_t gc_be32 (const uint8_t *data);
 uint64_t gc_be64 (const uint8_t *data);
 
+//  Key pictures: one character a part, in order. gc_key_pack takes each
+//  part's value: 'b' a byte, 'w' a uint32_t (be32), 'q' a uint64_t (be64;
+//  times as uint64_t), 's' a string (kept with its NUL, so "a" sorts before
+//  "ab"), 'c' a case id (kept as be32 date + be32 number), 'i' a client id
+//  (GC_CLIENT_ID_SIZE bytes); false when the key would not fit or a case id
+//  is not one. gc_key_unpack takes a pointer for each part (NULL: skip it):
+//  uint8_t *, uint32_t *, uint64_t *, const char ** (into the key), char
+//  [GC_CASE_ID_MAX], const uint8_t ** (into the key); true when the key is
+//  exactly that picture. A database's keys are declared once as a picture
+//  (gc_schema.h), and a prefix of it names a range of them.
+#define GC_CLIENT_ID_SIZE 16
+bool gc_key_pack (gc_key_t *key, const char *picture, ...);
+bool gc_key_unpack (const void *data, size_t size, const char *picture, ...);
+
 //  Case ids are "YYYYMMDD-N..." (local date of the report, then a number of
 //  at least six digits); their key is be32 date + be32 number.
 #define GC_CASE_ID_MAX 24
 bool gc_case_id_parse (const char *id, gc_key_t *key);
 void gc_case_id_format (uint32_t day, uint32_t number, char *id, size_t size);
+//  The case id of a case key (8 bytes)
+void gc_case_id_from_key (const uint8_t *key8, char *case_id, size_t size);
 
 typedef struct _gc_store_t gc_store_t;
 typedef struct _gc_txn_t gc_txn_t;
@@ -109,7 +125,12 @@ int gc_txn_error (gc_txn_t *self);
 //  FINISH (txn, state, true) runs just before the commit and writes the
 //  state out (a failure it meets fails the commit); FINISH (NULL, state,
 //  false) when the transaction is aborted or has already failed. Either way FINISH frees STATE.
-typedef enum { GC_PENDING_FIGURES, GC_PENDING_TOPICS, GC_PENDING_COUNT } gc_pending_t;
+typedef enum {
+    GC_PENDING_FIGURES,
+    GC_PENDING_TOPICS,
+    GC_PENDING_CHAIN,
+    GC_PENDING_COUNT
+} gc_pending_t;
 typedef void (gc_pending_fn) (gc_txn_t *txn, void *state, bool commit);
 //  The state kept under SLOT, or NULL
 void *gc_txn_pending (gc_txn_t *self, gc_pending_t slot);
@@ -119,63 +140,11 @@ int gc_txn_put (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *val
 //  Room for a value of SIZE under KEY, written in place (MDB_RESERVE): *DATA
 //  is valid until the next write of the transaction
 int gc_txn_reserve (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data);
-//  Appends a key greater than every key in DB (sequential writes)
-int gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void *value, size_t size);
+//  The same, for a KEY greater than every key in DB (sequential writes)
+int gc_txn_append (gc_txn_t *self, gc_db_t db, const gc_key_t *key, size_t size, void **data);
 //  VALUE points into the map and is valid until the transaction ends
 int gc_txn_get (gc_txn_t *self, gc_db_t db, const gc_key_t *key, const void **value, size_t *size);
 int gc_txn_del (gc_txn_t *self, gc_db_t db, const gc_key_t *key);
-
-//  Cases are stored as packed Case messages, keyed by their id
-int gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase);
-//  Room for case ID's record of SIZE bytes, to be packed straight into the
-//  map (gc_txn_reserve)
-int gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data);
-//  Returns GC_OK and *CASE_P (free with gridcase__case__free_unpacked), or an error
-int gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p);
-//  The number the next case reported on local date DAY gets (1 for the first)
-uint32_t gc_txn_case_next_number (gc_txn_t *self, uint32_t day);
-
-//  Appends ENTRY to the journal: sets its seq, indexes it by case, and
-//  writes the previous entry's hash into entry->prev_hash.data if the caller
-//  lent a GC_HASH_SIZE buffer there (else prev_hash is left empty).
-int gc_txn_journal_append (gc_txn_t *self, Gridcase__JournalEntry *entry);
-//  The newest seq this transaction sees
-uint64_t gc_txn_journal_last (gc_txn_t *self);
-//  The head as recorded beside the journal at the last commit: seq and the
-//  hash of that entry; GC_NOTFOUND for an empty journal
-int gc_txn_journal_head (gc_txn_t *self, uint64_t *seq, uint8_t *hash);
-//  Journal entry SEQ as stored (the bytes its hash is taken of)
-int gc_txn_journal_get (gc_txn_t *self, uint64_t seq, const void **value, size_t *size);
-
-//  The escalation log index: entry SEQ concerns area or department KEY
-int gc_txn_log_put (gc_txn_t *self, const char *key, uint64_t seq);
-
-//  The deadline index: be64 due + case key (8) + kind (1), ordered by due time
-int gc_txn_deadline_put (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind);
-int gc_txn_deadline_del (gc_txn_t *self, int64_t due, const char *case_id, uint8_t kind);
-//  Decodes a deadline key found by a cursor; false if it is not one
-bool gc_deadline_key_parse (const void *key, size_t size, int64_t *due, char *case_id,
-                            uint8_t *kind);
-
-//  Queue indexes: queue name + NUL + severity (1) + be64 due + case key (8),
-//  so a queue reads red first, then by deadline
-int gc_txn_queue_put (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
-                      const char *case_id);
-int gc_txn_queue_del (gc_txn_t *self, const char *queue, uint8_t severity, int64_t due,
-                      const char *case_id);
-//  The case id at the end of a queue or deadline key
-void gc_case_id_from_key (const uint8_t *key8, char *case_id, size_t size);
-
-//  Idempotency window: the reply first given to (client id, sequence), with
-//  its binding: who sent the request and what it was (GC_BINDING_SIZE bytes;
-//  all zero for an id recorded before bindings existed, or BINDING NULL)
-int gc_txn_request_get (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence,
-                        uint8_t *binding, const void **reply, size_t *size);
-int gc_txn_request_put (gc_txn_t *self, const uint8_t *client_id, uint64_t sequence, int64_t now,
-                        const uint8_t *binding, const void *reply, size_t size);
-//  Forgets at most MAX of the replies recorded before BEFORE, oldest first;
-//  *PRUNED says how many. A repeat of a forgotten id is applied as new.
-int gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned);
 
 //  The store's directory, for messages
 const char *gc_txn_dir (gc_txn_t *self);

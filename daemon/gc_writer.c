@@ -1,6 +1,7 @@
 /*  gc_writer - a batch of changing requests in one write transaction. See
     gc_writer.h. */
 #include "gc_writer.h"
+#include "gc_schema.h"
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
 

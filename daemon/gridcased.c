@@ -1,6 +1,7 @@
 /*  gridcased - the gridcase dispatcher. A thin main: options, config, the
     server actor, signals. */
 #include "gc_check.h"
+#include "gc_schema.h"
 #include "gc_config.h"
 #include "gc_server.h"
 #include "gc_util.h"
@@ -62,7 +63,7 @@ s_check_store (const char *dir)
     zsys_set_logident ("gridcased");
     zsys_set_logstream (stderr);
     gc_store_options_t options = {0, 0, true};
-    gc_store_t *store = gc_store_new (dir, &options);
+    gc_store_t *store = gc_schema_open (dir, &options);
     if (!store) {
         //  The store's own message (on stderr) says why: absent, damaged, newer
         fprintf (stderr, "gridcased: cannot open the store in %s\n", dir);

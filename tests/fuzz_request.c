@@ -8,6 +8,7 @@
     With GC_FUZZ_SEEDS=DIR set, it writes a seed corpus of real requests
     (every operation, as the roster's actors) into DIR and exits. */
 #include "gc_escalation.h"
+#include "gc_schema.h"
 #include "gc_lifecycle.h"
 #include "gc_writer.h"
 #include "gc_query.h"
@@ -164,7 +165,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     atexit (s_remove_scratch);
     s_config = gc_config_load ("deploy/sample-city.cfg");
     gc_store_options_t options = {64 << 20, 1 << 30, false};
-    s_store = gc_store_new (s_dir, &options);
+    s_store = gc_schema_open (s_dir, &options);
     if (!s_config || !s_store)
         abort ();
     s_arena = gc_arena_new ();

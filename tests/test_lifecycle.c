@@ -3,6 +3,7 @@
     bounces and arbitration, rework, reopening, service hours, pauses,
     regrading, duplicates and a restart in the middle of a deadline. */
 #include "testutil.h"
+#include "gc_schema.h"
 #include "world.h"
 
 //  --------------------------------------------------------------------------
@@ -635,7 +636,7 @@ test_restart_in_the_middle_of_a_deadline (void)
     CHECK_OP (s_do (&w, t + MINUTE, OFFICER, "escalate", id, "gas"), ==, 0);
     //  Down for an hour: the store is closed and opened again, no replay
     gc_store_destroy (&w.store);
-    w.store = gc_store_new (w.dir, NULL);
+    w.store = gc_schema_open (w.dir, NULL);
     CHECK (w.store);
     gc_txn_t *txn = gc_txn_begin (w.store, false);
     CHECK_OP (gc_escalation_next (txn), ==, t + 16 * MINUTE);

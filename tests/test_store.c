@@ -1,6 +1,8 @@
 /*  The store: cases, journal order and chain, reopening, the idempotency
     window, and map growth from a tiny initial map. */
 #include "gc_request.h"
+#include "gc_schema.h"
+#include "gc_chain.h"
 #include "gc_store.h"
 #include "testutil.h"
 
@@ -78,7 +80,7 @@ s_append (gc_store_t *store, const char *case_id, const char *reason)
     entry.case_id = (char *)case_id;
     entry.reason = (char *)reason;
     entry.type = GRIDCASE__EVENT_TYPE__EVENT_NOTE;
-    int rc = gc_txn_journal_append (txn, &entry);
+    int rc = gc_chain_append (txn, &entry);
     return rc == GC_OK && gc_txn_commit (&txn) == GC_OK;
 }
 
@@ -124,7 +126,7 @@ test_journal_order_and_chain (void)
     CHECK_OP (s_verify_chain (store, reasons), ==, 3);
     //  The case index lists entries 1 and 3 for the first case
     gc_txn_t *txn = gc_txn_begin (store, false);
-    CHECK_OP (gc_txn_journal_last (txn), ==, 3);
+    CHECK_OP (gc_chain_last (txn), ==, 3);
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASE_JOURNAL);
     gc_key_t key;
     CHECK (gc_case_id_parse ("20261122-000001", &key));
@@ -206,12 +208,13 @@ test_idempotent_replay (void)
 }
 
 //  A store of schema 1 (request ids kept without a binding) is upgraded on
+//  open: its ids keep their replies, bound to nobody; a newer one is refused
 //  open: its ids keep their replies, bound to nobody
 static bool
 test_schema_1_request_ids_are_upgraded (void)
 {
     s_fresh_dir ();
-    gc_store_t *store = gc_store_new (s_dir, NULL);
+    gc_store_t *store = gc_schema_open (s_dir, NULL);
     gc_store_destroy (&store);
     MDB_env *env;
     MDB_txn *txn;
@@ -234,7 +237,7 @@ test_schema_1_request_ids_are_upgraded (void)
     CHECK_OP (mdb_put (txn, requests, &k, &v, 0), ==, 0);
     CHECK_OP (mdb_txn_commit (txn), ==, 0);
     mdb_env_close (env);
-    store = gc_store_new (s_dir, NULL);
+    store = gc_schema_open (s_dir, NULL);
     CHECK (store);
     gc_txn_t *read = gc_txn_begin (store, false);
     const void *reply;
@@ -243,6 +246,31 @@ test_schema_1_request_ids_are_upgraded (void)
     CHECK_OP (gc_txn_request_get (read, key, 7, kept, &reply, &size), ==, GC_OK);
     CHECK (size == 5 && memcmp (reply, "reply", 5) == 0);
     CHECK_OP (memcmp (kept, none, GC_BINDING_SIZE), ==, 0);
+    gc_txn_abort (&read);
+    gc_store_destroy (&store);
+    //  A store of a newer schema is refused, read-only too, and left as it was
+    CHECK_OP (mdb_env_create (&env), ==, 0);
+    mdb_env_set_maxdbs (env, 32);
+    CHECK_OP (mdb_env_open (env, s_dir, 0, 0600), ==, 0);
+    CHECK_OP (mdb_txn_begin (env, NULL, 0, &txn), ==, 0);
+    CHECK_OP (mdb_dbi_open (txn, "meta", 0, &meta), ==, 0);
+    version[3] = GC_SCHEMA_VERSION + 1;
+    k = (MDB_val){6, "schema"};
+    v = (MDB_val){4, version};
+    CHECK_OP (mdb_put (txn, meta, &k, &v, 0), ==, 0);
+    CHECK_OP (mdb_txn_commit (txn), ==, 0);
+    mdb_env_close (env);
+    CHECK (gc_schema_open (s_dir, NULL) == NULL);
+    gc_store_options_t readonly = {0, 0, true};
+    CHECK (gc_schema_open (s_dir, &readonly) == NULL);
+    store = gc_store_new (s_dir, &readonly);
+    read = gc_txn_begin (store, false);
+    gc_key_t name;
+    gc_key_reset (&name);
+    gc_key_bytes (&name, "schema", 6);
+    const void *stored;
+    CHECK_OP (gc_txn_get (read, GC_DB_META, &name, &stored, &size), ==, GC_OK);
+    CHECK_OP (((const uint8_t *)stored)[3], ==, GC_SCHEMA_VERSION + 1);
     gc_txn_abort (&read);
     gc_store_destroy (&store);
     s_remove_dir ();
@@ -500,6 +528,52 @@ test_keys_sort_numerically (void)
     return true;
 }
 
+//  A key packed from a picture reads back through the same picture, and
+//  only through it; a picture's prefix names the range of its keys
+static bool
+test_keys_pack_and_unpack_by_picture (void)
+{
+    gc_key_t key, prefix;
+    CHECK (
+        gc_key_pack (&key, GC_KEY_QUEUE, "dept/gas", 2, (uint64_t)1764000000, "20261122-000042"));
+    CHECK_OP (key.size, ==, strlen ("dept/gas") + 1 + 1 + 8 + 8);
+    const char *queue = NULL;
+    uint8_t severity = 0;
+    uint64_t due = 0;
+    char id[GC_CASE_ID_MAX] = "";
+    CHECK (gc_key_unpack (key.data, key.size, GC_KEY_QUEUE, &queue, &severity, &due, id));
+    CHECK (streq (queue, "dept/gas"));
+    CHECK_OP (severity, ==, 2);
+    CHECK_OP (due, ==, 1764000000);
+    CHECK (streq (id, "20261122-000042"));
+    //  Parts may be skipped; a key of another shape is not taken for one
+    CHECK (gc_key_unpack (key.data, key.size, GC_KEY_QUEUE, NULL, NULL, NULL, id));
+    CHECK (!gc_key_unpack (key.data, key.size, GC_KEY_LOG, &queue, &due));
+    CHECK (!gc_key_unpack (key.data, key.size - 1, GC_KEY_QUEUE, NULL, NULL, NULL, NULL));
+    CHECK (!gc_key_unpack ("no-nul", 6, GC_KEY_TOPIC, &queue));
+    //  The prefix picture is the start of every key of the queue
+    CHECK (gc_key_pack (&prefix, GC_KEY_QUEUE_OF, "dept/gas"));
+    CHECK (prefix.size < key.size && memcmp (prefix.data, key.data, prefix.size) == 0);
+    //  What cannot be a key is refused, not cut
+    CHECK (!gc_key_pack (&key, GC_KEY_DEADLINE, (uint64_t)1, "not-a-case", 1));
+    char name[GC_KEY_MAX + 1];
+    memset (name, 'x', GC_KEY_MAX);
+    name[GC_KEY_MAX] = 0;
+    CHECK (!gc_key_pack (&key, GC_KEY_LOG, name, (uint64_t)1));
+    //  Values are packed the same way: be64 order is numeric order
+    gc_key_t low, high;
+    CHECK (gc_key_pack (&low, GC_KEY_REQUEST_AGE, (uint64_t)255,
+                        (const uint8_t *)"0123456789abcdef", (uint64_t)7));
+    CHECK (gc_key_pack (&high, GC_KEY_REQUEST_AGE, (uint64_t)256,
+                        (const uint8_t *)"0123456789abcdef", (uint64_t)1));
+    CHECK_OP (memcmp (low.data, high.data, low.size), <, 0);
+    const uint8_t *client = NULL;
+    uint64_t when = 0, sequence = 0;
+    CHECK (gc_key_unpack (high.data, high.size, GC_KEY_REQUEST_AGE, &when, &client, &sequence));
+    CHECK (when == 256 && sequence == 1 && memcmp (client, "0123456789abcdef", 16) == 0);
+    return true;
+}
+
 //  A write whose key cannot be built fails the whole transaction: the error
 //  sticks, the commit refuses, and nothing written before it lands
 static bool
@@ -572,6 +646,7 @@ main (void)
 {
     zsys_init ();
     RUN (test_keys_sort_numerically);
+    RUN (test_keys_pack_and_unpack_by_picture);
     RUN (test_case_put_get);
     RUN (test_a_failed_write_fails_the_commit);
     RUN (test_prefix_cursor_stays_within_its_prefix);

@@ -4,6 +4,8 @@
 #define GC_TEST_WORLD_H_INCLUDED
 
 #include "gc_check.h"
+#include "gc_schema.h"
+#include "gc_chain.h"
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
 #include "gc_rules.h"
@@ -53,7 +55,7 @@ s_world (world_t *w, const char *config_file)
     if (!mkdtemp (w->dir))
         return false;
     w->config = gc_config_load (config_file ? config_file : "deploy/sample-city.cfg");
-    w->store = gc_store_new (w->dir, NULL);
+    w->store = gc_schema_open (w->dir, NULL);
     w->notices = zlistx_new ();
     return w->config && w->store;
 }
@@ -325,7 +327,7 @@ static inline uint64_t
 s_journal_last (world_t *w)
 {
     gc_txn_t *txn = gc_txn_begin (w->store, false);
-    uint64_t last = gc_txn_journal_last (txn);
+    uint64_t last = gc_chain_last (txn);
     gc_txn_abort (&txn);
     return last;
 }

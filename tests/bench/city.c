@@ -13,6 +13,7 @@
         escalate_ms=MS sample_case=ID
     Usage: bench_city CONFIG DATADIR CASES DUE QUEUED */
 #include "gc_escalation.h"
+#include "gc_schema.h"
 #include "gc_lifecycle.h"
 #include "gc_writer.h"
 #include "gc_util.h"
@@ -191,7 +192,7 @@ main (int argc, char **argv)
     setenv ("TZ", s_config->timezone, 1);
     tzset ();
     gc_store_options_t options = {(size_t)1 << 30, (size_t)64 << 30, false};
-    s_store = gc_store_new (argv[2], &options);
+    s_store = gc_schema_open (argv[2], &options);
     if (!s_store)
         return 1;
     s_notices = zlistx_new ();
