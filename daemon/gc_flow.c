@@ -17,8 +17,8 @@
 #define GC_GONE_MS 60000
 
 typedef struct {
-    zmq_msg_t payload;
-    char actor[80];
+    void *task;
+    gc_flow_drop_fn *drop; //  for a task that never reaches a reader
 } read_t;
 
 typedef struct {
@@ -64,7 +64,8 @@ s_read_destroy (void **item)
 {
     read_t *read = (read_t *)*item;
     if (read) {
-        zmq_msg_close (&read->payload);
+        if (read->task)
+            read->drop (&read->task);
         free (read);
         *item = NULL;
     }
@@ -202,7 +203,7 @@ gc_flow_gone (gc_flow_t *self, const void *identity, size_t size)
 }
 
 gc_flow_verdict_t
-gc_flow_read (gc_flow_t *self, zmq_msg_t *identity, zmq_msg_t *payload, const char *actor, int fd)
+gc_flow_read (gc_flow_t *self, zmq_msg_t *identity, void **task_p, gc_flow_drop_fn *drop, int fd)
 {
     client_t *client = s_client (self, zmq_msg_data (identity), zmq_msg_size (identity), true);
     if (!client) {
@@ -212,7 +213,7 @@ gc_flow_read (gc_flow_t *self, zmq_msg_t *identity, zmq_msg_t *payload, const ch
     if (fd >= 0)
         client->fd = fd;
     if (client->in_flight >= self->limits.inflight_max) {
-        zmq_msg_close (payload);
+        drop (task_p);
         s_disconnect (self, client, GC_FLOW_disconnected_inflight);
         return GC_FLOW_DISCONNECTED;
     }
@@ -223,9 +224,9 @@ gc_flow_read (gc_flow_t *self, zmq_msg_t *identity, zmq_msg_t *payload, const ch
         s_client_settle (self, client);
         return GC_FLOW_BUSY;
     }
-    zmq_msg_init (&read->payload);
-    zmq_msg_move (&read->payload, payload);
-    snprintf (read->actor, sizeof (read->actor), "%s", actor);
+    read->task = *task_p;
+    read->drop = drop;
+    *task_p = NULL;
     zlistx_add_end (client->waiting, read);
     client->in_flight++;
     self->waiting++;
@@ -317,10 +318,9 @@ gc_flow_dispatch (gc_flow_t *self)
         //  The readers' queues hold more than at_readers_max: this never waits
         int rc = zmq_send (self->readers, client->id, client->id_size, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         if (rc >= 0)
-            rc = zmq_msg_send (&read->payload, self->readers, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        if (rc >= 0)
-            rc = zmq_send (self->readers, read->actor, strlen (read->actor), ZMQ_DONTWAIT);
+            rc = zmq_send (self->readers, &read->task, sizeof (read->task), ZMQ_DONTWAIT);
         assert (rc >= 0);
+        read->task = NULL; //  the reader's now
         s_read_destroy ((void **)&read);
         self->waiting--;
         self->at_readers++;

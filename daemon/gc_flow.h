@@ -55,10 +55,15 @@ void gc_flow_destroy (gc_flow_t **self_p);
 //  True if the client IDENTITY was disconnected lately: what still arrives
 //  from it was queued before and is dropped
 bool gc_flow_gone (gc_flow_t *self, const void *identity, size_t size);
-//  A read from the client IDENTITY (FD its connection, -1 when unknown): the
-//  request's PAYLOAD is taken (moved) and sent to a reader with ACTOR later
-gc_flow_verdict_t gc_flow_read (gc_flow_t *self, zmq_msg_t *identity, zmq_msg_t *payload,
-                                const char *actor, int fd);
+//  A read from the client IDENTITY (FD its connection, -1 when unknown):
+//  *TASK_P is queued and later sent to a reader as two frames, the identity
+//  and the task's pointer. The task is taken (*TASK_P set to NULL) when it
+//  is queued or the client disconnected (DROP frees it); left to the caller
+//  when the verdict is busy. DROP frees too a task that never reaches a
+//  reader (its client disconnected, the flow destroyed).
+typedef void (gc_flow_drop_fn) (void **task_p);
+gc_flow_verdict_t gc_flow_read (gc_flow_t *self, zmq_msg_t *identity, void **task_p,
+                                gc_flow_drop_fn *drop, int fd);
 //  Sends REPLY (SIZE bytes) to the client IDENTITY now, or holds it until
 //  the client reads; ANSWERS_READ: it answers a read that was in flight
 void gc_flow_reply (gc_flow_t *self, const void *identity, size_t identity_size, const void *reply,

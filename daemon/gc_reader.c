@@ -11,25 +11,33 @@ typedef struct {
     char results[64]; //  where replies go
 } reader_args_t;
 
-//  Answers one read: identity and request in, identity, reply and code out
+//  The reader's transaction, renewed for each read and reset after it
+static gc_txn_t *
+s_read_begin (reader_args_t *args, gc_txn_t **txn_p)
+{
+    if (*txn_p && gc_txn_renew (*txn_p) != GC_OK)
+        gc_txn_abort (txn_p);
+    if (!*txn_p)
+        *txn_p = gc_txn_begin (args->store, false);
+    return *txn_p;
+}
+
+//  Answers one read: identity and task in, identity, reply and code out
 static void
-s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *results)
+s_reader_answer (reader_args_t *args, gc_txn_t **txn_p, zmsg_t *msg, zsock_t *results)
 {
     int64_t start = args->verbose ? zclock_usecs () : 0;
-    zframe_t *identity = zmsg_pop (task);
-    zframe_t *payload = zmsg_pop (task);
-    char *actor_id = zmsg_popstr (task);
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *pointer = zmsg_pop (msg);
+    gc_task_t *task = NULL;
+    if (pointer && zframe_size (pointer) == sizeof (task))
+        memcpy (&task, zframe_data (pointer), sizeof (task));
+    Gridcase__Request *request = task ? task->request : NULL;
     gc_reply_t reply = {0};
-    Gridcase__ErrorCode code;
-    char why[256];
-    Gridcase__Request *request =
-        payload ? gc_request_decode (arena, zframe_data (payload), zframe_size (payload), &code,
-                                     why, sizeof (why))
-                : NULL;
     Gridcase__Actor who = GRIDCASE__ACTOR__INIT;
-    gc_actor_t *actor = actor_id && *actor_id ? gc_config_actor (args->config, actor_id) : NULL;
     if (request && args->config->curve) {
         //  The server thread checked the key; this is its roster entry
+        gc_actor_t *actor = *task->actor ? gc_config_actor (args->config, task->actor) : NULL;
         request->actor = actor ? &who : NULL;
         who.role = actor ? actor->role : GRIDCASE__ROLE__ROLE_UNSPECIFIED;
         who.id = actor ? actor->id : "";
@@ -40,13 +48,13 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
     else if (request->op_case == GRIDCASE__REQUEST__OP_BACKUP)
         gc_query_backup (args->config, args->store, request, &reply);
     else {
-        gc_txn_t *txn = gc_txn_begin (args->store, false);
-        if (txn)
+        gc_txn_t *txn = s_read_begin (args, txn_p);
+        if (txn) {
             gc_query_read (args->config, txn, request, gc_clock_now (), &reply);
-        else
+            gc_txn_reset (txn);
+        } else
             gc_reply_error (&reply, request, GRIDCASE__ERROR_CODE__ERROR_STORAGE,
                             "cannot read the store; see the daemon's log");
-        gc_txn_abort (&txn);
     }
     if (args->verbose && request)
         gc_request_log (request, reply.code, zclock_usecs () - start);
@@ -59,10 +67,25 @@ s_reader_answer (reader_args_t *args, gc_arena_t *arena, zmsg_t *task, zsock_t *
     zmq_send (socket, reply.data, reply.size, ZMQ_SNDMORE);
     zmq_send (socket, &error, 1, 0);
     gc_reply_free (&reply);
+    gc_task_destroy (&task);
     zframe_destroy (&identity);
-    zframe_destroy (&payload);
-    zstr_free (&actor_id);
-    gc_arena_reset (arena);
+    zframe_destroy (&pointer);
+}
+
+//  Tasks still queued for this reader when it stops are dropped unanswered
+static void
+s_reader_drop_queued (zsock_t *tasks)
+{
+    zsock_set_rcvtimeo (tasks, 0);
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (tasks))) {
+        zframe_t *pointer = zmsg_last (msg);
+        gc_task_t *task = NULL;
+        if (pointer && zframe_size (pointer) == sizeof (task))
+            memcpy (&task, zframe_data (pointer), sizeof (task));
+        gc_task_destroy (&task);
+        zmsg_destroy (&msg);
+    }
 }
 
 static void
@@ -74,7 +97,7 @@ s_reader_actor (zsock_t *pipe, void *argument)
     zsock_set_rcvhwm (tasks, 1000);
     zsock_connect (tasks, "%s", args->tasks);
     zsock_connect (results, "%s", args->results);
-    gc_arena_t *arena = gc_arena_new ();
+    gc_txn_t *txn = NULL;
     zpoller_t *poller = zpoller_new (pipe, tasks, NULL);
     zsock_signal (pipe, 0);
     while (true) {
@@ -82,7 +105,7 @@ s_reader_actor (zsock_t *pipe, void *argument)
         if (which == tasks) {
             zmsg_t *task = zmsg_recv (tasks);
             if (task)
-                s_reader_answer (args, arena, task, results);
+                s_reader_answer (args, &txn, task, results);
             zmsg_destroy (&task);
         } else {
             //  $TERM on the pipe, or interrupted
@@ -94,7 +117,8 @@ s_reader_actor (zsock_t *pipe, void *argument)
         }
     }
     zpoller_destroy (&poller);
-    gc_arena_destroy (&arena);
+    s_reader_drop_queued (tasks);
+    gc_txn_abort (&txn);
     zsock_destroy (&tasks);
     zsock_destroy (&results);
     free (args);

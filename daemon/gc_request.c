@@ -8,7 +8,7 @@
 
 //  Unpacking one request may use at most this much memory
 #define GC_UNPACK_BUDGET (512 * 1024)
-#define GC_CHUNK_SIZE (64 * 1024)
+#define GC_CHUNK_SIZE 4096 //  most requests unpack into one chunk
 
 typedef struct _chunk_t {
     struct _chunk_t *next;
@@ -63,6 +63,28 @@ gc_arena_destroy (gc_arena_t **self_p)
     if (self) {
         gc_arena_reset (self);
         free (self->chunks);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+gc_task_t *
+gc_task_new (gc_arena_t **arena_p, Gridcase__Request *request, const char *actor)
+{
+    gc_task_t *self = (gc_task_t *)zmalloc (sizeof (gc_task_t));
+    self->arena = *arena_p;
+    *arena_p = NULL;
+    self->request = request;
+    snprintf (self->actor, sizeof (self->actor), "%s", actor);
+    return self;
+}
+
+void
+gc_task_destroy (gc_task_t **self_p)
+{
+    gc_task_t *self = *self_p;
+    if (self) {
+        gc_arena_destroy (&self->arena);
         free (self);
         *self_p = NULL;
     }

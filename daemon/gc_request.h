@@ -20,7 +20,7 @@
 //  Sequence numbers from the wire: one more never wraps around
 #define GC_SEQ_MAX ((uint64_t)INT64_MAX)
 
-//  A bump allocator: everything unpacked in one batch, freed at once
+//  A bump allocator: everything unpacked of one request, freed at once
 typedef struct _gc_arena_t gc_arena_t;
 gc_arena_t *gc_arena_new (void);
 void gc_arena_destroy (gc_arena_t **self_p);
@@ -32,6 +32,18 @@ size_t gc_arena_used (const gc_arena_t *self);
 //  is not acceptable; the request lives in ARENA until gc_arena_reset.
 Gridcase__Request *gc_request_decode (gc_arena_t *arena, const void *data, size_t size,
                                       Gridcase__ErrorCode *code, char *why, size_t why_size);
+
+//  A read on its way to a reader thread: the request as the server thread
+//  decoded it, the arena that holds it, and who asks (the roster's id).
+//  Whoever holds the task last destroys it.
+typedef struct {
+    gc_arena_t *arena;
+    Gridcase__Request *request;
+    char actor[80];
+} gc_task_t;
+//  Takes *ARENA_P (which holds REQUEST)
+gc_task_t *gc_task_new (gc_arena_t **arena_p, Gridcase__Request *request, const char *actor);
+void gc_task_destroy (gc_task_t **self_p);
 
 //  True for operations that only read
 bool gc_request_is_read (const Gridcase__Request *request);

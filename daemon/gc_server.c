@@ -97,6 +97,7 @@ typedef struct {
     gc_reply_t reply;
     bool forwarded;                   //  a read handed to flow control, or dropped: no reply now
     int fd;                           //  the connection it came on (ZMQ_SRCFD), -1: not known
+    gc_arena_t *arena;                //  holds the request decoded (NULL: handed to a reader)
     int64_t received_us;              //  when it was taken off the socket (for -v)
     Gridcase__Actor who;              //  with CURVE: the roster's actor for the sender's key
     uint8_t binding[GC_BINDING_SIZE]; //  a changing request: its sender and bytes
@@ -109,7 +110,6 @@ typedef struct {
     zsock_t *command;
     zsock_t *events;
     zloop_t *loop;
-    gc_arena_t *arena;
     zlistx_t *notices;
     item_t items[GC_BATCH_MAX];
     uint64_t counters[C_COUNT];
@@ -196,6 +196,12 @@ s_flush (server_t *self)
     }
 }
 
+static void
+s_task_drop (void **task_p)
+{
+    gc_task_destroy ((gc_task_t **)task_p);
+}
+
 //  Applies every changing request of the batch in one write transaction
 //  (gc_writer); on error every one of them is answered with the store's
 static void
@@ -256,14 +262,19 @@ s_process_batch (server_t *self, size_t count)
             s_reply_stats (self, item);
             continue;
         }
-        //  The actor the key says, or the one the request names (local mode)
+        //  The actor the key says, or the one the request names (local mode);
+        //  the request goes to a reader as it was decoded, with its arena
         const char *actor = item->request->actor ? item->request->actor->id : "";
+        gc_task_t *task = gc_task_new (&item->arena, item->request, actor);
         gc_flow_verdict_t verdict =
-            gc_flow_read (self->flow, &item->identity, &item->payload, actor, item->fd);
-        if (verdict == GC_FLOW_BUSY)
+            gc_flow_read (self->flow, &item->identity, (void **)&task, s_task_drop, item->fd);
+        if (verdict == GC_FLOW_BUSY) {
+            item->arena = task->arena; //  the request stays for the reply
+            task->arena = NULL;
+            gc_task_destroy (&task);
             gc_reply_error (&item->reply, item->request, GRIDCASE__ERROR_CODE__ERROR_BUSY,
                             "the daemon has too many reads waiting; try again shortly");
-        else {
+        } else {
             item->request = NULL;
             item->forwarded = true;
         }
@@ -285,11 +296,12 @@ s_process_batch (server_t *self, size_t count)
         }
         zmq_msg_close (&item->identity);
         zmq_msg_close (&item->payload);
+        if (item->arena)
+            gc_arena_reset (item->arena);
     }
     gc_flow_dispatch (self->flow);
     s_flush (self);
     s_publish (self);
-    gc_arena_reset (self->arena);
     if (writes)
         gc_escalation_timer_arm (self->timer);
 }
@@ -428,8 +440,8 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
     (void)loop;
     server_t *self = (server_t *)arg;
     void *socket = zsock_resolve (reader);
-    size_t count = 0;
-    while (count < GC_BATCH_MAX && gc_arena_used (self->arena) < GC_BATCH_UNPACKED_MAX) {
+    size_t count = 0, unpacked = 0;
+    while (count < GC_BATCH_MAX && unpacked < GC_BATCH_UNPACKED_MAX) {
         item_t *item = &self->items[count];
         zmq_msg_init (&item->identity);
         if (zmq_msg_recv (&item->identity, socket, ZMQ_DONTWAIT) < 0) {
@@ -472,9 +484,12 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
         } else {
             Gridcase__ErrorCode code;
             char why[256];
+            if (!item->arena)
+                item->arena = gc_arena_new ();
             item->request =
-                gc_request_decode (self->arena, zmq_msg_data (&item->payload),
+                gc_request_decode (item->arena, zmq_msg_data (&item->payload),
                                    zmq_msg_size (&item->payload), &code, why, sizeof (why));
+            unpacked += gc_arena_used (item->arena);
             if (item->request && self->config->curve)
                 s_authenticate (self, item);
             if (item->request && !gc_request_is_read (item->request))
@@ -659,7 +674,8 @@ s_server_destroy (server_t **self_p)
         if (self->notices)
             gc_notices_drop (self->notices);
         zlistx_destroy (&self->notices);
-        gc_arena_destroy (&self->arena);
+        for (size_t i = 0; i < GC_BATCH_MAX; i++)
+            gc_arena_destroy (&self->items[i].arena);
         gc_store_destroy (&self->store);
         free (self);
         *self_p = NULL;
@@ -734,7 +750,6 @@ gc_server_actor (zsock_t *pipe, void *args)
         zstr_free (&command);
         return;
     }
-    self->arena = gc_arena_new ();
     self->notices = zlistx_new ();
     //  The readers: inproc PUSH out, PULL back, bound before they connect
     char tasks[64], results[64];

@@ -50,7 +50,8 @@ struct _gc_txn_t {
     gc_store_t *store;
     MDB_txn *txn;
     bool write;
-    int error; //  sticky: the first failure aborts the commit
+    bool reset; //  a read ended by gc_txn_reset, not holding the growth lock
+    int error;  //  sticky: the first failure aborts the commit
     void *pending[GC_PENDING_COUNT];
     gc_pending_fn *finish[GC_PENDING_COUNT];
 };
@@ -459,26 +460,63 @@ gc_store_dir (gc_store_t *self)
 //  --------------------------------------------------------------------------
 //  Transactions
 
+//  Begins an LMDB transaction under the growth lock (held shared until it ends)
+static int
+s_begin (gc_store_t *store, bool write, MDB_txn **txn)
+{
+    pthread_rwlock_rdlock (&store->grow);
+    int rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, txn);
+    if (rc == MDB_MAP_RESIZED) {
+        //  Another process grew the map: adopt its size
+        mdb_env_set_mapsize (store->env, 0);
+        rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, txn);
+    }
+    if (rc) {
+        pthread_rwlock_unlock (&store->grow);
+        s_map_error (store, rc, "begin transaction");
+    }
+    return rc;
+}
+
 gc_txn_t *
 gc_txn_begin (gc_store_t *store, bool write)
 {
     gc_txn_t *self = (gc_txn_t *)zmalloc (sizeof (gc_txn_t));
     self->store = store;
     self->write = write;
-    pthread_rwlock_rdlock (&store->grow);
-    int rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &self->txn);
-    if (rc == MDB_MAP_RESIZED) {
-        //  Another process grew the map: adopt its size
-        mdb_env_set_mapsize (store->env, 0);
-        rc = mdb_txn_begin (store->env, NULL, write ? 0 : MDB_RDONLY, &self->txn);
-    }
-    if (rc) {
-        pthread_rwlock_unlock (&store->grow);
-        s_map_error (store, rc, "begin transaction");
+    if (s_begin (store, write, &self->txn)) {
         free (self);
         return NULL;
     }
     return self;
+}
+
+void
+gc_txn_reset (gc_txn_t *self)
+{
+    assert (!self->write && !self->reset);
+    mdb_txn_reset (self->txn);
+    pthread_rwlock_unlock (&self->store->grow);
+    self->reset = true;
+    self->error = GC_OK;
+}
+
+int
+gc_txn_renew (gc_txn_t *self)
+{
+    assert (self->reset);
+    pthread_rwlock_rdlock (&self->store->grow);
+    int rc = mdb_txn_renew (self->txn);
+    if (rc) {
+        //  The map changed under it: a new transaction instead
+        pthread_rwlock_unlock (&self->store->grow);
+        mdb_txn_abort (self->txn);
+        self->txn = NULL;
+        if (s_begin (self->store, false, &self->txn))
+            return GC_EIO; //  the transaction stays reset, to be renewed or aborted
+    }
+    self->reset = false;
+    return GC_OK;
 }
 
 int
@@ -554,8 +592,10 @@ gc_txn_abort (gc_txn_t **self_p)
     gc_txn_t *self = *self_p;
     if (self) {
         s_finish_pending (self, false);
-        mdb_txn_abort (self->txn);
-        pthread_rwlock_unlock (&self->store->grow);
+        if (self->txn)
+            mdb_txn_abort (self->txn);
+        if (!self->reset)
+            pthread_rwlock_unlock (&self->store->grow);
         free (self);
         *self_p = NULL;
     }

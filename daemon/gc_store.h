@@ -111,6 +111,13 @@ int gc_store_write (gc_store_t *self, gc_work_fn *work, gc_reset_fn *reset, void
                     size_t *grown);
 
 gc_txn_t *gc_txn_begin (gc_store_t *store, bool write);
+//  A read transaction a thread answers from again and again: gc_txn_reset
+//  ends the read but keeps the transaction (it holds no snapshot and does
+//  not hold back the map's growth); gc_txn_renew starts it again on the
+//  newest snapshot (GC_OK, or an error with the transaction still reset).
+//  gc_txn_abort ends it either way.
+void gc_txn_reset (gc_txn_t *self);
+int gc_txn_renew (gc_txn_t *self);
 //  Commits; on failure nothing was written and the error code is returned
 int gc_txn_commit (gc_txn_t **self_p);
 void gc_txn_abort (gc_txn_t **self_p);

@@ -437,6 +437,11 @@ test_map_growth_from_tiny_map (void)
     char title[600];
     memset (title, 'x', sizeof (title) - 1);
     title[sizeof (title) - 1] = 0;
+    //  A reader's transaction, reset between its reads, holds back neither
+    //  the growth nor the newest snapshot
+    gc_txn_t *reader = gc_txn_begin (store, false);
+    CHECK (reader);
+    gc_txn_reset (reader);
     //  The writer's loop: on a full map abort, grow, run the batch again
     for (uint32_t batch = 0; batch < 40; batch++) {
         int rc;
@@ -456,7 +461,11 @@ test_map_growth_from_tiny_map (void)
             }
         } while (rc == GC_MAPFULL);
         CHECK_OP (rc, ==, GC_OK);
+        CHECK_OP (gc_txn_renew (reader), ==, GC_OK);
+        CHECK_OP (gc_txn_case_next_number (reader, 20261122), ==, (batch + 1) * 50 + 1);
+        gc_txn_reset (reader);
     }
+    gc_txn_abort (&reader);
     CHECK_OP (grown, >, 0);
     CHECK_OP (gc_store_map_size (store), >, initial);
     gc_txn_t *txn = gc_txn_begin (store, false);
