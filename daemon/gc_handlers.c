@@ -1,17 +1,15 @@
-/*  gc_handlers - what each event does to a case: the handlers and guards
-    the machine's table (gc_lifecycle.c) names. A handler holds only what
-    the event does; the table has checked the role, the state and the
-    scope before it runs. */
+/*  gc_handlers - what each event does to a case: the handlers the
+    machine's table (gc_lifecycle.c) names. A handler holds only what the
+    event does and never refuses: the table has checked the role, the state
+    and the scope, and the event's guard (gc_guards.c) the rest, before it
+    runs. */
 #include "gc_op.h"
 #include "gc_schema.h"
 #include "gc_ladder.h"
 #include "gc_util.h"
 
-#include <math.h>
-
 //  --------------------------------------------------------------------------
-//  Handlers: the table's "what it does". Each may still refuse (bad
-//  argument) before its first change; gc_op_record stores the change.
+//  Handlers: the table's "what it does"; gc_op_record stores the change.
 
 static const char *
 s_text_or (const char *text, const char *fallback)
@@ -22,12 +20,7 @@ s_text_or (const char *text, const char *fallback)
 void
 gc_handle_note (op_t *op)
 {
-    const char *text = op->request->note->text;
-    if (!*text) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a note needs text");
-        return;
-    }
-    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_NOTE, "note", text);
+    gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_NOTE, "note", op->request->note->text);
 }
 
 void
@@ -66,19 +59,6 @@ s_climb (op_t *op, const char *why)
 void
 gc_handle_escalate (op_t *op)
 {
-    Gridcase__Case *kase = op->kase;
-    if (kase->level == GRIDCASE__LEVEL__LEVEL_DEPARTMENT) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "case %s is with department %s: a department bounces a case, it does not "
-                      "escalate it",
-                      kase->id, kase->lead_department);
-        return;
-    }
-    if (kase->level == GRIDCASE__LEVEL__LEVEL_DISTRICT) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "case %s is at the district command centre, the top of the ladder", kase->id);
-        return;
-    }
     char why[600];
     snprintf (why, sizeof (why), "escalated by %s: %s", op->who_text,
               s_text_or (op->request->escalate->reason, "no reason given"));
@@ -131,44 +111,10 @@ gc_handle_dispatch (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__DispatchRequest *dispatch = op->request->dispatch;
-    if (!gc_holder_is_office (gc_holder_of (kase->queue).kind)) {
-        gc_op_refuse (
-            op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-            "case %s is not with a committee, street office or the district: it cannot be "
-            "dispatched from %s",
-            kase->id, kase->holder);
-        return;
-    }
-    gc_category_t *category = gc_config_category (op->config, kase->category);
-    const char *lead = *dispatch->lead                    ? dispatch->lead
-                       : category && category->department ? category->department->id
-                                                          : "";
-    if (*lead && !gc_config_department (op->config, lead)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT, "unknown department '%s'",
-                      lead);
-        return;
-    }
-    for (size_t i = 0; i < dispatch->n_helpers; i++) {
-        if (!gc_config_department (op->config, dispatch->helpers[i])) {
-            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT,
-                          "unknown helper department '%s'", dispatch->helpers[i]);
-            return;
-        }
-        if (streq (dispatch->helpers[i], lead)) {
-            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                          "department '%s' cannot lead and help at once", lead);
-            return;
-        }
-    }
+    const char *lead = gc_dispatch_lead (op);
     char queue[GC_HOLDER_MAX], why[700];
     if (!*lead) {
         //  The fallback owner: a category without a department
-        if (kase->level == GRIDCASE__LEVEL__LEVEL_DISTRICT) {
-            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                          "category '%s' has no department: name the lead department",
-                          kase->category);
-            return;
-        }
         gc_holder_name (queue, GC_HOLDER_DISTRICT, kase->district);
         gc_op_set (&kase->dispatched_from, kase->queue);
         gc_op_enter (op, GRIDCASE__LEVEL__LEVEL_DISTRICT, queue);
@@ -224,26 +170,8 @@ gc_handle_bounce (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const char *reason = op->request->bounce->reason;
-    gc_holder_t from = gc_holder_of (kase->queue);
     char department[GC_HOLDER_MAX];
-    if (from.kind != GC_HOLDER_DEPT) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "case %s is not with a department; only a department bounces a case",
-                      kase->id);
-        return;
-    }
-    snprintf (department, sizeof (department), "%s", from.id);
-    if (!*reason) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "a bounce needs a reason: why is case %s not the department's", kase->id);
-        return;
-    }
-    if (kase->arbitrated) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "case %s was arbitrated to %s by a supervisor: it cannot be bounced again",
-                      kase->id, department);
-        return;
-    }
+    snprintf (department, sizeof (department), "%s", gc_holder_of (kase->queue).id);
     char why[700], queue[GC_HOLDER_MAX];
     kase->bounce_count++;
     if (kase->bounce_count >= 2) {
@@ -292,11 +220,6 @@ gc_handle_evaluate (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__EvaluateRequest *evaluate = op->request->evaluate;
-    if (evaluate->rating < 1 || evaluate->rating > 5) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "a rating is 1 to 5, not %u", evaluate->rating);
-        return;
-    }
     kase->rating = evaluate->rating;
     gc_op_set (&kase->rating_comment, evaluate->comment);
     char why[300];
@@ -336,18 +259,6 @@ gc_handle_regrade (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__RegradeRequest *regrade = op->request->regrade;
-    if (!regrade->severity) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "regrade needs a severity: red, yellow or green");
-        return;
-    }
-    if (op->actor->role == GRIDCASE__ROLE__ROLE_OFFICER &&
-        kase->state != GRIDCASE__STATE__STATE_AT_GRID) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
-                      "an officer regrades a case only while it is at the grid; case %s is %s",
-                      kase->id, gridcase_state_name (kase->state));
-        return;
-    }
     char why[600];
     snprintf (why, sizeof (why), "%s -> %s: %s", gridcase_severity_name (kase->severity),
               gridcase_severity_name (regrade->severity),
@@ -363,28 +274,7 @@ gc_handle_extend (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__ExtendRequest *extend = op->request->extend;
-    if (kase->paused || *kase->pending_request) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "case %s already has %s %s", kase->id,
-                      kase->paused ? "an approved" : "a pending", kase->pending_request);
-        return;
-    }
-    int64_t until = extend->until      ? extend->until
-                    : extend->duration ? op->now + extend->duration
-                                       : 0;
-    if (until <= op->now || until > op->now + op->config->policy.pause_max) {
-        char span[40];
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "%s needs an end in the future and at most %s away",
-                      extend->park ? "parking" : "an extension",
-                      gc_duration_text (op->config->policy.pause_max, span, sizeof (span)));
-        return;
-    }
-    if (!*extend->reason) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "an extension or parking needs a reason");
-        return;
-    }
+    int64_t until = gc_extend_until (op);
     gc_op_set (&kase->pending_request, extend->park ? "parking" : "extension");
     gc_op_set (&kase->pending_reason, extend->reason);
     kase->pending_until = until;
@@ -403,23 +293,12 @@ gc_handle_approve (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__ApproveRequest *approve = op->request->approve;
-    if (!*kase->pending_request || kase->paused) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "case %s has no extension or parking waiting for approval", kase->id);
-        return;
-    }
     char why[700];
     if (!approve->approve) {
         snprintf (why, sizeof (why), "%s refused: %s", kase->pending_request,
                   s_text_or (approve->reason, "no reason given"));
         gc_op_clear_pause (kase);
         gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_REJECTED, why, NULL);
-        return;
-    }
-    if (kase->pending_until <= op->now) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "the %s asked for case %s has already run out", kase->pending_request,
-                      kase->id);
         return;
     }
     kase->paused = true;
@@ -436,11 +315,6 @@ gc_handle_arbitrate (op_t *op)
 {
     Gridcase__Case *kase = op->kase;
     const Gridcase__ArbitrateRequest *arbitrate = op->request->arbitrate;
-    if (!gc_config_department (op->config, arbitrate->department)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT, "unknown department '%s'",
-                      arbitrate->department);
-        return;
-    }
     char queue[GC_HOLDER_MAX], why[700];
     gc_op_set (&kase->lead_department, arbitrate->department);
     kase->arbitrated = true;
@@ -453,26 +327,6 @@ gc_handle_arbitrate (op_t *op)
 
 //  --------------------------------------------------------------------------
 //  Applying a request
-
-//  A case open for linking: same grid and category as KASE
-static bool
-s_linkable (op_t *op, const Gridcase__Case *target, const char *grid, const char *category)
-{
-    if (!(OPEN_STATES & (1u << target->state))) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
-                      "case %s is %s: only an open case takes linked reports", target->id,
-                      gridcase_state_name (target->state));
-        return false;
-    }
-    if (!streq (target->grid, grid) || !streq (target->category, category)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "case %s is %s in grid %s: a linked report must be the same category in the "
-                      "same grid",
-                      target->id, target->category, target->grid);
-        return false;
-    }
-    return true;
-}
 
 //  Records on TARGET (loaded into OP) that a duplicate report was linked to it
 static void
@@ -488,44 +342,6 @@ s_link_into (op_t *op, const char *duplicate, const char *title)
     gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_LINKED, why, title);
 }
 
-//  A report's guard: the grid and category exist, the title and location
-//  are sound, and the reporter looks after the grid
-bool
-gc_guard_report (op_t *op)
-{
-    const Gridcase__ReportRequest *report = op->request->report;
-    gc_grid_t *grid = gc_config_grid (op->config, report->grid);
-    if (!grid) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID, "unknown grid '%s'",
-                      report->grid);
-        return false;
-    }
-    if (!gc_config_category (op->config, report->category)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CATEGORY, "unknown category '%s'",
-                      report->category);
-        return false;
-    }
-    if (!*report->title) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a report needs a title");
-        return false;
-    }
-    if (report->location &&
-        (fabs (report->location->lat) > 90 || fabs (report->location->lon) > 180)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "location %f,%f is not a latitude and longitude", report->location->lat,
-                      report->location->lon);
-        return false;
-    }
-    gc_community_t *community = grid->community;
-    if (!gc_actor_covers (op->actor, grid->id, community->id, community->street->id,
-                          community->street->district->id)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
-                      "%s does not look after grid %s", op->who_text, grid->id);
-        return false;
-    }
-    return true;
-}
-
 //  A new case at its grid, or (link_to) a duplicate report added to an open case
 void
 gc_handle_report (op_t *op)
@@ -535,11 +351,7 @@ gc_handle_report (op_t *op)
     gc_category_t *category = gc_config_category (op->config, report->category);
     gc_community_t *community = grid->community;
     if (*report->link_to) {
-        if (!gc_op_load (op, report->link_to))
-            return;
-        if (!s_linkable (op, op->kase, grid->id, category->id))
-            return;
-        s_link_into (op, NULL, report->title);
+        s_link_into (op, NULL, report->title); //  the guard loaded the case
         return;
     }
     uint32_t day = gc_local_day (op->now);
@@ -588,29 +400,10 @@ gc_handle_report (op_t *op)
 void
 gc_handle_link (op_t *op)
 {
-    const Gridcase__LinkRequest *link = op->request->link;
-    if (streq (link->case_id, link->duplicate_of)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "a case cannot be a duplicate of itself");
-        return;
-    }
-    Gridcase__Case *target = NULL;
-    int rc = gc_txn_case_get (op->txn, link->duplicate_of, &target);
-    if (rc == GC_NOTFOUND)
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE, "no case '%s'",
-                      link->duplicate_of);
-    else if (rc)
-        gc_op_storage_error (op);
-    bool ok = rc == GC_OK && s_linkable (op, target, op->kase->grid, op->kase->category) &&
-              s_linkable (op, op->kase, target->grid, target->category);
-    if (!ok) {
-        if (target)
-            gridcase__case__free_unpacked (target, NULL);
-        op->refused = true;
-        return;
-    }
-    //  The duplicate closes, pointing at the case that goes on
-    Gridcase__Case *kase = op->kase;
+    //  The duplicate closes, pointing at the case that goes on (its guard
+    //  loaded it)
+    Gridcase__Case *kase = op->kase, *target = op->other;
+    op->other = NULL;
     char why[300];
     gc_op_set (&kase->duplicate_of, target->id);
     kase->state = GRIDCASE__STATE__STATE_CLOSED;
@@ -755,28 +548,4 @@ gc_handle_unrated (op_t *op)
     op->kase->evaluation_due = 0;
     op->kase->closed_at = op->now;
     gc_op_record (op, GRIDCASE__EVENT_TYPE__EVENT_CLOSED, why, NULL);
-}
-
-//  A timer event's guard: the deadline is still armed on the case as it is
-//  (a stale index entry is removed and nothing else happens)
-bool
-gc_guard_deadline_armed (op_t *op)
-{
-    if (gc_op_has_deadline (&op->before, op->due, (uint8_t)op->deadline))
-        return true;
-    gc_txn_deadline_del (op->txn, op->due, op->kase->id, (uint8_t)op->deadline);
-    return false;
-}
-
-//  Claiming a case by id with a queue named: it must be in that queue
-bool
-gc_guard_claim (op_t *op)
-{
-    const char *queue = op->request->claim->queue;
-    if (*queue && !streq (queue, op->kase->queue)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "case %s is in queue %s, not %s", op->kase->id, op->kase->queue, queue);
-        return false;
-    }
-    return true;
 }

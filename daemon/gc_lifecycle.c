@@ -138,13 +138,13 @@ typedef struct {
 static const event_t s_events[] = {
     {"report", GRIDCASE__REQUEST__OP_REPORT, 0, LOAD_NONE, 0, PEOPLE, SCOPE_NONE, gc_guard_report,
      gc_handle_report},
-    {"note", GRIDCASE__REQUEST__OP_NOTE, 0, LOAD_CASE, ALL_STATES, ALL_ROLES, SCOPE_AREA, NULL,
-     gc_handle_note},
+    {"note", GRIDCASE__REQUEST__OP_NOTE, 0, LOAD_CASE, ALL_STATES, ALL_ROLES, SCOPE_AREA,
+     gc_guard_note, gc_handle_note},
     {"resolve on site", GRIDCASE__REQUEST__OP_RESOLVE_ON_SITE, 0, LOAD_CASE, STATE_BIT (AT_GRID),
      ROLE_BIT (OFFICER), SCOPE_HOLDER, NULL, gc_handle_resolve_on_site},
     {"escalate", GRIDCASE__REQUEST__OP_ESCALATE, 0, LOAD_CASE, OPEN_STATES,
      ROLE_BIT (OFFICER) | ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (SUPERVISOR),
-     SCOPE_HOLDER, NULL, gc_handle_escalate},
+     SCOPE_HOLDER, gc_guard_escalate, gc_handle_escalate},
     {"claim", GRIDCASE__REQUEST__OP_CLAIM, 0, LOAD_CASE, STATE_BIT (QUEUED),
      ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (WORKER) | ROLE_BIT (SUPERVISOR),
      SCOPE_QUEUE, gc_guard_claim, gc_handle_claim},
@@ -160,32 +160,32 @@ static const event_t s_events[] = {
      gc_handle_release},
     {"dispatch", GRIDCASE__REQUEST__OP_DISPATCH, 0, LOAD_CASE,
      STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS),
-     ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (SUPERVISOR), SCOPE_HOLDER, NULL,
-     gc_handle_dispatch},
+     ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (SUPERVISOR), SCOPE_HOLDER,
+     gc_guard_dispatch, gc_handle_dispatch},
     {"resolve", GRIDCASE__REQUEST__OP_RESOLVE, 0, LOAD_CASE,
      STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS),
      ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (WORKER) | ROLE_BIT (SUPERVISOR),
      SCOPE_HOLDER, NULL, gc_handle_resolve},
     {"bounce", GRIDCASE__REQUEST__OP_BOUNCE, 0, LOAD_CASE,
      STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS), ROLE_BIT (WORKER),
-     SCOPE_HOLDER, NULL, gc_handle_bounce},
+     SCOPE_HOLDER, gc_guard_bounce, gc_handle_bounce},
     {"verify", GRIDCASE__REQUEST__OP_VERIFY, 0, LOAD_CASE, STATE_BIT (RESOLVED), ROLE_BIT (OFFICER),
      SCOPE_AREA, NULL, gc_handle_verify},
     {"evaluate", GRIDCASE__REQUEST__OP_EVALUATE, 0, LOAD_CASE, STATE_BIT (VERIFIED),
-     ROLE_BIT (OFFICER) | ROLE_BIT (COMMITTEE), SCOPE_AREA, NULL, gc_handle_evaluate},
+     ROLE_BIT (OFFICER) | ROLE_BIT (COMMITTEE), SCOPE_AREA, gc_guard_evaluate, gc_handle_evaluate},
     {"regrade", GRIDCASE__REQUEST__OP_REGRADE, 0, LOAD_CASE, OPEN_STATES,
      ROLE_BIT (OFFICER) | ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (SUPERVISOR),
-     SCOPE_AREA, NULL, gc_handle_regrade},
+     SCOPE_AREA, gc_guard_regrade, gc_handle_regrade},
     {"extend", GRIDCASE__REQUEST__OP_EXTEND, 0, LOAD_CASE, OPEN_STATES,
      ROLE_BIT (OFFICER) | ROLE_BIT (COMMITTEE) | ROLE_BIT (STREET) | ROLE_BIT (WORKER),
-     SCOPE_HOLDER, NULL, gc_handle_extend},
+     SCOPE_HOLDER, gc_guard_extend, gc_handle_extend},
     {"approve", GRIDCASE__REQUEST__OP_APPROVE, 0, LOAD_CASE, OPEN_STATES, ROLE_BIT (SUPERVISOR),
-     SCOPE_AREA, NULL, gc_handle_approve},
+     SCOPE_AREA, gc_guard_approve, gc_handle_approve},
     {"arbitrate", GRIDCASE__REQUEST__OP_ARBITRATE, 0, LOAD_CASE,
      STATE_BIT (QUEUED) | STATE_BIT (CLAIMED) | STATE_BIT (IN_PROGRESS), ROLE_BIT (SUPERVISOR),
-     SCOPE_AREA, NULL, gc_handle_arbitrate},
-    {"link", GRIDCASE__REQUEST__OP_LINK, 0, LOAD_CASE, OPEN_STATES, PEOPLE, SCOPE_AREA, NULL,
-     gc_handle_link},
+     SCOPE_AREA, gc_guard_arbitrate, gc_handle_arbitrate},
+    {"link", GRIDCASE__REQUEST__OP_LINK, 0, LOAD_CASE, OPEN_STATES, PEOPLE, SCOPE_AREA,
+     gc_guard_link, gc_handle_link},
     {"response deadline passes", 0, GC_DEADLINE_RESPONSE, LOAD_CASE, OPEN_STATES, DAEMON_BIT,
      SCOPE_NONE, gc_guard_deadline_armed, gc_handle_deadline_missed},
     {"resolution deadline passes", 0, GC_DEADLINE_RESOLUTION, LOAD_CASE, OPEN_STATES, DAEMON_BIT,
@@ -199,6 +199,36 @@ static const event_t s_events[] = {
     {"pause ends", 0, GC_DEADLINE_RESUME, LOAD_CASE, OPEN_STATES, DAEMON_BIT, SCOPE_NONE,
      gc_guard_deadline_armed, gc_handle_resume},
 };
+
+//  What each guard checks, in the words of the README's table
+static const struct {
+    bool (*guard) (op_t *op);
+    const char *needs;
+} s_guard_words[] = {
+    {gc_guard_report, "the grid and category exist, a title; a case it links to is open, same "
+                      "grid and category"},
+    {gc_guard_note, "some text"},
+    {gc_guard_escalate, "it is below the district and not with a department"},
+    {gc_guard_claim, "the queue named is its queue"},
+    {gc_guard_dispatch, "it is with an office; known lead and helper departments"},
+    {gc_guard_bounce, "it is with a department, a reason, not arbitrated"},
+    {gc_guard_evaluate, "a rating of 1 to 5"},
+    {gc_guard_regrade, "a severity; an officer's case is at the grid"},
+    {gc_guard_extend, "no pause yet, an end within the policy, a reason"},
+    {gc_guard_approve, "a pause waiting, not run out"},
+    {gc_guard_arbitrate, "a known department"},
+    {gc_guard_link, "the other case is open, same grid and category"},
+    {gc_guard_deadline_armed, "the deadline is still the case's"},
+};
+
+static const char *
+s_guard_words_of (bool (*guard) (op_t *op))
+{
+    for (size_t i = 0; guard && i < sizeof (s_guard_words) / sizeof (s_guard_words[0]); i++)
+        if (s_guard_words[i].guard == guard)
+            return s_guard_words[i].needs;
+    return "-";
+}
 
 //  The event a request is: claim without a case id is "claim from a queue"
 static const event_t *
@@ -269,7 +299,7 @@ gc_lifecycle_describe (FILE *out)
         [SCOPE_LEASE] = "they hold its lease",
         [SCOPE_QUEUE] = "they work its queue",
     };
-    fprintf (out, "| event | the case is | who | whose case |\n|---|---|---|---|\n");
+    fprintf (out, "| event | the case is | who | whose case | and also |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < sizeof (s_events) / sizeof (s_events[0]); i++) {
         const event_t *event = &s_events[i];
         char states[200] = "- (it makes one)", roles[200] = "";
@@ -280,10 +310,11 @@ gc_lifecycle_describe (FILE *out)
             if (event->roles & (1u << r))
                 at += (size_t)snprintf (roles + at, sizeof (roles) - at, "%s%s", at ? ", " : "",
                                         r ? gc_role_name ((Gridcase__Role)r) : "the daemon");
-        fprintf (out, "| %s%s | %s | %s | %s |\n", event->name,
+        fprintf (out, "| %s%s | %s | %s | %s | %s |\n", event->name,
                  event->load == LOAD_QUEUE_HEAD ? " (the head of the queue)" : "", states, roles,
                  event->op == GRIDCASE__REQUEST__OP_REPORT ? "the grid is theirs"
-                                                           : scopes[event->scope]);
+                                                           : scopes[event->scope],
+                 s_guard_words_of (event->guard));
     }
 }
 
@@ -329,6 +360,8 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
     }
     if (op.kase)
         gridcase__case__free_unpacked (op.kase, NULL);
+    if (op.other)
+        gridcase__case__free_unpacked (op.other, NULL);
 }
 
 int
@@ -356,6 +389,8 @@ gc_lifecycle_deadline (gc_config_t *config, gc_txn_t *txn, const char *case_id,
         gc_txn_deadline_del (txn, due, case_id, (uint8_t)kind);
     if (op.kase)
         gridcase__case__free_unpacked (op.kase, NULL);
+    if (op.other)
+        gridcase__case__free_unpacked (op.other, NULL);
     gc_reply_free (&ignored);
     return gc_txn_error (txn);
 }

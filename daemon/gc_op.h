@@ -36,7 +36,8 @@ typedef struct {
     int64_t now;
     gc_reply_t *out;
     zlistx_t *notices;
-    Gridcase__Case *kase; //  owned, as if unpacked with the system allocator
+    Gridcase__Case *kase;  //  owned, as if unpacked with the system allocator
+    Gridcase__Case *other; //  a second case a guard loaded (link: the case that goes on)
     index_t before;
     gc_figures_snap_t figures;   //  the case as the figures knew it before the change
     char from[GC_HOLDER_MAX];    //  the holder before the change
@@ -69,11 +70,27 @@ bool gc_op_scope_ok (op_t *op, scope_t scope);
 void gc_op_set (char **field, const char *value);
 void gc_op_storage_error (op_t *op);
 
-//  What each event does (gc_handlers.c); a guard checks what the table
-//  cannot, and refuses with a reply
+//  What an event needs beyond the table (gc_guards.c): false, with the
+//  refusal replied, when it cannot happen
+bool gc_guard_approve (op_t *op);
+bool gc_guard_arbitrate (op_t *op);
+bool gc_guard_bounce (op_t *op);
 bool gc_guard_claim (op_t *op);
 bool gc_guard_deadline_armed (op_t *op);
+bool gc_guard_dispatch (op_t *op);
+bool gc_guard_escalate (op_t *op);
+bool gc_guard_evaluate (op_t *op);
+bool gc_guard_extend (op_t *op);
+bool gc_guard_link (op_t *op);
+bool gc_guard_note (op_t *op);
+bool gc_guard_regrade (op_t *op);
 bool gc_guard_report (op_t *op);
+//  The department a dispatch leads with (named, or the category's; "": none)
+const char *gc_dispatch_lead (op_t *op);
+//  When an extension or parking asked for ends
+int64_t gc_extend_until (op_t *op);
+
+//  What each event does to the case (gc_handlers.c)
 void gc_handle_accept (op_t *op);
 void gc_handle_approve (op_t *op);
 void gc_handle_arbitrate (op_t *op);

@@ -1,0 +1,339 @@
+/*  gc_guards - what an event needs beyond the machine's table (state,
+    role, scope): sound arguments, a case in the right hands for it, and
+    for a link the second case. Each guard refuses with a reply and changes
+    nothing; the event's handler (gc_handlers.c) then only does what the
+    event does. */
+#include "gc_op.h"
+#include "gc_schema.h"
+#include "gc_util.h"
+
+#include <math.h>
+
+//  --------------------------------------------------------------------------
+//  What a guard and its handler both compute
+
+const char *
+gc_dispatch_lead (op_t *op)
+{
+    const Gridcase__DispatchRequest *dispatch = op->request->dispatch;
+    gc_category_t *category = gc_config_category (op->config, op->kase->category);
+    return *dispatch->lead                    ? dispatch->lead
+           : category && category->department ? category->department->id
+                                              : "";
+}
+
+int64_t
+gc_extend_until (op_t *op)
+{
+    const Gridcase__ExtendRequest *extend = op->request->extend;
+    return extend->until ? extend->until : extend->duration ? op->now + extend->duration : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Guards of requests
+
+bool
+gc_guard_note (op_t *op)
+{
+    if (!*op->request->note->text) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a note needs text");
+        return false;
+    }
+    return true;
+}
+
+//  A case climbs from the grid, a committee, a street office or
+//  supervision; a department bounces, and the district is the top
+bool
+gc_guard_escalate (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    if (kase->level == GRIDCASE__LEVEL__LEVEL_DEPARTMENT) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is with department %s: a department bounces a case, it does not "
+                      "escalate it",
+                      kase->id, kase->lead_department);
+        return false;
+    }
+    if (kase->level == GRIDCASE__LEVEL__LEVEL_DISTRICT) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is at the district command centre, the top of the ladder", kase->id);
+        return false;
+    }
+    return true;
+}
+
+//  An office dispatches to known departments, one lead and other helpers
+bool
+gc_guard_dispatch (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__DispatchRequest *dispatch = op->request->dispatch;
+    if (!gc_holder_is_office (gc_holder_of (kase->queue).kind)) {
+        gc_op_refuse (
+            op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+            "case %s is not with a committee, street office or the district: it cannot be "
+            "dispatched from %s",
+            kase->id, kase->holder);
+        return false;
+    }
+    const char *lead = gc_dispatch_lead (op);
+    if (*lead && !gc_config_department (op->config, lead)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT, "unknown department '%s'",
+                      lead);
+        return false;
+    }
+    for (size_t i = 0; i < dispatch->n_helpers; i++) {
+        if (!gc_config_department (op->config, dispatch->helpers[i])) {
+            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT,
+                          "unknown helper department '%s'", dispatch->helpers[i]);
+            return false;
+        }
+        if (streq (dispatch->helpers[i], lead)) {
+            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                          "department '%s' cannot lead and help at once", lead);
+            return false;
+        }
+    }
+    //  Without a department the district owns it: from the district, name one
+    if (!*lead && kase->level == GRIDCASE__LEVEL__LEVEL_DISTRICT) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "category '%s' has no department: name the lead department", kase->category);
+        return false;
+    }
+    return true;
+}
+
+//  Only a department bounces, with a reason, and not after arbitration
+bool
+gc_guard_bounce (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    gc_holder_t from = gc_holder_of (kase->queue);
+    if (from.kind != GC_HOLDER_DEPT) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is not with a department; only a department bounces a case",
+                      kase->id);
+        return false;
+    }
+    if (!*op->request->bounce->reason) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "a bounce needs a reason: why is case %s not the department's", kase->id);
+        return false;
+    }
+    if (kase->arbitrated) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s was arbitrated to %s by a supervisor: it cannot be bounced again",
+                      kase->id, from.id);
+        return false;
+    }
+    return true;
+}
+
+bool
+gc_guard_evaluate (op_t *op)
+{
+    uint32_t rating = op->request->evaluate->rating;
+    if (rating < 1 || rating > 5) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "a rating is 1 to 5, not %u", rating);
+        return false;
+    }
+    return true;
+}
+
+//  A severity to regrade to; an officer regrades only while it is at the grid
+bool
+gc_guard_regrade (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    if (!op->request->regrade->severity) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "regrade needs a severity: red, yellow or green");
+        return false;
+    }
+    if (op->actor->role == GRIDCASE__ROLE__ROLE_OFFICER &&
+        kase->state != GRIDCASE__STATE__STATE_AT_GRID) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                      "an officer regrades a case only while it is at the grid; case %s is %s",
+                      kase->id, gridcase_state_name (kase->state));
+        return false;
+    }
+    return true;
+}
+
+//  One pause at a time, ending in the future within the policy, with a reason
+bool
+gc_guard_extend (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    const Gridcase__ExtendRequest *extend = op->request->extend;
+    if (kase->paused || *kase->pending_request) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s already has %s %s", kase->id,
+                      kase->paused ? "an approved" : "a pending", kase->pending_request);
+        return false;
+    }
+    int64_t until = gc_extend_until (op);
+    if (until <= op->now || until > op->now + op->config->policy.pause_max) {
+        char span[40];
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "%s needs an end in the future and at most %s away",
+                      extend->park ? "parking" : "an extension",
+                      gc_duration_text (op->config->policy.pause_max, span, sizeof (span)));
+        return false;
+    }
+    if (!*extend->reason) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "an extension or parking needs a reason");
+        return false;
+    }
+    return true;
+}
+
+//  A pause waiting for approval, not yet run out if it is approved
+bool
+gc_guard_approve (op_t *op)
+{
+    Gridcase__Case *kase = op->kase;
+    if (!*kase->pending_request || kase->paused) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s has no extension or parking waiting for approval", kase->id);
+        return false;
+    }
+    if (op->request->approve->approve && kase->pending_until <= op->now) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "the %s asked for case %s has already run out", kase->pending_request,
+                      kase->id);
+        return false;
+    }
+    return true;
+}
+
+bool
+gc_guard_arbitrate (op_t *op)
+{
+    const char *department = op->request->arbitrate->department;
+    if (!gc_config_department (op->config, department)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_DEPARTMENT, "unknown department '%s'",
+                      department);
+        return false;
+    }
+    return true;
+}
+
+//  Claiming a case by id with a queue named: it must be in that queue
+bool
+gc_guard_claim (op_t *op)
+{
+    const char *queue = op->request->claim->queue;
+    if (*queue && !streq (queue, op->kase->queue)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "case %s is in queue %s, not %s", op->kase->id, op->kase->queue, queue);
+        return false;
+    }
+    return true;
+}
+
+//  A case open for linking: same grid and category as KASE
+static bool
+s_linkable (op_t *op, const Gridcase__Case *target, const char *grid, const char *category)
+{
+    if (!(OPEN_STATES & (1u << target->state))) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_TRANSITION,
+                      "case %s is %s: only an open case takes linked reports", target->id,
+                      gridcase_state_name (target->state));
+        return false;
+    }
+    if (!streq (target->grid, grid) || !streq (target->category, category)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "case %s is %s in grid %s: a linked report must be the same category in the "
+                      "same grid",
+                      target->id, target->category, target->grid);
+        return false;
+    }
+    return true;
+}
+
+//  A report's guard: the grid and category exist, the title and location
+//  are sound, the reporter looks after the grid, and a case it is linked
+//  to takes it
+bool
+gc_guard_report (op_t *op)
+{
+    const Gridcase__ReportRequest *report = op->request->report;
+    gc_grid_t *grid = gc_config_grid (op->config, report->grid);
+    if (!grid) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID, "unknown grid '%s'",
+                      report->grid);
+        return false;
+    }
+    if (!gc_config_category (op->config, report->category)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CATEGORY, "unknown category '%s'",
+                      report->category);
+        return false;
+    }
+    if (!*report->title) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a report needs a title");
+        return false;
+    }
+    if (report->location &&
+        (fabs (report->location->lat) > 90 || fabs (report->location->lon) > 180)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "location %f,%f is not a latitude and longitude", report->location->lat,
+                      report->location->lon);
+        return false;
+    }
+    gc_community_t *community = grid->community;
+    if (!gc_actor_covers (op->actor, grid->id, community->id, community->street->id,
+                          community->street->district->id)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED,
+                      "%s does not look after grid %s", op->who_text, grid->id);
+        return false;
+    }
+    //  A duplicate report joins the open case it names (loaded for the handler)
+    if (*report->link_to)
+        return gc_op_load (op, report->link_to) &&
+               s_linkable (op, op->kase, report->grid, report->category);
+    return true;
+}
+
+//  A link names another case, open, of the same grid and category: loaded
+//  into OP->other for the handler
+bool
+gc_guard_link (op_t *op)
+{
+    const Gridcase__LinkRequest *link = op->request->link;
+    if (streq (link->case_id, link->duplicate_of)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "a case cannot be a duplicate of itself");
+        return false;
+    }
+    int rc = gc_txn_case_get (op->txn, link->duplicate_of, &op->other);
+    if (rc == GC_NOTFOUND) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE, "no case '%s'",
+                      link->duplicate_of);
+        return false;
+    }
+    if (rc) {
+        gc_op_storage_error (op);
+        op->refused = true;
+        return false;
+    }
+    return s_linkable (op, op->other, op->kase->grid, op->kase->category) &&
+           s_linkable (op, op->kase, op->other->grid, op->other->category);
+}
+
+//  --------------------------------------------------------------------------
+//  Guards of the daemon's own events
+
+//  A timer event's guard: the deadline is still armed on the case as it is
+//  (a stale index entry is removed and nothing else happens)
+bool
+gc_guard_deadline_armed (op_t *op)
+{
+    if (gc_op_has_deadline (&op->before, op->due, (uint8_t)op->deadline))
+        return true;
+    gc_txn_deadline_del (op->txn, op->due, op->kase->id, (uint8_t)op->deadline);
+    return false;
+}
