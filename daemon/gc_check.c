@@ -138,24 +138,21 @@ s_journal (check_t *self, gc_txn_t *txn)
     uint8_t *hash = self->result->head;
     memset (hash, 0, GC_HASH_SIZE);
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_JOURNAL);
-    const void *k, *value;
-    size_t ksize, size;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
+    gc_walk_t walk;
     uint64_t seq;
-    while (rc == GC_OK) {
-        if (!gc_key_unpack (k, ksize, GC_KEY_JOURNAL, &seq))
-            s_problem (self, "journal: a key of %zu bytes is not a sequence number", ksize);
+    GC_WALK (cursor, NULL, walk) {
+        if (!gc_key_unpack (walk.key, walk.key_size, GC_KEY_JOURNAL, &seq))
+            s_problem (self, "journal: a key of %zu bytes is not a sequence number", walk.key_size);
         else
-            s_entry (self, seq, (const uint8_t *)value, size, hash);
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
+            s_entry (self, seq, (const uint8_t *)walk.value, walk.value_size, hash);
     }
     gc_cursor_destroy (&cursor);
-    if (rc != GC_NOTFOUND)
-        return rc;
+    if (walk.rc != GC_NOTFOUND)
+        return walk.rc;
     //  The head recorded beside the journal catches a removed or altered tail
     uint64_t head_seq = 0;
     uint8_t head_hash[GC_HASH_SIZE];
-    rc = gc_chain_head (txn, &head_seq, head_hash);
+    int rc = gc_chain_head (txn, &head_seq, head_hash);
     if (rc == GC_OK && head_seq != self->expected - 1)
         s_problem (self,
                    "journal: last written at entry %" PRIu64 " but ends at %" PRIu64
@@ -238,15 +235,11 @@ static int
 s_cases (check_t *self, gc_txn_t *txn)
 {
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASES);
-    const void *k, *value;
-    size_t ksize, size;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK) {
-        s_case (self, txn, k, ksize, value, size);
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
-    }
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk)
+        s_case (self, txn, walk.key, walk.key_size, walk.value, walk.value_size);
     gc_cursor_destroy (&cursor);
-    return rc == GC_NOTFOUND ? GC_OK : rc;
+    return walk.rc == GC_NOTFOUND ? GC_OK : walk.rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -262,25 +255,23 @@ s_index (check_t *self, gc_txn_t *txn, gc_db_t db, s_name_fn *name_of, zhashx_t 
          const char *what, uint64_t *count)
 {
     gc_cursor_t *cursor = gc_cursor_new (txn, db);
-    const void *k, *value;
-    size_t ksize, size;
     char name[GC_HOLDER_MAX + 64];
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK) {
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk) {
         (*count)++;
-        if (!name_of ((const uint8_t *)k, ksize, value, size, name, sizeof (name)))
-            s_problem (self, "%s: an entry of %zu bytes does not decode", what, ksize);
+        if (!name_of ((const uint8_t *)walk.key, walk.key_size, walk.value, walk.value_size, name,
+                      sizeof (name)))
+            s_problem (self, "%s: an entry of %zu bytes does not decode", what, walk.key_size);
         else if (zhashx_lookup (expected, name))
             zhashx_delete (expected, name);
         else
             s_problem (self, "%s: '%s' is there, but nothing it derives from says so (stale)", what,
                        name);
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);
     for (void *item = zhashx_first (expected); item; item = zhashx_next (expected))
         s_problem (self, "%s: '%s' is missing", what, (const char *)zhashx_cursor (expected));
-    return rc == GC_NOTFOUND ? GC_OK : rc;
+    return walk.rc == GC_NOTFOUND ? GC_OK : walk.rc;
 }
 
 static bool
@@ -344,16 +335,14 @@ static int
 s_gauges (check_t *self, gc_txn_t *txn)
 {
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_FIGURES);
-    const void *k, *value;
-    size_t ksize, size;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK) {
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk) {
         //  Gauges live in day 0
         const char *name;
         uint32_t day;
-        if (gc_key_unpack (k, ksize, GC_KEY_FIGURES, &name, &day) && day == 0) {
+        if (gc_key_unpack (walk.key, walk.key_size, GC_KEY_FIGURES, &name, &day) && day == 0) {
             Gridcase__Figures *stored =
-                gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+                gridcase__figures__unpack (NULL, walk.value_size, (const uint8_t *)walk.value);
             gauge_t *want = (gauge_t *)zhashx_lookup (self->gauges, name);
             int64_t open = want ? want->open : 0, overdue = want ? want->overdue : 0;
             if (!stored)
@@ -370,7 +359,6 @@ s_gauges (check_t *self, gc_txn_t *txn)
             zhashx_delete (self->gauges, name);
             self->result->gauges++;
         }
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);
     for (gauge_t *gauge = (gauge_t *)zhashx_first (self->gauges); gauge;
@@ -380,7 +368,7 @@ s_gauges (check_t *self, gc_txn_t *txn)
                        "figures gauges: '%s' has no record; the cases say %" PRId64
                        " open and %" PRId64 " overdue",
                        (const char *)zhashx_cursor (self->gauges), gauge->open, gauge->overdue);
-    return rc == GC_NOTFOUND ? GC_OK : rc;
+    return walk.rc == GC_NOTFOUND ? GC_OK : walk.rc;
 }
 
 int

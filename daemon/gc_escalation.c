@@ -20,25 +20,25 @@ gc_escalation_run (gc_config_t *config, gc_txn_t *txn, int64_t now, size_t max, 
     //  Collect first: the lifecycle rewrites the index while it works
     size_t count = 0;
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_DEADLINES);
-    const void *k;
-    size_t ksize;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (rc == GC_OK && count < max) {
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk) {
         due_t *d = &due[count];
-        if (!gc_deadline_key_parse (k, ksize, &d->due, d->case_id, &d->kind)) {
+        if (count == max)
+            break;
+        if (!gc_deadline_key_parse (walk.key, walk.key_size, &d->due, d->case_id, &d->kind)) {
             zsys_warning ("deadline index: an entry of %zu bytes is not a deadline; skipped",
-                          ksize);
+                          walk.key_size);
         } else if (d->due > now)
             break;
         else
             count++;
-        rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
     }
     gc_cursor_destroy (&cursor);
-    if (rc != GC_OK && rc != GC_NOTFOUND) {
+    if (walk.rc != GC_OK && walk.rc != GC_NOTFOUND) {
         free (due);
-        return rc;
+        return walk.rc;
     }
+    int rc = GC_OK;
     for (size_t i = 0; i < count; i++) {
         rc = gc_lifecycle_deadline (config, txn, due[i].case_id, (gc_deadline_kind_t)due[i].kind,
                                     due[i].due, now, notices);

@@ -579,26 +579,28 @@ gc_figures_read (gc_txn_t *txn, const char *key, uint32_t from_day, uint32_t to_
     gc_key_pack (&start, GC_KEY_FIGURES, key, from_day ? from_day : 1);
     gc_key_pack (&now, GC_KEY_FIGURES, key, 0);
     gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_FIGURES, &name);
-    const void *k, *value;
-    size_t ksize, size;
     uint32_t on;
-    int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, &value, &size) : GC_EIO;
-    while (rc == GC_OK && gc_key_unpack (k, ksize, GC_KEY_FIGURES, NULL, &on) && on <= to_day) {
-        Gridcase__Figures *day = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+    gc_walk_t walk;
+    GC_WALK (cursor, &start, walk) {
+        if (!gc_key_unpack (walk.key, walk.key_size, GC_KEY_FIGURES, NULL, &on) || on > to_day)
+            break;
+        Gridcase__Figures *day =
+            gridcase__figures__unpack (NULL, walk.value_size, (const uint8_t *)walk.value);
         if (!day) {
-            rc = GC_CORRUPT;
+            walk.rc = GC_CORRUPT;
             break;
         }
         //  Gauges live in day 0 only
         day->open_now = day->overdue_now = 0;
         gc_figures_add (sum, day);
         gridcase__figures__free_unpacked (day, NULL);
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);
-    if (rc != GC_OK && rc != GC_NOTFOUND)
-        return rc;
-    rc = gc_txn_get (txn, GC_DB_FIGURES, &now, &value, &size);
+    if (walk.rc != GC_OK && walk.rc != GC_NOTFOUND)
+        return walk.rc;
+    const void *value;
+    size_t size;
+    int rc = gc_txn_get (txn, GC_DB_FIGURES, &now, &value, &size);
     if (rc == GC_OK) {
         Gridcase__Figures *gauges = gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
         if (!gauges)
@@ -654,23 +656,20 @@ gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth,
     gc_key_reset (&start);
     gc_key_bytes (&start, "queue/", 6);
     gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_FIGURES, &start);
-    const void *k, *value;
-    size_t ksize, size;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
     //  Each queue's gauges are its record of day 0 (now)
     const char *name;
     uint32_t day;
-    while (rc == GC_OK) {
-        if (gc_key_unpack (k, ksize, GC_KEY_FIGURES, &name, &day) && day == 0) {
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk) {
+        if (gc_key_unpack (walk.key, walk.key_size, GC_KEY_FIGURES, &name, &day) && day == 0) {
             Gridcase__Figures *gauges =
-                gridcase__figures__unpack (NULL, size, (const uint8_t *)value);
+                gridcase__figures__unpack (NULL, walk.value_size, (const uint8_t *)walk.value);
             if (gauges && gauges->open_now)
                 fn (name + start.size, gauges->open_now, arg);
             if (gauges)
                 gridcase__figures__free_unpacked (gauges, NULL);
         }
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);
-    return rc == GC_NOTFOUND ? GC_OK : rc;
+    return walk.rc == GC_NOTFOUND ? GC_OK : walk.rc;
 }

@@ -80,27 +80,25 @@ s_queue_head (op_t *op, const char *queue, char *id)
         return false;
     }
     gc_key_t prefix;
-    bool named = gc_key_pack (&prefix, GC_KEY_QUEUE_OF, queue);
-    gc_cursor_t *cursor = named ? gc_cursor_prefix (op->txn, GC_DB_QUEUES, &prefix) : NULL;
-    const void *k;
-    size_t ksize;
-    int rc = !named   ? GC_NOTFOUND
-             : cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL)
-                      : GC_EIO;
+    gc_walk_t walk = {.rc = GC_NOTFOUND};
     bool found = false;
-    //  A street supervisor skips cases outside their street
-    while (rc == GC_OK && gc_key_unpack (k, ksize, GC_KEY_QUEUE, NULL, NULL, NULL, id)) {
-        Gridcase__Case *kase = NULL;
-        if (gc_txn_case_get (op->txn, id, &kase) == GC_OK) {
-            found = gc_actor_works_queue (op->actor, queue, kase);
-            gridcase__case__free_unpacked (kase, NULL);
+    if (gc_key_pack (&prefix, GC_KEY_QUEUE_OF, queue)) {
+        gc_cursor_t *cursor = gc_cursor_prefix (op->txn, GC_DB_QUEUES, &prefix);
+        //  A street supervisor skips cases outside their street
+        GC_WALK (cursor, NULL, walk) {
+            Gridcase__Case *kase = NULL;
+            if (!gc_key_unpack (walk.key, walk.key_size, GC_KEY_QUEUE, NULL, NULL, NULL, id))
+                break;
+            if (gc_txn_case_get (op->txn, id, &kase) == GC_OK) {
+                found = gc_actor_works_queue (op->actor, queue, kase);
+                gridcase__case__free_unpacked (kase, NULL);
+            }
+            if (found)
+                break;
         }
-        if (found)
-            break;
-        rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
+        gc_cursor_destroy (&cursor);
     }
-    gc_cursor_destroy (&cursor);
-    if (rc != GC_OK && rc != GC_NOTFOUND) {
+    if (walk.rc != GC_OK && walk.rc != GC_NOTFOUND) {
         gc_op_storage_error (op);
         op->refused = true;
         return false;

@@ -37,20 +37,19 @@ s_case_history (gc_txn_t *txn, const char *case_id, uint64_t since, size_t limit
         return true; //  no such case, no history
     gc_key_pack (&start, GC_KEY_CASE_JOURNAL, case_id, since + 1);
     gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_CASE_JOURNAL, &prefix);
-    const void *k;
-    size_t ksize;
     bool failed = false;
     uint64_t seq;
-    int rc = cursor ? gc_cursor_seek (cursor, &start, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (!failed && rc == GC_OK && *count < limit &&
-           gc_key_unpack (k, ksize, GC_KEY_CASE_JOURNAL, NULL, &seq)) {
+    gc_walk_t walk;
+    GC_WALK (cursor, &start, walk) {
+        if (failed || *count == limit ||
+            !gc_key_unpack (walk.key, walk.key_size, GC_KEY_CASE_JOURNAL, NULL, &seq))
+            break;
         Gridcase__JournalEntry *entry = s_entry (txn, seq, &failed);
         if (entry)
             entries[(*count)++] = entry;
-        rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
     }
     gc_cursor_destroy (&cursor);
-    return !failed && (rc == GC_OK || rc == GC_NOTFOUND);
+    return !failed && (walk.rc == GC_OK || walk.rc == GC_NOTFOUND);
 }
 
 static void
@@ -213,19 +212,19 @@ s_journal_walk (gc_txn_t *txn, const filter_t *filter, const char *key, uint64_t
         gc_key_pack (&first, GC_KEY_JOURNAL, start);
     gc_cursor_t *cursor =
         key ? gc_cursor_prefix (txn, GC_DB_LOG, &area) : gc_cursor_new (txn, GC_DB_JOURNAL);
-    const void *k, *value;
-    size_t ksize, size, scanned = 0;
+    size_t scanned = 0;
     bool failed = false, ended = true;
-    int rc = cursor ? gc_cursor_seek (cursor, &first, &k, &ksize, &value, &size) : GC_EIO;
     uint64_t seq;
-    while (rc == GC_OK) {
-        if (key && !gc_key_unpack (k, ksize, GC_KEY_LOG, NULL, &seq))
+    gc_walk_t walk;
+    GC_WALK (cursor, &first, walk) {
+        if (key && !gc_key_unpack (walk.key, walk.key_size, GC_KEY_LOG, NULL, &seq))
             break; //  not an entry of this area's log
         Gridcase__JournalEntry *entry;
         if (key)
             entry = s_entry (txn, seq, &failed);
         else
-            entry = gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
+            entry = gridcase__journal_entry__unpack (NULL, walk.value_size,
+                                                     (const uint8_t *)walk.value);
         if (!entry) {
             failed = true;
             break;
@@ -249,13 +248,13 @@ s_journal_walk (gc_txn_t *txn, const filter_t *filter, const char *key, uint64_t
             ended = false;
             break;
         }
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);
     //  Nothing more to find: tell the reader it has seen everything
-    if (ended && !failed && (rc == GC_OK || rc == GC_NOTFOUND))
+    bool ok = !failed && (walk.rc == GC_OK || walk.rc == GC_NOTFOUND);
+    if (ended && ok)
         result->scanned_to = result->last_seq;
-    return !failed && (rc == GC_OK || rc == GC_NOTFOUND);
+    return ok;
 }
 
 //  Checks the filters a reader asked for against its scope; false with the
@@ -489,12 +488,12 @@ s_list_queue (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
     if (!gc_key_pack (&prefix, GC_KEY_QUEUE_OF, query->queue))
         return true; //  a name too long for any queue: an empty one
     gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_QUEUES, &prefix);
-    const void *k;
-    size_t ksize;
     bool skipping = *query->after != 0, failed = false;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
     char id[GC_CASE_ID_MAX];
-    while (rc == GC_OK && gc_key_unpack (k, ksize, GC_KEY_QUEUE, NULL, NULL, NULL, id)) {
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk) {
+        if (!gc_key_unpack (walk.key, walk.key_size, GC_KEY_QUEUE, NULL, NULL, NULL, id))
+            break;
         if (skipping)
             skipping = !streq (id, query->after);
         else {
@@ -513,10 +512,9 @@ s_list_queue (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
             else
                 gridcase__case__free_unpacked (kase, NULL);
         }
-        rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
     }
     gc_cursor_destroy (&cursor);
-    return !failed && (rc == GC_OK || rc == GC_NOTFOUND);
+    return !failed && (walk.rc == GC_OK || walk.rc == GC_NOTFOUND);
 }
 
 //  Every case in id order (the day reported, then the number), filtered
@@ -528,13 +526,12 @@ s_list_cases (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
     if (*query->after && gc_key_pack (&start, GC_KEY_CASE, query->after))
         gc_key_u8 (&start, 0); //  the key right after AFTER's
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASES);
-    const void *k, *value;
-    size_t ksize, size, scanned = 0;
+    size_t scanned = 0;
     bool failed = false;
-    int rc = cursor ? gc_cursor_seek (cursor, start.size ? &start : NULL, &k, &ksize, &value, &size)
-                    : GC_EIO;
-    while (rc == GC_OK) {
-        Gridcase__Case *kase = gridcase__case__unpack (NULL, size, (const uint8_t *)value);
+    gc_walk_t walk;
+    GC_WALK (cursor, start.size ? &start : NULL, walk) {
+        Gridcase__Case *kase =
+            gridcase__case__unpack (NULL, walk.value_size, (const uint8_t *)walk.value);
         if (!kase) {
             failed = true;
             break;
@@ -554,10 +551,9 @@ s_list_cases (gc_txn_t *txn, const Gridcase__ListRequest *query, int64_t now, li
             break;
         } else
             gridcase__case__free_unpacked (kase, NULL);
-        rc = gc_cursor_next (cursor, &k, &ksize, &value, &size);
     }
     gc_cursor_destroy (&cursor);
-    return !failed && (rc == GC_OK || rc == GC_NOTFOUND);
+    return !failed && (walk.rc == GC_OK || walk.rc == GC_NOTFOUND);
 }
 
 static void

@@ -24,17 +24,16 @@ s_upgrade_bindings (gc_txn_t *txn, size_t *upgraded)
     zlistx_t *keys = zlistx_new ();
     zlistx_set_destructor (keys, (zlistx_destructor_fn *)zchunk_destroy);
     gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_REQUESTS);
-    const void *k, *value;
-    size_t ksize, size;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, &value, &size) : GC_EIO;
-    for (; rc == GC_OK; rc = gc_cursor_next (cursor, &k, &ksize, &value, &size))
-        if (size >= 8) {
-            zchunk_t *record = zchunk_new (NULL, ksize + size + GC_BINDING_SIZE);
-            zchunk_extend (record, k, ksize);
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk)
+        if (walk.value_size >= 8) {
+            const uint8_t *value = (const uint8_t *)walk.value;
+            zchunk_t *record = zchunk_new (NULL, walk.key_size + walk.value_size + GC_BINDING_SIZE);
+            zchunk_extend (record, walk.key, walk.key_size);
             zchunk_extend (record, value, 8);
             uint8_t zero[GC_BINDING_SIZE] = {0};
             zchunk_extend (record, zero, GC_BINDING_SIZE);
-            zchunk_extend (record, (const uint8_t *)value + 8, size - 8);
+            zchunk_extend (record, value + 8, walk.value_size - 8);
             zlistx_add_end (keys, record);
         }
     gc_cursor_destroy (&cursor);
@@ -48,7 +47,7 @@ s_upgrade_bindings (gc_txn_t *txn, size_t *upgraded)
     }
     *upgraded = zlistx_size (keys);
     zlistx_destroy (&keys);
-    return rc == GC_NOTFOUND ? gc_txn_error (txn) : rc;
+    return walk.rc == GC_NOTFOUND ? gc_txn_error (txn) : walk.rc;
 }
 
 //  META's keys are names without a NUL
@@ -242,16 +241,16 @@ gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned
     *pruned = 0;
     gc_key_t *ages = (gc_key_t *)malloc (max * sizeof (gc_key_t));
     gc_cursor_t *cursor = gc_cursor_new (self, GC_DB_REQUEST_AGES);
-    const void *k;
-    size_t ksize, found = 0;
+    size_t found = 0;
     uint64_t when;
-    int rc = cursor ? gc_cursor_seek (cursor, NULL, &k, &ksize, NULL, NULL) : GC_EIO;
-    while (rc == GC_OK && found < max &&
-           gc_key_unpack (k, ksize, GC_KEY_REQUEST_AGE, &when, NULL, NULL) &&
-           (int64_t)when < before) {
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk) {
+        if (found == max ||
+            !gc_key_unpack (walk.key, walk.key_size, GC_KEY_REQUEST_AGE, &when, NULL, NULL) ||
+            (int64_t)when >= before)
+            break;
         gc_key_reset (&ages[found]);
-        gc_key_bytes (&ages[found++], k, ksize);
-        rc = gc_cursor_next (cursor, &k, &ksize, NULL, NULL);
+        gc_key_bytes (&ages[found++], walk.key, walk.key_size);
     }
     gc_cursor_destroy (&cursor);
     for (size_t i = 0; i < found; i++) {
@@ -265,9 +264,7 @@ gc_txn_request_prune (gc_txn_t *self, int64_t before, size_t max, size_t *pruned
     }
     free (ages);
     *pruned = found;
-    if (rc == GC_NOTFOUND)
-        rc = GC_OK;
-    return rc == GC_OK ? gc_txn_error (self) : rc;
+    return walk.rc == GC_OK || walk.rc == GC_NOTFOUND ? gc_txn_error (self) : walk.rc;
 }
 
 //  --------------------------------------------------------------------------

@@ -170,6 +170,22 @@ int gc_cursor_seek (gc_cursor_t *self, const gc_key_t *key, const void **k, size
                     const void **value, size_t *vsize);
 int gc_cursor_next (gc_cursor_t *self, const void **k, size_t *ksize, const void **value,
                     size_t *vsize);
+//  A walk: where a cursor stands. GC_WALK (cursor, start, walk) { ... }
+//  runs its body on each entry from START (NULL: the first, or the first of
+//  a prefix cursor's keys) to the end; after it, walk.rc is GC_NOTFOUND
+//  when the walk reached the end, GC_OK when the body left it (break), or
+//  the store's error. CURSOR may be NULL (gc_cursor_new failed): GC_EIO.
+typedef struct {
+    const void *key, *value;
+    size_t key_size, value_size;
+    int rc;
+} gc_walk_t;
+#define GC_WALK(cursor, start, walk)                                                               \
+    for ((walk).rc = (cursor) ? gc_cursor_seek ((cursor), (start), &(walk).key, &(walk).key_size,  \
+                                                &(walk).value, &(walk).value_size)                 \
+                              : GC_EIO;                                                            \
+         (walk).rc == GC_OK; (walk).rc = gc_cursor_next ((cursor), &(walk).key, &(walk).key_size,  \
+                                                         &(walk).value, &(walk).value_size))
 //  Positions at the last key before KEY (the last of all when none is
 //  after it); GC_NOTFOUND when there is none before it
 int gc_cursor_seek_before (gc_cursor_t *self, const gc_key_t *key, const void **k, size_t *ksize,
