@@ -26,17 +26,19 @@ s_weekday (const char *text, size_t len)
     return -1;
 }
 
+//  The next item of a list separated by spaces or commas ("" at its end)
+static const char *
+s_next_item (const char *p)
+{
+    return p + strspn (p, " ,");
+}
+
 //  "mon-fri sat" -> bits
 static int
 s_parse_days (const char *text, uint8_t *days)
 {
     *days = 0;
-    const char *p = text;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
+    for (const char *p = s_next_item (text); *p; p = s_next_item (p)) {
         int from = s_weekday (p, strcspn (p, " ,-"));
         if (from < 0)
             return -1;
@@ -72,12 +74,7 @@ s_parse_clock (const char *text, int *minutes)
 static const char *
 s_parse_hours (gc_calendar_t *self, const char *text)
 {
-    const char *p = text;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
+    for (const char *p = s_next_item (text); *p; p = s_next_item (p)) {
         int start, end;
         if (strlen (p) < 11 || p[5] != '-' || s_parse_clock (p, &start) ||
             s_parse_clock (p + 6, &end) || (p[11] && p[11] != ' ' && p[11] != ','))
@@ -100,12 +97,7 @@ s_parse_hours (gc_calendar_t *self, const char *text)
 static const char *
 s_parse_holidays (gc_calendar_t *self, const char *text, char bad[16])
 {
-    const char *p = text;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
+    for (const char *p = s_next_item (text); *p; p = s_next_item (p)) {
         size_t length = strcspn (p, " ,");
         snprintf (bad, 16, "%.*s", (int)(length < 15 ? length : 15), p);
         int y, m, d, n = 0;

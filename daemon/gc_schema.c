@@ -124,6 +124,37 @@ gc_schema_open (const char *dir, const gc_store_options_t *options)
 }
 
 //  --------------------------------------------------------------------------
+//  The scaled clock's timeline
+
+//  A scaled clock (--time-scale) keeps one timeline across restarts, so a
+//  deadline that passed while the daemon was down fires right after start:
+//  META "scaled-clock" holds the timeline's origin and its scale (x 1000)
+static int
+s_clock_work (gc_txn_t *txn, void *arg)
+{
+    (void)arg;
+    gc_key_t key, stored;
+    gc_key_pack (&key, "s", "scaled-clock");
+    const void *value;
+    size_t size;
+    uint64_t origin, scale = (uint64_t)(gc_clock_scale () * 1000), was;
+    if (gc_txn_get (txn, GC_DB_META, &key, &value, &size) == GC_OK &&
+        gc_key_unpack (value, size, "qq", &origin, &was) && was == scale) {
+        gc_clock_set_origin ((int64_t)origin);
+        zsys_info ("scaled clock: continuing the timeline of the previous run");
+        return GC_OK;
+    }
+    gc_key_pack (&stored, "qq", (uint64_t)gc_clock_origin (), scale);
+    return gc_txn_put (txn, GC_DB_META, &key, stored.data, stored.size);
+}
+
+void
+gc_schema_clock_resume (gc_store_t *store)
+{
+    gc_store_write (store, s_clock_work, NULL, NULL, NULL);
+}
+
+//  --------------------------------------------------------------------------
 //  Cases
 
 int

@@ -10,6 +10,11 @@
 //  1: the first; 2: each kept request id holds its binding (sender, request)
 #define GC_SCHEMA_VERSION 2
 
+//  A scaled clock (--time-scale) keeps one timeline across restarts: the
+//  store keeps the timeline's origin and scale, and a run at the same scale
+//  continues it (gc_clock_set_origin); another scale starts a new one
+void gc_schema_clock_resume (gc_store_t *store);
+
 //  Each database's keys (gc_key_pack pictures); an _OF picture is the
 //  prefix that names a range of them
 #define GC_KEY_CASE "c"

@@ -329,71 +329,23 @@ s_ticked (void *arg, int rc, size_t done, size_t grown)
     }
 }
 
-typedef struct {
-    int64_t before;
-    size_t pruned;
-} forget_t;
-
-static int
-s_forget_work (gc_txn_t *txn, void *arg)
-{
-    forget_t *forget = (forget_t *)arg;
-    return gc_txn_request_prune (txn, forget->before, 10000, &forget->pruned);
-}
-
-static void
-s_forget_reset (void *arg)
-{
-    ((forget_t *)arg)->pruned = 0;
-}
-
-//  Forgets the replies to request ids older than the idempotency window, a
-//  bounded number per transaction so a commit never waits long
+//  Forgets the replies to request ids older than the idempotency window
 static int
 s_forget (zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
     server_t *self = (server_t *)arg;
-    int64_t before = gc_clock_wall () - self->config->idempotency;
-    for (int round = 0; round < 10; round++) {
-        forget_t forget = {before, 0};
-        size_t grown = 0;
-        int rc = gc_store_write (self->store, s_forget_work, s_forget_reset, &forget, &grown);
-        self->counters[C_map_grown] += grown;
-        if (rc != GC_OK) {
-            zsys_warning ("store %s: cannot forget old request ids now (%s); trying later",
-                          gc_store_dir (self->store), gc_store_strerror (rc));
-            break;
-        }
-        self->counters[C_commits]++;
-        self->counters[C_forgotten] += forget.pruned;
-        if (forget.pruned < 10000)
-            break;
-    }
+    size_t forgotten = 0, commits = 0, grown = 0;
+    int rc = gc_writer_forget (self->store, gc_clock_wall () - self->config->idempotency,
+                               &forgotten, &commits, &grown);
+    self->counters[C_map_grown] += grown;
+    self->counters[C_commits] += commits;
+    self->counters[C_forgotten] += forgotten;
+    if (rc != GC_OK)
+        zsys_warning ("store %s: cannot forget old request ids now (%s); trying later",
+                      gc_store_dir (self->store), gc_store_strerror (rc));
     return 0;
-}
-
-//  A scaled clock (--time-scale) keeps one timeline across restarts, so a
-//  deadline that passed while the daemon was down fires right after start:
-//  META "scaled-clock" holds the timeline's origin and its scale (x 1000)
-static int
-s_clock_resume (gc_txn_t *txn, void *arg)
-{
-    (void)arg;
-    gc_key_t key, stored;
-    gc_key_pack (&key, "s", "scaled-clock");
-    const void *value;
-    size_t size;
-    uint64_t origin, scale = (uint64_t)(gc_clock_scale () * 1000), was;
-    if (gc_txn_get (txn, GC_DB_META, &key, &value, &size) == GC_OK &&
-        gc_key_unpack (value, size, "qq", &origin, &was) && was == scale) {
-        gc_clock_set_origin ((int64_t)origin);
-        zsys_info ("scaled clock: continuing the timeline of the previous run");
-        return GC_OK;
-    }
-    gc_key_pack (&stored, "qq", (uint64_t)gc_clock_origin (), scale);
-    return gc_txn_put (txn, GC_DB_META, &key, stored.data, stored.size);
 }
 
 //  With CURVE the sender is who its key says: the roster entry of the key
@@ -773,7 +725,7 @@ gc_server_actor (zsock_t *pipe, void *args)
     self->loop = zloop_new ();
     self->flush_timer = -1;
     if (gc_clock_scale () != 1.0)
-        gc_store_write (self->store, s_clock_resume, NULL, NULL, NULL);
+        gc_schema_clock_resume (self->store);
     //  Deadlines that passed while the daemon was down fire right away
     self->timer = gc_escalation_timer_new (self->loop, self->store, self->config, self->notices,
                                            s_ticked, self);

@@ -5,6 +5,9 @@
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
 
+//  Request ids forgotten per commit
+#define GC_FORGET_BATCH 10000
+
 gc_request_outcome_t
 gc_writer_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
                    const uint8_t *binding, int64_t now, gc_reply_t *out, zlistx_t *notices)
@@ -97,4 +100,42 @@ gc_writer_batch (gc_store_t *store, gc_config_t *config, gc_write_t *writes, siz
     int rc = gc_store_write (store, s_batch_work, s_batch_reset, &batch, &grown);
     result->grown = grown;
     return rc;
+}
+
+typedef struct {
+    int64_t before;
+    size_t pruned;
+} forget_t;
+
+static int
+s_forget_work (gc_txn_t *txn, void *arg)
+{
+    forget_t *forget = (forget_t *)arg;
+    return gc_txn_request_prune (txn, forget->before, GC_FORGET_BATCH, &forget->pruned);
+}
+
+static void
+s_forget_reset (void *arg)
+{
+    ((forget_t *)arg)->pruned = 0;
+}
+
+int
+gc_writer_forget (gc_store_t *store, int64_t before, size_t *forgotten, size_t *commits,
+                  size_t *grown)
+{
+    *forgotten = *commits = *grown = 0;
+    for (int round = 0; round < 10; round++) {
+        forget_t forget = {before, 0};
+        size_t growths = 0;
+        int rc = gc_store_write (store, s_forget_work, s_forget_reset, &forget, &growths);
+        *grown += growths;
+        if (rc != GC_OK)
+            return rc;
+        (*commits)++;
+        *forgotten += forget.pruned;
+        if (forget.pruned < GC_FORGET_BATCH)
+            break;
+    }
+    return GC_OK;
 }

@@ -3,7 +3,8 @@
     the idempotency records (a request id is kept with who sent it and what
     it was, and the reply it got), applied by the lifecycle when it is new,
     and its reply recorded under its id; one commit for the whole batch,
-    through gc_store_write (a full map is grown and the batch run again). */
+    through gc_store_write (a full map is grown and the batch run again).
+    And the other end of idempotency: forgetting ids past the window. */
 #ifndef GC_WRITER_H_INCLUDED
 #define GC_WRITER_H_INCLUDED
 
@@ -42,6 +43,13 @@ typedef struct {
 //  nothing was changed.
 int gc_writer_batch (gc_store_t *store, gc_config_t *config, gc_write_t *writes, size_t count,
                      int64_t now, zlistx_t *notices, gc_writer_result_t *result);
+
+//  Forgets the replies kept for request ids recorded before BEFORE (the
+//  idempotency window's end), a bounded number per commit so that no
+//  commit waits long, and at most ten commits a call. *FORGOTTEN, *COMMITS
+//  and *GROWN (map growths) count what it did. Returns the store's error.
+int gc_writer_forget (gc_store_t *store, int64_t before, size_t *forgotten, size_t *commits,
+                      size_t *grown);
 
 //  One changing request inside the caller's transaction TXN, its id checked
 //  as above. Errors of the store are left in TXN (gc_txn_error).
