@@ -41,7 +41,7 @@ DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clients/lib/names.o
              $(BUILD)/obj/gen/gridcase.pb-c.o
 LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/clients/lib/json.o $(BUILD)/obj/clients/lib/names.o \
           $(BUILD)/obj/gen/gridcase.pb-c.o
-TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator
+TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator test_field
 TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
@@ -108,7 +108,7 @@ $(BUILD)/tests/test_units: $(BUILD)/obj/tests/test_units.o $(DAEMON_OBJ) $(BUILD
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(filter-out $(BUILD)/obj/gen/gridcase.pb-c.o,$^) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_e2e $(BUILD)/tests/test_attacks $(BUILD)/tests/test_operator: $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/lib/libgridcase.a
+$(BUILD)/tests/test_e2e $(BUILD)/tests/test_attacks $(BUILD)/tests/test_operator $(BUILD)/tests/test_field: $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -4,6 +4,7 @@
     nothing; the event's handler (gc_handlers.c) then only does what the
     event does. */
 #include "gc_op.h"
+#include "gc_chain.h"
 #include "gc_schema.h"
 #include "gc_util.h"
 
@@ -322,6 +323,79 @@ gc_guard_link (op_t *op)
     }
     return s_linkable (op, op->other, op->kase->grid, op->kase->category) &&
            s_linkable (op, op->kase, op->other->grid, op->other->category);
+}
+
+//  A request made on the case as it was (based_on: the case's journal_seq as
+//  the client last saw it) still fits it: since then nobody else changed
+//  its state or holder. Whoever asks may have moved it themselves (an
+//  officer's own escalation made offline before a note); a note is never
+//  stale (the machine does not ask).
+bool
+gc_guard_fresh (op_t *op)
+{
+    uint64_t based_on = op->request->based_on;
+    Gridcase__Case *kase = op->kase;
+    if (kase->journal_seq <= based_on)
+        return true;
+    //  The case as the client saw it: its entry at BASED_ON
+    const void *value;
+    size_t size;
+    Gridcase__JournalEntry *seen = NULL;
+    if (gc_chain_get (op->txn, based_on, &value, &size) == GC_OK)
+        seen = gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
+    if (!seen || !streq (seen->case_id, kase->id)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "based_on %" PRIu64 " is not an entry of case %s", based_on, kase->id);
+        if (seen)
+            gridcase__journal_entry__free_unpacked (seen, NULL);
+        return false;
+    }
+    Gridcase__State state = seen->state;
+    char holder[GC_HOLDER_MAX];
+    snprintf (holder, sizeof (holder), "%s", seen->to);
+    gridcase__journal_entry__free_unpacked (seen, NULL);
+    //  What happened since, in order: the first change by someone else
+    gc_key_t prefix, start;
+    gc_key_pack (&prefix, GC_KEY_CASE_JOURNAL_OF, kase->id);
+    gc_key_pack (&start, GC_KEY_CASE_JOURNAL, kase->id, based_on + 1);
+    gc_cursor_t *cursor = gc_cursor_prefix (op->txn, GC_DB_CASE_JOURNAL, &prefix);
+    gc_walk_t walk;
+    bool fresh = true;
+    uint64_t seq;
+    GC_WALK (cursor, &start, walk) {
+        Gridcase__JournalEntry *entry = NULL;
+        if (gc_key_unpack (walk.key, walk.key_size, GC_KEY_CASE_JOURNAL, NULL, &seq) &&
+            gc_chain_get (op->txn, seq, &value, &size) == GC_OK)
+            entry = gridcase__journal_entry__unpack (NULL, size, (const uint8_t *)value);
+        if (!entry)
+            continue;
+        bool moved = entry->state != state || !streq (entry->to, holder);
+        bool by_them = entry->actor && streq (entry->actor->id, op->actor->id);
+        if (moved && !by_them) {
+            char when[40];
+            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_STALE,
+                          "case %s has moved since you saw it (entry %" PRIu64
+                          "): %s by %s at %s (%s), now %s with %s; your %s was not applied",
+                          kase->id, based_on, gridcase_event_name (entry->type),
+                          entry->actor && *entry->actor->id ? entry->actor->id : "gridcased",
+                          gc_local_time_text (entry->time, when, sizeof (when)), entry->reason,
+                          gridcase_state_name (kase->state), kase->holder,
+                          gc_request_op_name (op->request));
+            fresh = false;
+        }
+        state = entry->state;
+        snprintf (holder, sizeof (holder), "%s", entry->to);
+        gridcase__journal_entry__free_unpacked (entry, NULL);
+        if (!fresh)
+            break;
+    }
+    gc_cursor_destroy (&cursor);
+    if (fresh && walk.rc != GC_NOTFOUND && walk.rc != GC_OK) {
+        gc_op_storage_error (op);
+        op->refused = true;
+        return false;
+    }
+    return fresh;
 }
 
 //  --------------------------------------------------------------------------

@@ -460,10 +460,7 @@ s_missed_text (op_t *op, gc_deadline_kind_t kind, char *why, size_t size)
     bool response = kind == GC_DEADLINE_RESPONSE;
     int64_t due = response ? kase->response_due : kase->resolution_due;
     char span[40], when[40];
-    time_t seconds = (time_t)(due / 1000);
-    struct tm tm;
-    localtime_r (&seconds, &tm);
-    strftime (when, sizeof (when), "%Y-%m-%d %H:%M", &tm);
+    gc_local_time_text (due, when, sizeof (when));
     gc_window_t window = gc_ladder_window (op->config, op->kase, kase->level);
     gc_duration_text (response ? window.response : window.resolution, span, sizeof (span));
     if (kase->level == GRIDCASE__LEVEL__LEVEL_GRID)

@@ -22,50 +22,6 @@ s_states_text (uint32_t states, char *buffer, size_t size)
                                     gridcase_state_name ((Gridcase__State)s));
 }
 
-//  The case a request names
-static const char *
-s_case_id (const Gridcase__Request *request)
-{
-    switch (request->op_case) {
-        case GRIDCASE__REQUEST__OP_NOTE:
-            return request->note->case_id;
-        case GRIDCASE__REQUEST__OP_RESOLVE_ON_SITE:
-            return request->resolve_on_site->case_id;
-        case GRIDCASE__REQUEST__OP_ESCALATE:
-            return request->escalate->case_id;
-        case GRIDCASE__REQUEST__OP_CLAIM:
-            return request->claim->case_id;
-        case GRIDCASE__REQUEST__OP_ACCEPT:
-            return request->accept->case_id;
-        case GRIDCASE__REQUEST__OP_RELEASE:
-            return request->release->case_id;
-        case GRIDCASE__REQUEST__OP_RENEW:
-            return request->renew->case_id;
-        case GRIDCASE__REQUEST__OP_DISPATCH:
-            return request->dispatch->case_id;
-        case GRIDCASE__REQUEST__OP_RESOLVE:
-            return request->resolve->case_id;
-        case GRIDCASE__REQUEST__OP_BOUNCE:
-            return request->bounce->case_id;
-        case GRIDCASE__REQUEST__OP_VERIFY:
-            return request->verify->case_id;
-        case GRIDCASE__REQUEST__OP_EVALUATE:
-            return request->evaluate->case_id;
-        case GRIDCASE__REQUEST__OP_REGRADE:
-            return request->regrade->case_id;
-        case GRIDCASE__REQUEST__OP_EXTEND:
-            return request->extend->case_id;
-        case GRIDCASE__REQUEST__OP_APPROVE:
-            return request->approve->case_id;
-        case GRIDCASE__REQUEST__OP_ARBITRATE:
-            return request->arbitrate->case_id;
-        case GRIDCASE__REQUEST__OP_LINK:
-            return request->link->case_id;
-        default:
-            return "";
-    }
-}
-
 //  Claim without a case id: the head of the queue (red first, then the
 //  earliest deadline). Returns false with the reply set when there is none.
 static bool
@@ -268,6 +224,10 @@ s_run (op_t *op, const event_t *event, const char *id)
     if (event->load != LOAD_NONE) {
         if (!gc_op_load (op, id))
             return;
+        //  Made on the case as it was: still the case the sender saw
+        if (op->request && op->request->based_on && event->op != GRIDCASE__REQUEST__OP_NOTE &&
+            !gc_guard_fresh (op))
+            return;
         if (!(event->states & (1u << op->kase->state))) {
             char states[200];
             s_states_text (event->states, states, sizeof (states));
@@ -340,7 +300,7 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
         gc_op_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "a %s may not %s a case",
                       gc_role_name (op.actor->role), event->name);
     else
-        s_run (&op, event, s_case_id (request));
+        s_run (&op, event, gc_request_case_id (request));
     if (!op.refused) {
         if (gc_txn_error (txn))
             gc_op_storage_error (&op);

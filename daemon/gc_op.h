@@ -81,6 +81,7 @@ bool gc_guard_dispatch (op_t *op);
 bool gc_guard_escalate (op_t *op);
 bool gc_guard_evaluate (op_t *op);
 bool gc_guard_extend (op_t *op);
+bool gc_guard_fresh (op_t *op);
 bool gc_guard_link (op_t *op);
 bool gc_guard_note (op_t *op);
 bool gc_guard_regrade (op_t *op);

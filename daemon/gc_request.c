@@ -493,19 +493,56 @@ gc_request_is_read (const Gridcase__Request *request)
     }
 }
 
+//  The operation's message and the descriptor of its case_id field (NULL
+//  when it has none)
+static ProtobufCMessage *
+s_op_body (const Gridcase__Request *request, const ProtobufCFieldDescriptor **case_id)
+{
+    const ProtobufCFieldDescriptor *op =
+        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+    ProtobufCMessage *body =
+        op ? *(ProtobufCMessage *const *)((const char *)request + op->offset) : NULL;
+    const ProtobufCFieldDescriptor *field =
+        body ? protobuf_c_message_descriptor_get_field_by_name (body->descriptor, "case_id") : NULL;
+    *case_id = field && field->type == PROTOBUF_C_TYPE_STRING ? field : NULL;
+    return body;
+}
+
+const char *
+gc_request_case_id (const Gridcase__Request *request)
+{
+    const ProtobufCFieldDescriptor *field;
+    const ProtobufCMessage *body = s_op_body (request, &field);
+    return field ? *(const char *const *)((const char *)body + field->offset) : NULL;
+}
+
+void *
+gc_request_with_case (const Gridcase__Request *request, const char *id, Gridcase__Request *copy)
+{
+    const ProtobufCFieldDescriptor *field;
+    const ProtobufCMessage *body = s_op_body (request, &field);
+    if (!field)
+        return NULL;
+    size_t size = body->descriptor->sizeof_message;
+    void *body_copy = malloc (size);
+    if (!body_copy)
+        return NULL;
+    memcpy (body_copy, body, size);
+    *(const char **)((char *)body_copy + field->offset) = id;
+    *copy = *request;
+    const ProtobufCFieldDescriptor *op =
+        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+    *(void **)((char *)copy + op->offset) = body_copy;
+    return body_copy;
+}
+
 void
 gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us)
 {
     //  The case it is about: the operation's case_id, when it has one
-    const char *kase = "";
-    const ProtobufCFieldDescriptor *op =
-        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
-    const ProtobufCMessage *body =
-        op ? *(const ProtobufCMessage *const *)((const char *)request + op->offset) : NULL;
-    const ProtobufCFieldDescriptor *field =
-        body ? protobuf_c_message_descriptor_get_field_by_name (body->descriptor, "case_id") : NULL;
-    if (field && field->type == PROTOBUF_C_TYPE_STRING)
-        kase = *(const char *const *)((const char *)body + field->offset);
+    const char *kase = gc_request_case_id (request);
+    if (!kase)
+        kase = "";
     const ProtobufCEnumValue *outcome =
         code ? protobuf_c_enum_descriptor_get_value (&gridcase__error_code__descriptor, code)
              : NULL;

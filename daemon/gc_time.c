@@ -348,3 +348,13 @@ gc_duration_text (int64_t ms, char *buffer, size_t size)
         snprintf (buffer, size, "%" PRId64 " s", ms / 1000);
     return buffer;
 }
+
+const char *
+gc_local_time_text (int64_t ms, char *out, size_t size)
+{
+    time_t seconds = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r (&seconds, &tm);
+    strftime (out, size, "%Y-%m-%d %H:%M", &tm);
+    return out;
+}

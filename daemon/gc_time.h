@@ -57,6 +57,8 @@ bool gc_period_parse (const char *text, uint32_t today, uint32_t *from, uint32_t
 //  "2026-11-25T18:00" or "2026-11-25 18:00" in the process's time zone (the
 //  daemon's: the city's) -> UTC ms; -1 when not such a time
 int64_t gc_local_time_parse (const char *text);
+//  MS on the city's clock for people: "2026-11-25 18:00" (OUT, returned)
+const char *gc_local_time_text (int64_t ms, char *out, size_t size);
 //  Parses "90s", "15m", "4h", "3d", "1h30m" into milliseconds; -1 if not a
 //  duration (the config and the CLI read durations the same way)
 int64_t gc_parse_duration (const char *text);

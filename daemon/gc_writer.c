@@ -4,9 +4,60 @@
 #include "gc_schema.h"
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
+#include "gridcase.h"
 
 //  Request ids forgotten per commit
 #define GC_FORGET_BATCH 10000
+
+//  A request that names its case by the request of this client that made
+//  it (case_of: a report queued in the same outbox, its case id unknown
+//  when queued): the case id that request's kept reply holds, into ID.
+//  False, with OUT set, when there is none.
+static bool
+s_case_of (gc_txn_t *txn, const Gridcase__Request *request, const uint8_t *binding, char *id,
+           gc_reply_t *out)
+{
+    const char *named = gc_request_case_id (request);
+    if (!named || *named) {
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                        named ? "give the case's id or case_of (the request that made it), not both"
+                              : "case_of names the case an operation is about; %s makes one",
+                        gc_request_op_name (request));
+        return false;
+    }
+    const void *stored;
+    size_t size;
+    uint8_t kept[GC_BINDING_SIZE];
+    static const uint8_t unbound[GC_BINDING_SIZE / 2] = {0};
+    int rc =
+        gc_txn_request_get (txn, request->client_id.data, request->case_of, kept, &stored, &size);
+    //  Only the sender's own requests: a copied client id reaches nothing
+    if (rc == GC_OK && memcmp (kept, binding, GC_BINDING_SIZE / 2) != 0 &&
+        memcmp (kept, unbound, GC_BINDING_SIZE / 2) != 0)
+        rc = GC_NOTFOUND;
+    Gridcase__Reply *reply =
+        rc == GC_OK ? gridcase__reply__unpack (NULL, size, (const uint8_t *)stored) : NULL;
+    bool found = reply && reply->result_case == GRIDCASE__REPLY__RESULT_CASE && reply->case_ &&
+                 reply->case_->case_ && *reply->case_->case_->id;
+    if (found)
+        snprintf (id, GC_CASE_ID_MAX, "%s", reply->case_->case_->id);
+    else if (reply && reply->result_case == GRIDCASE__REPLY__RESULT_ERROR && reply->error)
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE,
+                        "request #%" PRIu64 " of this client, which case_of names, was refused "
+                        "(%s: %s): there is no case to act on",
+                        request->case_of, gridcase_error_name (reply->error->code),
+                        reply->error->message);
+    else if (rc == GC_OK || rc == GC_NOTFOUND)
+        gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE,
+                        "request #%" PRIu64 " of this client, which case_of names, %s",
+                        request->case_of,
+                        rc == GC_OK ? "made no case"
+                                    : "has not arrived (send it first) or was forgotten after "
+                                      "the idempotency window");
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    return found;
+}
 
 gc_request_outcome_t
 gc_writer_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request,
@@ -42,7 +93,23 @@ gc_writer_request (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *
     }
     if (rc != GC_NOTFOUND)
         return GC_REQUEST_APPLIED;
-    gc_lifecycle_apply (config, txn, request, now, out, notices);
+    if (request->case_of) {
+        //  Applied as if it named the case; kept under its own id as sent
+        char id[GC_CASE_ID_MAX];
+        Gridcase__Request named;
+        void *body = NULL;
+        if (s_case_of (txn, request, binding, id, out)) {
+            body = gc_request_with_case (request, id, &named);
+            if (body)
+                gc_lifecycle_apply (config, txn, &named, now, out, notices);
+            else
+                gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
+                                "out of memory for request #%" PRIu64 "; send it again",
+                                request->sequence);
+        }
+        free (body);
+    } else
+        gc_lifecycle_apply (config, txn, request, now, out, notices);
     if (gc_txn_error (txn) == GC_OK)
         //  The window runs on the wall clock, whatever --time-scale says: a
         //  field device stays offline for real days, not scaled ones

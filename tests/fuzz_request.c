@@ -34,10 +34,16 @@ s_remove_scratch (void)
         fprintf (stderr, "cannot remove %s\n", s_dir);
 }
 
+//  Offline requests (the outbox): the case named by the report that made
+//  it, and the case as the client last saw it
+static uint64_t s_seed_case_of, s_seed_based_on;
+
 static void
 s_write_seed (const char *dir, int number, Gridcase__Request *request, const char *role,
               const char *id)
 {
+    request->case_of = s_seed_case_of;
+    request->based_on = s_seed_based_on;
     static uint8_t client_id[16] = {0x5e, 0xed};
     Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
     static const char *roles[] = {"", "officer", "committee", "street", "worker", "supervisor"};
@@ -143,6 +149,19 @@ s_seeds (const char *dir)
     SEED (link, LINK, LinkRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__link_request__descriptor), "20261123-000002",
            (char *)id});
+    //  Made offline after the first report (seed 0, sequence 1)
+    s_seed_case_of = 1;
+    SEED (note, NOTE, NoteRequest,
+          {PROTOBUF_C_MESSAGE_INIT (&gridcase__note_request__descriptor), "", "in the basement"});
+    SEED (resolve_on_site, RESOLVE_ON_SITE, ResolveOnSiteRequest,
+          {PROTOBUF_C_MESSAGE_INIT (&gridcase__resolve_on_site_request__descriptor), "",
+           "settled offline"});
+    s_seed_case_of = 0;
+    s_seed_based_on = 1;
+    SEED (escalate, ESCALATE, EscalateRequest,
+          {PROTOBUF_C_MESSAGE_INIT (&gridcase__escalate_request__descriptor), (char *)id,
+           "as I saw it"});
+    s_seed_based_on = 0;
 }
 
 int

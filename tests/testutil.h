@@ -70,6 +70,15 @@ s_show_pointer (char *out, size_t size, const void *value)
         }                                                                                          \
     } while (0)
 
+//  COND holds; when not, the test goes on and fails at its end
+#define EXPECT(cond)                                                                               \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
+            s_test_extra_failures++;                                                               \
+        }                                                                                          \
+    } while (0)
+
 //  A comparison: each side evaluated once, both shown when it fails; FATAL
 //  returns from the test, else it goes on
 #define COMPARE_(a, op, b, fatal)                                                                  \

@@ -1,0 +1,266 @@
+/*  The field client without a signal, against the real gridcased: requests
+    made offline name the case their report made (case_of) and the case as
+    they saw it (based_on); what has moved since is refused as stale. */
+#include "gridcase.h"
+#include "testutil.h"
+
+#include <czmq.h>
+
+#include "daemon.h"
+
+//  A report of garbage in grid haihong-01, as an officer's app makes it
+static void
+s_report_request (Gridcase__Request *request, Gridcase__ReportRequest *report, const char *title)
+{
+    gridcase__report_request__init (report);
+    report->grid = "haihong-01";
+    report->category = "garbage";
+    report->title = (char *)title;
+    gridcase__request__init (request);
+    request->op_case = GRIDCASE__REQUEST__OP_REPORT;
+    request->report = report;
+}
+
+//  Waits for the replies to COUNT pipelined requests, into REPLIES by the
+//  order of their sequences (FIRST the first's)
+static bool
+s_replies (gridcase_t *client, uint64_t first, size_t count, Gridcase__Reply **replies)
+{
+    for (size_t got = 0; got < count; got++) {
+        Gridcase__Reply *reply = NULL;
+        int rc = gridcase_recv (client, &reply, 5000);
+        if (rc != GRIDCASE_OK && rc != GRIDCASE_EREPLY)
+            return false;
+        if (reply->sequence < first || reply->sequence >= first + count) {
+            gridcase__reply__free_unpacked (reply, NULL);
+            return false;
+        }
+        replies[reply->sequence - first] = reply;
+    }
+    return true;
+}
+
+static void
+s_free_replies (Gridcase__Reply **replies, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (replies[i])
+            gridcase__reply__free_unpacked (replies[i], NULL);
+}
+
+//  A report, a note and a settlement on the spot made in a basement go out
+//  together when the signal returns: the note and the settlement name the
+//  case by the report's request id, and arrive in order on that case
+static bool
+test_offline_requests_name_the_case_their_report_made (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    gridcase_t *client = s_client (&d, 0x15);
+    Gridcase__Request report;
+    Gridcase__ReportRequest body;
+    s_report_request (&report, &body, "bins overflowing by block 3");
+    Gridcase__NoteRequest note = GRIDCASE__NOTE_REQUEST__INIT;
+    note.text = "residents say since Friday";
+    Gridcase__Request noted = GRIDCASE__REQUEST__INIT;
+    noted.op_case = GRIDCASE__REQUEST__OP_NOTE;
+    noted.note = &note;
+    Gridcase__ResolveOnSiteRequest settle = GRIDCASE__RESOLVE_ON_SITE_REQUEST__INIT;
+    settle.note = "cleared with the property manager";
+    Gridcase__Request settled = GRIDCASE__REQUEST__INIT;
+    settled.op_case = GRIDCASE__REQUEST__OP_RESOLVE_ON_SITE;
+    settled.resolve_on_site = &settle;
+
+    uint64_t first = gridcase_send (client, &report);
+    CHECK_OP (first, >, 0);
+    noted.case_of = first;
+    settled.case_of = first;
+    CHECK_OP (gridcase_send (client, &noted), ==, first + 1);
+    CHECK_OP (gridcase_send (client, &settled), ==, first + 2);
+    Gridcase__Reply *replies[3] = {NULL};
+    CHECK (s_replies (client, first, 3, replies));
+    for (int i = 0; i < 3; i++)
+        CHECK_OP (replies[i]->result_case, ==, GRIDCASE__REPLY__RESULT_CASE);
+    const char *id = replies[0]->case_->case_->id;
+    CHECK (streq (replies[1]->case_->case_->id, id));
+    CHECK (streq (replies[2]->case_->case_->id, id));
+    EXPECT_OP (replies[2]->case_->case_->state, ==, GRIDCASE__STATE__STATE_VERIFIED);
+
+    //  The case's history: reported, the note, settled, in that order
+    Gridcase__GetRequest get = GRIDCASE__GET_REQUEST__INIT;
+    get.case_id = (char *)id;
+    get.with_history = true;
+    Gridcase__Request asked = GRIDCASE__REQUEST__INIT;
+    asked.op_case = GRIDCASE__REQUEST__OP_GET;
+    asked.get = &get;
+    Gridcase__Reply *history = NULL;
+    CHECK_OP (gridcase_call (client, &asked, &history), ==, GRIDCASE_OK);
+    CHECK_OP (history->case_->n_history, ==, 3);
+    EXPECT_OP (history->case_->history[0]->type, ==, GRIDCASE__EVENT_TYPE__EVENT_REPORTED);
+    EXPECT_OP (history->case_->history[1]->type, ==, GRIDCASE__EVENT_TYPE__EVENT_NOTE);
+    EXPECT (streq (history->case_->history[1]->detail, "residents say since Friday"));
+    EXPECT_OP (history->case_->history[2]->type, ==, GRIDCASE__EVENT_TYPE__EVENT_RESOLVED_ON_SITE);
+    gridcase__reply__free_unpacked (history, NULL);
+
+    //  Sent again (the flush that lost its replies): the same answers, one case
+    gridcase_set_sequence (client, first + 1);
+    Gridcase__Reply *again = NULL;
+    CHECK_OP (gridcase_call (client, &noted, &again), ==, GRIDCASE_OK);
+    EXPECT (streq (again->case_->case_->id, id));
+    gridcase__reply__free_unpacked (again, NULL);
+    s_free_replies (replies, 3);
+
+    //  A reference to what never arrived, or to a refused report, or beside a
+    //  case id: refused, and nothing changes
+    Gridcase__Reply *reply = NULL;
+    gridcase_set_sequence (client, first + 100);
+    noted.case_of = first + 50;
+    CHECK_OP (gridcase_call (client, &noted, &reply), ==, GRIDCASE_EREPLY);
+    EXPECT_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE);
+    EXPECT_CONTAINS (reply->error->message, "has not arrived");
+    gridcase__reply__free_unpacked (reply, NULL);
+    body.grid = "no-such-grid";
+    uint64_t refused = gridcase_send (client, &report);
+    CHECK (s_replies (client, refused, 1, &reply));
+    CHECK_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID);
+    gridcase__reply__free_unpacked (reply, NULL);
+    noted.case_of = refused;
+    CHECK_OP (gridcase_call (client, &noted, &reply), ==, GRIDCASE_EREPLY);
+    EXPECT_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE);
+    EXPECT_CONTAINS (reply->error->message, "was refused (unknown_grid");
+    gridcase__reply__free_unpacked (reply, NULL);
+    note.case_id = (char *)"20261122-000001";
+    noted.case_of = first;
+    CHECK_OP (gridcase_call (client, &noted, &reply), ==, GRIDCASE_EREPLY);
+    EXPECT_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    gridcase__reply__free_unpacked (reply, NULL);
+    report.case_of = first;
+    body.grid = "haihong-01";
+    CHECK_OP (gridcase_call (client, &report, &reply), ==, GRIDCASE_EREPLY);
+    EXPECT_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    gridcase__reply__free_unpacked (reply, NULL);
+
+    //  Another client cannot reach this client's report by its number
+    gridcase_t *other = s_client (&d, 0x51);
+    note.case_id = "";
+    noted.case_of = first;
+    CHECK_OP (gridcase_call (other, &noted, &reply), ==, GRIDCASE_EREPLY);
+    EXPECT_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CASE);
+    gridcase__reply__free_unpacked (reply, NULL);
+    gridcase_destroy (&other);
+    gridcase_destroy (&client);
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  Runs one request as ACTOR (officer or supervisor of the sample roster)
+static int
+s_as (daemon_t *d, Gridcase__Role role, const char *actor, Gridcase__Request *request,
+      Gridcase__Reply **reply)
+{
+    gridcase_t *client = s_client (d, (uint8_t)(0x20 + role));
+    gridcase_set_actor (client, role, actor);
+    static uint64_t sequence = 1;
+    gridcase_set_sequence (client, sequence++);
+    int rc = gridcase_call (client, request, reply);
+    gridcase_destroy (&client);
+    return rc;
+}
+
+//  An action made offline on the case as the officer last saw it is refused
+//  as stale when someone else has moved the case since, and says what
+//  happened; a note still lands, and the officer's own moves do not count
+static bool
+test_stale_actions_are_refused (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    Gridcase__Request report;
+    Gridcase__ReportRequest body;
+    s_report_request (&report, &body, "a lift stuck between floors");
+    Gridcase__Reply *reply = NULL;
+    CHECK_OP (s_as (&d, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01", &report, &reply), ==,
+              GRIDCASE_OK);
+    char id[32];
+    snprintf (id, sizeof (id), "%s", reply->case_->case_->id);
+    uint64_t seen = reply->case_->case_->journal_seq;
+    gridcase__reply__free_unpacked (reply, NULL);
+
+    //  While the officer is in the basement, the street's supervisor
+    //  escalates the case to the committee
+    Gridcase__EscalateRequest escalate = GRIDCASE__ESCALATE_REQUEST__INIT;
+    escalate.case_id = id;
+    escalate.reason = "the lift company must come";
+    Gridcase__Request escalated = GRIDCASE__REQUEST__INIT;
+    escalated.op_case = GRIDCASE__REQUEST__OP_ESCALATE;
+    escalated.escalate = &escalate;
+    CHECK_OP (s_as (&d, GRIDCASE__ROLE__ROLE_SUPERVISOR, "sup-lianqian", &escalated, &reply), ==,
+              GRIDCASE_OK);
+    gridcase__reply__free_unpacked (reply, NULL);
+
+    //  The officer's settlement, made on the case as it was, is refused
+    Gridcase__ResolveOnSiteRequest settle = GRIDCASE__RESOLVE_ON_SITE_REQUEST__INIT;
+    settle.case_id = id;
+    Gridcase__Request settled = GRIDCASE__REQUEST__INIT;
+    settled.op_case = GRIDCASE__REQUEST__OP_RESOLVE_ON_SITE;
+    settled.resolve_on_site = &settle;
+    settled.based_on = seen;
+    CHECK_OP (s_as (&d, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01", &settled, &reply), ==,
+              GRIDCASE_EREPLY);
+    EXPECT_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_STALE);
+    EXPECT_CONTAINS (reply->error->message, "escalated by sup-lianqian");
+    EXPECT_CONTAINS (reply->error->message, "the lift company must come");
+    gridcase__reply__free_unpacked (reply, NULL);
+
+    //  A note made as it was is still the officer's word on the case
+    Gridcase__NoteRequest note = GRIDCASE__NOTE_REQUEST__INIT;
+    note.case_id = id;
+    note.text = "the residents on floor 9 are fine";
+    Gridcase__Request noted = GRIDCASE__REQUEST__INIT;
+    noted.op_case = GRIDCASE__REQUEST__OP_NOTE;
+    noted.note = &note;
+    noted.based_on = seen;
+    CHECK_OP (s_as (&d, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01", &noted, &reply), ==,
+              GRIDCASE_OK);
+    uint64_t noted_at = reply->case_->case_->journal_seq;
+    gridcase__reply__free_unpacked (reply, NULL);
+
+    //  The officer's own moves are not surprises: a second case, escalated
+    //  by the officer, then noted on by the committee, is escalated again
+    //  by the officer on what they saw before their own move
+    s_report_request (&report, &body, "graffiti on the bike shed");
+    CHECK_OP (s_as (&d, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01", &report, &reply), ==,
+              GRIDCASE_OK);
+    char own[32];
+    snprintf (own, sizeof (own), "%s", reply->case_->case_->id);
+    uint64_t before = reply->case_->case_->journal_seq;
+    gridcase__reply__free_unpacked (reply, NULL);
+    escalate.case_id = own;
+    escalated.based_on = before;
+    CHECK_OP (s_as (&d, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01", &escalated, &reply), ==,
+              GRIDCASE_OK);
+    EXPECT_OP (reply->case_->case_->level, ==, GRIDCASE__LEVEL__LEVEL_COMMUNITY);
+    gridcase__reply__free_unpacked (reply, NULL);
+    //  A based_on that is not the case's: refused, not guessed at
+    settle.case_id = own;
+    settled.based_on = noted_at;
+    CHECK_OP (s_as (&d, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01", &settled, &reply), ==,
+              GRIDCASE_EREPLY);
+    EXPECT_OP (reply->error->code, ==, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT);
+    gridcase__reply__free_unpacked (reply, NULL);
+    s_daemon_remove (&d);
+    return true;
+}
+
+int
+main (int argc, char *argv[])
+{
+    if (argc > 1)
+        s_build = argv[1];
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    atexit (s_kill_started);
+    RUN (test_offline_requests_name_the_case_their_report_made);
+    RUN (test_stale_actions_are_refused);
+    return TESTS_DONE ();
+}
