@@ -39,7 +39,7 @@ DAEMON_SRC = daemon/gc_auth.c daemon/gc_flow.c daemon/gc_peers.c daemon/gc_store
 # The daemon names enum values as libgridcase does (clients/lib/names.c)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clients/lib/names.o \
              $(BUILD)/obj/gen/gridcase.pb-c.o
-LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/clients/lib/json.o $(BUILD)/obj/clients/lib/names.o \
+LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/clients/lib/json.o $(BUILD)/obj/clients/lib/names.o $(BUILD)/obj/clients/lib/outbox.o \
           $(BUILD)/obj/gen/gridcase.pb-c.o
 TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator test_field
 TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)

@@ -21,6 +21,8 @@ extern "C" {
 #define GRIDCASE_EREPLY 1       //  the daemon answered with an error (reply->error)
 #define GRIDCASE_EUNREACHABLE 3 //  no reply within the timeout, after every retry
 #define GRIDCASE_ELOCAL 4       //  the request could not be sent (see errno / log)
+#define GRIDCASE_EQUEUED 5      //  no reply: the request waits in the outbox (gridcase_flush)
+#define GRIDCASE_EBUSY 6        //  another flush of this outbox is under way
 
 typedef struct _gridcase_t gridcase_t;
 
@@ -55,6 +57,71 @@ int gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply
 uint64_t gridcase_send (gridcase_t *self, Gridcase__Request *request);
 //  Waits up to TIMEOUT ms (-1: forever) for any reply; GRIDCASE_EUNREACHABLE on timeout
 int gridcase_recv (gridcase_t *self, Gridcase__Reply **reply_p, int timeout);
+
+/*  The outbox: a field app's changing requests kept on the device until
+    the daemon has answered them, for officers who work where there is no
+    signal. It is a small LMDB environment in a directory of its own:
+
+    - every changing request is written there, durably, with its request id
+      (client id, sequence) before it is first sent, and taken out only when
+      its reply has come: applied, or refused (the refusal is kept in the
+      outbox's log for the officer to see);
+    - after a crash or kill -9 of the app at any moment, what was written is
+      still waiting or already answered: never lost, never sent with another
+      id. A request sent again is the same bytes with the same id, which the
+      daemon applies once;
+    - waiting requests go out oldest first: a note made offline about a case
+      reported offline (case_of: the report's sequence) arrives after it;
+    - a refusal is final: stale (the case moved since the officer saw it,
+      based_on), conflict (the id was used by another device or request) and
+      every other refusal is logged, never retried, never shown as delivered;
+      only storage trouble and busy (nothing was changed) are retried;
+    - reads are never queued. */
+typedef struct _gridcase_outbox_t gridcase_outbox_t;
+
+//  Opens the outbox in directory DIR (created if missing); NULL on failure
+//  with errno set
+gridcase_outbox_t *gridcase_outbox_open (const char *dir);
+void gridcase_outbox_close (gridcase_outbox_t **self_p);
+
+//  SELF's changing requests go through OUTBOX (not owned; NULL: none):
+//  gridcase_call queues the request, then flushes the outbox (unless an
+//  earlier flush failed and its back-off has not run out); it returns the
+//  request's reply when it came, and GRIDCASE_EQUEUED when it still waits
+//  (the daemon is unreachable or busy, or the back-off runs).
+void gridcase_set_outbox (gridcase_t *self, gridcase_outbox_t *outbox);
+
+//  What gridcase_flush tells of each request answered: the request as it
+//  was queued and the daemon's reply (an error reply: refused)
+typedef void (gridcase_answered_fn) (const Gridcase__Request *request, const Gridcase__Reply *reply,
+                                     void *arg);
+//  Sends what waits in SELF's outbox, oldest first, pipelined, resending
+//  the unanswered over a new connection until SELF's timeout, and stops
+//  when none is answered in that time. GRIDCASE_OK when nothing waits any
+//  more; GRIDCASE_EUNREACHABLE when some still do; GRIDCASE_EBUSY when a
+//  flush of the same outbox is under way (in any process): two never run
+//  at once; GRIDCASE_ELOCAL when the outbox cannot be read or written.
+int gridcase_flush (gridcase_t *self, gridcase_answered_fn *answered, void *arg);
+//  Milliseconds to wait before the next gridcase_flush: 0 after one that
+//  emptied the outbox; after each one that did not, from 1 s doubling up to
+//  5 min, with up to a quarter more or less of jitter (chosen when that
+//  flush ended). The library never gives up on a request.
+int gridcase_flush_delay (gridcase_t *self);
+
+//  What the outbox holds, in the order it was queued: the requests waiting
+//  and the answered ones it keeps (the last 1,000 delivered and the last
+//  10,000 refused)
+typedef struct {
+    int64_t queued_at;   //  UTC ms
+    int64_t answered_at; //  UTC ms; 0: still waiting
+    Gridcase__Request *request;
+    Gridcase__Reply *reply; //  NULL while waiting
+} gridcase_outbox_item_t;
+//  *ITEMS (COUNT of them): free with gridcase_outbox_items_free. 0 or -1.
+int gridcase_outbox_items (gridcase_outbox_t *self, gridcase_outbox_item_t **items, size_t *count);
+void gridcase_outbox_items_free (gridcase_outbox_item_t **items, size_t count);
+//  How many requests wait
+size_t gridcase_outbox_waiting (gridcase_outbox_t *self);
 
 //  Reserves COUNT sequence numbers for the client whose state lives in
 //  directory DIR (created if needed), creating its id on first use. Safe

@@ -29,6 +29,7 @@ typedef struct {
     const char *build;      //  whose bin/gridcased runs; NULL: the test build
     size_t address_space;   //  RLIMIT_AS for the daemon in bytes, 0: none
     char config_file[300];  //  a config s_daemon_config wrote
+    bool same_ports;        //  a restart listens where the last start did
 } daemon_t;
 
 static inline int
@@ -89,8 +90,10 @@ s_daemon_start (daemon_t *d, const char *extra_command)
         if (!mkdtemp (d->dir))
             return false;
     }
-    snprintf (d->command, sizeof (d->command), "tcp://127.0.0.1:%d", s_free_port ());
-    snprintf (d->events, sizeof (d->events), "tcp://127.0.0.1:%d", s_free_port ());
+    if (!d->same_ports || !d->command[0]) {
+        snprintf (d->command, sizeof (d->command), "tcp://127.0.0.1:%d", s_free_port ());
+        snprintf (d->events, sizeof (d->events), "tcp://127.0.0.1:%d", s_free_port ());
+    }
     char binary[256], datadir[200], log[200];
     snprintf (binary, sizeof (binary), "%s/bin/gridcased", d->build ? d->build : s_build);
     snprintf (datadir, sizeof (datadir), "%s/data", d->dir);

@@ -1,23 +1,10 @@
 /*  libgridcase - the client library. See include/gridcase.h. */
-#include "gridcase.h"
+#include "lib.h"
 
-#include <czmq.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <sys/file.h>
-
-struct _gridcase_t {
-    char *endpoint;
-    zsock_t *dealer;
-    zcert_t *cert;    //  CURVE: this client's certificate, or NULL
-    char *server_key; //  CURVE: the server's public key (Z85)
-    uint8_t client_id[16];
-    uint64_t sequence; //  the next one to use
-    Gridcase__Role role;
-    char *actor;
-    int timeout;
-};
 
 static zsock_t *
 s_connect (const char *endpoint, zcert_t *cert, const char *server_key)
@@ -108,8 +95,8 @@ gridcase_set_timeout (gridcase_t *self, int msecs)
     self->timeout = msecs;
 }
 
-static int
-s_send (gridcase_t *self, Gridcase__Request *request)
+zframe_t *
+lib_pack (gridcase_t *self, Gridcase__Request *request)
 {
     Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
     Gridcase__Actor *saved = request->actor;
@@ -124,6 +111,28 @@ s_send (gridcase_t *self, Gridcase__Request *request)
     zframe_t *frame = zframe_new (NULL, size);
     gridcase__request__pack (request, zframe_data (frame));
     request->actor = saved;
+    return frame;
+}
+
+int
+lib_send (gridcase_t *self, const void *data, size_t size)
+{
+    zframe_t *frame = zframe_new (data, size);
+    return zframe_send (&frame, self->dealer, 0);
+}
+
+int
+lib_reconnect (gridcase_t *self)
+{
+    zsock_destroy (&self->dealer);
+    self->dealer = s_connect (self->endpoint, self->cert, self->server_key);
+    return self->dealer ? 0 : -1;
+}
+
+static int
+s_send (gridcase_t *self, Gridcase__Request *request)
+{
+    zframe_t *frame = lib_pack (self, request);
     return zframe_send (&frame, self->dealer, 0);
 }
 
@@ -157,6 +166,14 @@ gridcase_recv (gridcase_t *self, Gridcase__Reply **reply_p, int timeout)
 int
 gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_p)
 {
+    if (self->outbox_call)
+        return self->outbox_call (self, request, reply_p);
+    return lib_call (self, request, reply_p);
+}
+
+int
+lib_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_p)
+{
     *reply_p = NULL;
     request->sequence = self->sequence++;
     int64_t deadline = zclock_mono () + self->timeout;
@@ -184,9 +201,7 @@ gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **r
             continue;
         //  No reply in time: reconnect (dropping what is queued) and resend
         //  the same request id; the daemon will not apply it twice
-        zsock_destroy (&self->dealer);
-        self->dealer = s_connect (self->endpoint, self->cert, self->server_key);
-        if (!self->dealer || s_send (self, request))
+        if (lib_reconnect (self) || s_send (self, request))
             return GRIDCASE_ELOCAL;
         if (attempt_timeout < 4000)
             attempt_timeout *= 2;
