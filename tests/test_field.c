@@ -5,6 +5,9 @@
 #include "testutil.h"
 
 #include <czmq.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "daemon.h"
 
@@ -383,9 +386,358 @@ test_the_outbox_delivers_what_was_made_offline (void)
     return true;
 }
 
+//  A phone's outbox copied to a second phone (the same client id and next
+//  sequence): what each then makes offline uses the same request ids. The
+//  first to deliver is applied; the other is refused as a conflict, kept
+//  in its outbox as refused, never retried, and makes no second case
+static bool
+test_a_copied_outbox_gets_conflict_not_a_second_case (void)
+{
+    daemon_t d = {0};
+    d.same_ports = true;
+    CHECK (s_daemon_start (&d, NULL));
+    s_daemon_stop (&d, SIGTERM);
+    char first_dir[200], second_dir[200], command[500];
+    snprintf (first_dir, sizeof (first_dir), "%s/phone-1", d.dir);
+    snprintf (second_dir, sizeof (second_dir), "%s/phone-2", d.dir);
+    gridcase_outbox_t *first = gridcase_outbox_open (first_dir);
+    CHECK (first);
+    gridcase_outbox_close (&first);
+    snprintf (command, sizeof (command), "cp -r %s %s", first_dir, second_dir);
+    CHECK_OP (system (command), ==, 0);
+    first = gridcase_outbox_open (first_dir);
+    gridcase_outbox_t *second = gridcase_outbox_open (second_dir);
+    CHECK (first && second);
+    uint8_t id[16] = {0xD0, 0x0B, 0x1E};
+    gridcase_t *phone[2] = {gridcase_new (d.command, id, 7), gridcase_new (d.command, id, 7)};
+    const char *titles[2] = {"a blocked drain on Haihong Road", "a broken street light"};
+    for (int i = 0; i < 2; i++) {
+        gridcase_set_actor (phone[i], GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01");
+        gridcase_set_outbox (phone[i], i ? second : first);
+        gridcase_set_timeout (phone[i], 50);
+        Gridcase__Request report;
+        Gridcase__ReportRequest body;
+        s_report_request (&report, &body, titles[i]);
+        Gridcase__Reply *reply = NULL;
+        CHECK_OP (gridcase_call (phone[i], &report, &reply), ==, GRIDCASE_EQUEUED);
+        CHECK_OP (report.sequence, ==, 7);
+    }
+    CHECK (s_daemon_start (&d, NULL));
+    told_t told[2];
+    memset (told, 0, sizeof (told));
+    for (int i = 0; i < 2; i++) {
+        gridcase_set_timeout (phone[i], 5000);
+        CHECK_OP (gridcase_flush (phone[i], s_told, &told[i]), ==, GRIDCASE_OK);
+        CHECK_OP (told[i].count, ==, 1);
+    }
+    EXPECT_OP (told[0].codes[0], ==, 0);
+    EXPECT_OP (told[1].codes[0], ==, GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    //  The second phone's outbox shows the refusal, and nothing waits
+    gridcase_outbox_item_t *items = NULL;
+    size_t count = 0;
+    CHECK_OP (gridcase_outbox_items (second, &items, &count), ==, 0);
+    CHECK_OP (count, ==, 1);
+    EXPECT (items[0].reply && items[0].reply->result_case == GRIDCASE__REPLY__RESULT_ERROR &&
+            items[0].reply->error->code == GRIDCASE__ERROR_CODE__ERROR_CONFLICT);
+    EXPECT (streq (items[0].request->report->title, titles[1]));
+    gridcase_outbox_items_free (&items, count);
+    EXPECT_OP (gridcase_outbox_waiting (second), ==, 0);
+    //  One case: the first phone's
+    Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
+    Gridcase__Request listed = GRIDCASE__REQUEST__INIT;
+    listed.op_case = GRIDCASE__REQUEST__OP_LIST;
+    listed.list = &list;
+    Gridcase__Reply *reply = NULL;
+    gridcase_t *reader = s_client (&d, 0xD1);
+    CHECK_OP (gridcase_call (reader, &listed, &reply), ==, GRIDCASE_OK);
+    CHECK_OP (reply->list->n_cases, ==, 1);
+    EXPECT (streq (reply->list->cases[0]->title, titles[0]));
+    gridcase__reply__free_unpacked (reply, NULL);
+    //  Flushed again, the refusal is not sent again
+    CHECK_OP (gridcase_flush (phone[1], s_told, &told[1]), ==, GRIDCASE_OK);
+    EXPECT_OP (told[1].count, ==, 1);
+    gridcase_destroy (&reader);
+    for (int i = 0; i < 2; i++)
+        gridcase_destroy (&phone[i]);
+    gridcase_outbox_close (&first);
+    gridcase_outbox_close (&second);
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  A network that fails: a TCP proxy that cuts each connection after a
+//  random number of bytes, either way
+
+typedef struct {
+    int listener;
+    int upstream_port;
+    atomic_bool stop;
+    atomic_int cuts;
+    pthread_t thread;
+} proxy_t;
+
+static int
+s_proxy_connect (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons ((uint16_t)port);
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *)&addr, sizeof (addr))) {
+        close (fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void *
+s_proxy_run (void *arg)
+{
+    proxy_t *proxy = (proxy_t *)arg;
+    enum { PAIRS = 32 };
+    int a[PAIRS], b[PAIRS];
+    long budget[PAIRS];
+    for (int i = 0; i < PAIRS; i++)
+        a[i] = b[i] = -1;
+    while (!atomic_load (&proxy->stop)) {
+        struct pollfd fds[1 + 2 * PAIRS];
+        fds[0] = (struct pollfd){proxy->listener, POLLIN, 0};
+        for (int i = 0; i < PAIRS; i++) {
+            fds[1 + 2 * i] = (struct pollfd){a[i], POLLIN, 0};
+            fds[2 + 2 * i] = (struct pollfd){b[i], POLLIN, 0};
+        }
+        if (poll (fds, 1 + 2 * PAIRS, 100) <= 0)
+            continue;
+        if (fds[0].revents & POLLIN) {
+            int client = accept (proxy->listener, NULL, NULL);
+            int slot = -1;
+            for (int i = 0; i < PAIRS && slot < 0; i++)
+                if (a[i] < 0)
+                    slot = i;
+            int server = client >= 0 && slot >= 0 ? s_proxy_connect (proxy->upstream_port) : -1;
+            if (server < 0) {
+                if (client >= 0)
+                    close (client);
+            } else {
+                a[slot] = client;
+                b[slot] = server;
+                budget[slot] = 2000 + random () % 60000;
+            }
+        }
+        for (int i = 0; i < PAIRS; i++) {
+            for (int side = 0; side < 2 && a[i] >= 0; side++) {
+                if (!(fds[1 + 2 * i + side].revents & (POLLIN | POLLHUP | POLLERR)))
+                    continue;
+                int from = side ? b[i] : a[i], to = side ? a[i] : b[i];
+                char buffer[16384];
+                ssize_t got = read (from, buffer, sizeof (buffer));
+                bool cut = got <= 0;
+                if (got > 0) {
+                    budget[i] -= got;
+                    //  Past its budget the connection breaks mid-message
+                    size_t pass = budget[i] < 0 ? (size_t)(got / 2) : (size_t)got;
+                    cut = write (to, buffer, pass) != (ssize_t)pass || budget[i] < 0;
+                }
+                if (cut) {
+                    close (a[i]);
+                    close (b[i]);
+                    a[i] = b[i] = -1;
+                    atomic_fetch_add (&proxy->cuts, 1);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < PAIRS; i++)
+        if (a[i] >= 0) {
+            close (a[i]);
+            close (b[i]);
+        }
+    return NULL;
+}
+
+//  A proxy on a free loopback port to UPSTREAM_PORT; its port
+static int
+s_proxy_start (proxy_t *proxy, int upstream_port)
+{
+    proxy->listener = socket (AF_INET, SOCK_STREAM, 0);
+    int on = 1;
+    setsockopt (proxy->listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof (on));
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof (addr);
+    if (bind (proxy->listener, (struct sockaddr *)&addr, sizeof (addr)) ||
+        listen (proxy->listener, 16) ||
+        getsockname (proxy->listener, (struct sockaddr *)&addr, &len))
+        return -1;
+    proxy->upstream_port = upstream_port;
+    atomic_store (&proxy->stop, false);
+    pthread_create (&proxy->thread, NULL, s_proxy_run, proxy);
+    return ntohs (addr.sin_port);
+}
+
+static void
+s_proxy_stop (proxy_t *proxy)
+{
+    atomic_store (&proxy->stop, true);
+    pthread_join (proxy->thread, NULL);
+    close (proxy->listener);
+}
+
+//  The flushing app, in a process of its own (this program run with
+//  --flush DIR ENDPOINT): flushes until nothing waits, whatever happens
+static int
+s_flush_app (const char *dir, const char *endpoint)
+{
+    zsys_init ();
+    gridcase_outbox_t *outbox = gridcase_outbox_open (dir);
+    if (!outbox)
+        return 2;
+    uint8_t id[16] = {0xF1};
+    id[1] = (uint8_t)getpid ();
+    gridcase_t *client = gridcase_new (endpoint, id, 1);
+    gridcase_set_outbox (client, outbox);
+    gridcase_set_timeout (client, 1500);
+    int rc;
+    while ((rc = gridcase_flush (client, NULL, NULL)) != GRIDCASE_OK) {
+        if (rc == GRIDCASE_ELOCAL)
+            return 3;
+        //  The test's network comes back at once: a short wait, not the back-off
+        zclock_sleep (50);
+    }
+    gridcase_destroy (&client);
+    gridcase_outbox_close (&outbox);
+    return 0;
+}
+
+static pid_t
+s_flush_spawn (const char *dir, const char *endpoint)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        const char *args[] = {"/proc/self/exe", "--flush", dir, endpoint, NULL};
+        execv ("/proc/self/exe", (char *const *)args);
+        _exit (127);
+    }
+    return pid;
+}
+
+//  5,000 requests made offline are flushed through a network that cuts
+//  connections at random, by an app killed (kill -9) at random moments and
+//  started again: each request is applied exactly once
+static bool
+test_a_broken_network_and_killed_app_apply_each_request_once (void)
+{
+    enum { REQUESTS = 5000 };
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    char dir[200];
+    snprintf (dir, sizeof (dir), "%s/outbox", d.dir);
+    gridcase_outbox_t *outbox = gridcase_outbox_open (dir);
+    CHECK (outbox);
+    //  Made where nothing answers
+    char nowhere[64];
+    snprintf (nowhere, sizeof (nowhere), "tcp://127.0.0.1:%d", s_free_port ());
+    uint8_t id[16] = {0xC4, 0x05};
+    gridcase_t *officer = gridcase_new (nowhere, id, 1);
+    gridcase_set_actor (officer, GRIDCASE__ROLE__ROLE_OFFICER, "o-haihong-01");
+    gridcase_set_outbox (officer, outbox);
+    gridcase_set_timeout (officer, 10);
+    for (int i = 0; i < REQUESTS; i++) {
+        char title[64];
+        snprintf (title, sizeof (title), "chaos %d", i);
+        Gridcase__Request report;
+        Gridcase__ReportRequest body;
+        s_report_request (&report, &body, title);
+        Gridcase__Reply *reply = NULL;
+        CHECK_OP (gridcase_call (officer, &report, &reply), ==, GRIDCASE_EQUEUED);
+    }
+    gridcase_destroy (&officer);
+    CHECK_OP (gridcase_outbox_waiting (outbox), ==, REQUESTS);
+    gridcase_outbox_close (&outbox);
+
+    proxy_t proxy = {0};
+    int port = 0;
+    CHECK (sscanf (d.command, "tcp://127.0.0.1:%d", &port) == 1);
+    int proxy_port = s_proxy_start (&proxy, port);
+    CHECK_OP (proxy_port, >, 0);
+    char through[64];
+    snprintf (through, sizeof (through), "tcp://127.0.0.1:%d", proxy_port);
+    int kills = 0;
+    for (int round = 0; round < 8; round++) {
+        pid_t app = s_flush_spawn (dir, through);
+        zclock_sleep (100 + randof (500));
+        kill (app, SIGKILL);
+        int status;
+        waitpid (app, &status, 0);
+        kills += WIFSIGNALED (status);
+    }
+    pid_t app = s_flush_spawn (dir, through);
+    int status = -1;
+    for (int waited = 0; waited < 1200 && waitpid (app, &status, WNOHANG) != app; waited++)
+        zclock_sleep (100);
+    if (!WIFEXITED (status))
+        kill (app, SIGKILL);
+    s_proxy_stop (&proxy);
+    CHECK (WIFEXITED (status));
+    CHECK_OP (WEXITSTATUS (status), ==, 0);
+
+    //  Nothing waits, nothing was refused, and every report made one case
+    outbox = gridcase_outbox_open (dir);
+    CHECK (outbox);
+    CHECK_OP (gridcase_outbox_waiting (outbox), ==, 0);
+    gridcase_outbox_item_t *items = NULL;
+    size_t count = 0;
+    CHECK_OP (gridcase_outbox_items (outbox, &items, &count), ==, 0);
+    size_t refused = 0;
+    for (size_t i = 0; i < count; i++)
+        refused += items[i].reply && items[i].reply->result_case == GRIDCASE__REPLY__RESULT_ERROR;
+    gridcase_outbox_items_free (&items, count);
+    gridcase_outbox_close (&outbox);
+    EXPECT_OP (refused, ==, 0);
+    gridcase_t *reader = s_client (&d, 0xC5);
+    zhashx_t *titles = zhashx_new ();
+    size_t cases = 0;
+    char after[32] = "";
+    while (true) {
+        Gridcase__ListRequest list = GRIDCASE__LIST_REQUEST__INIT;
+        list.limit = 500;
+        list.after = after;
+        Gridcase__Request listed = GRIDCASE__REQUEST__INIT;
+        listed.op_case = GRIDCASE__REQUEST__OP_LIST;
+        listed.list = &list;
+        Gridcase__Reply *reply = NULL;
+        CHECK_OP (gridcase_call (reader, &listed, &reply), ==, GRIDCASE_OK);
+        for (size_t i = 0; i < reply->list->n_cases; i++) {
+            cases++;
+            zhashx_insert (titles, reply->list->cases[i]->title, (void *)1);
+        }
+        bool more = *reply->list->next_after;
+        snprintf (after, sizeof (after), "%s", reply->list->next_after);
+        gridcase__reply__free_unpacked (reply, NULL);
+        if (!more)
+            break;
+    }
+    gridcase_destroy (&reader);
+    fprintf (stderr,
+             "outbox through a broken network: %d flushing apps killed, %d connections cut, %zu "
+             "cases, %" PRIu64 " requests answered again from the idempotency records\n",
+             kills, atomic_load (&proxy.cuts), cases, (uint64_t)s_counter (&d, "repeated"));
+    EXPECT_OP (cases, ==, REQUESTS);
+    EXPECT_OP (zhashx_size (titles), ==, REQUESTS);
+    zhashx_destroy (&titles);
+    EXPECT_OP (atomic_load (&proxy.cuts), >, 0);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
+    if (argc == 4 && streq (argv[1], "--flush"))
+        return s_flush_app (argv[2], argv[3]);
     if (argc > 1)
         s_build = argv[1];
     zsys_init ();
@@ -394,5 +746,7 @@ main (int argc, char *argv[])
     RUN (test_offline_requests_name_the_case_their_report_made);
     RUN (test_stale_actions_are_refused);
     RUN (test_the_outbox_delivers_what_was_made_offline);
+    RUN (test_a_copied_outbox_gets_conflict_not_a_second_case);
+    RUN (test_a_broken_network_and_killed_app_apply_each_request_once);
     return TESTS_DONE ();
 }
