@@ -34,8 +34,9 @@ gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase)
         return gc_actor_covers (actor, kase->grid, kase->community, kase->street, kase->district);
     //  Its queue, or it led the case once it was dispatched, or it helps
     const char *id = actor->department->id;
+    gc_holder_t queue = gc_holder_of (kase->queue);
     if ((streq (kase->lead_department, id) && kase->dept_since) ||
-        (strncmp (kase->queue, "dept/", 5) == 0 && streq (kase->queue + 5, id)))
+        (queue.kind == GC_HOLDER_DEPT && streq (queue.id, id)))
         return true;
     for (size_t i = 0; i < kase->n_helper_departments; i++)
         if (streq (kase->helper_departments[i], id))

@@ -20,7 +20,7 @@ s_topic_of (const Gridcase__Case *kase, const char *holder)
 {
     if (!*holder)
         return NULL;
-    return strchr (holder, ':') ? kase->queue : holder;
+    return gc_holder_of (holder).kind == GC_HOLDER_ACTOR ? kase->queue : holder;
 }
 
 static void

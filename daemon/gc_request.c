@@ -478,21 +478,6 @@ gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__E
     return request;
 }
 
-bool
-gc_request_is_read (const Gridcase__Request *request)
-{
-    switch (request->op_case) {
-        case GRIDCASE__REQUEST__OP_GET:
-        case GRIDCASE__REQUEST__OP_LIST:
-        case GRIDCASE__REQUEST__OP_JOURNAL:
-        case GRIDCASE__REQUEST__OP_STATS:
-        case GRIDCASE__REQUEST__OP_BACKUP:
-            return true;
-        default:
-            return false;
-    }
-}
-
 //  The operation's message and the descriptor of its case_id field (NULL
 //  when it has none)
 static ProtobufCMessage *

@@ -56,8 +56,6 @@ const char *gc_request_case_id (const Gridcase__Request *request);
 void *gc_request_with_case (const Gridcase__Request *request, const char *id,
                             Gridcase__Request *copy);
 
-//  True for operations that only read
-bool gc_request_is_read (const Gridcase__Request *request);
 const char *gc_request_op_name (const Gridcase__Request *request);
 //  Logs (zsys_debug) who asked what about which case, the outcome and the
 //  time it took: what -v shows of every request

@@ -21,6 +21,7 @@
 #include "gc_topics.h"
 #include "gc_util.h"
 #include "gc_writer.h"
+#include "gridcase.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -211,7 +212,7 @@ s_apply_writes (server_t *self, size_t count, size_t writes, int64_t now)
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
-        if (item->request && !gc_request_is_read (item->request))
+        if (item->request && !gridcase_reads (item->request))
             batch[n++] = (gc_write_t){item->request, item->binding, &item->reply, 0};
     }
     gc_writer_result_t result;
@@ -248,7 +249,7 @@ s_process_batch (server_t *self, size_t count)
     size_t writes = 0;
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
-        if (item->request && !gc_request_is_read (item->request))
+        if (item->request && !gridcase_reads (item->request))
             writes++;
     }
     if (writes)
@@ -256,7 +257,7 @@ s_process_batch (server_t *self, size_t count)
     //  Reads go to flow control now, so they see everything committed above
     for (size_t i = 0; i < count; i++) {
         item_t *item = &self->items[i];
-        if (!item->request || !gc_request_is_read (item->request))
+        if (!item->request || !gridcase_reads (item->request))
             continue;
         if (gc_query_is_counters (item->request)) {
             s_reply_stats (self, item);
@@ -444,7 +445,7 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
             unpacked += gc_arena_used (item->arena);
             if (item->request && self->config->curve)
                 s_authenticate (self, item);
-            if (item->request && !gc_request_is_read (item->request))
+            if (item->request && !gridcase_reads (item->request))
                 s_bind_request (self, item);
             else if (!item->request && !item->reply.data) {
                 self->counters[code == GRIDCASE__ERROR_CODE__ERROR_TOO_LARGE ? C_rejected_too_large

@@ -129,6 +129,10 @@ size_t gridcase_outbox_waiting (gridcase_outbox_t *self);
 int gridcase_identity_reserve (const char *dir, uint8_t *client_id, uint64_t *first_sequence,
                                uint64_t count);
 
+//  True for the operations that only read (get, list, journal, stats,
+//  backup): never queued in an outbox, answered off the daemon's write path
+bool gridcase_reads (const Gridcase__Request *request);
+
 //  The short name of VALUE of enum DESC: "at_grid" for STATE_AT_GRID (the
 //  prefix every value of the enum shares is left out); "" when unknown.
 //  Every name below is one of these.

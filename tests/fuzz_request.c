@@ -14,6 +14,7 @@
 #include "gc_query.h"
 #include "gc_request.h"
 #include "gc_store.h"
+#include "gridcase.h"
 
 #include <czmq.h>
 
@@ -201,7 +202,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     Gridcase__Request *request = gc_request_decode (s_arena, data, size, &code, why, sizeof (why));
     gc_reply_t reply = {0};
     s_now += 60000; //  a minute per input, so deadlines come due
-    if (request && gc_request_is_read (request)) {
+    if (request && gridcase_reads (request)) {
         gc_txn_t *txn = gc_txn_begin (s_store, false);
         if (request->op_case != GRIDCASE__REQUEST__OP_BACKUP)
             gc_query_read (s_config, txn, request, s_now, &reply);

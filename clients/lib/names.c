@@ -1,7 +1,7 @@
 /*  libgridcase's names of enum values, one way for every enum: the value's
     name without the prefix all its values share, in lower case ("at_grid"
-    for STATE_AT_GRID), read from the protobuf-c descriptor. The daemon
-    uses the same names. See gridcase.h. */
+    for STATE_AT_GRID), read from the protobuf-c descriptor; and which
+    operations only read. The daemon uses the same. See gridcase.h. */
 #include "gridcase.h"
 
 #include <ctype.h>
@@ -133,4 +133,19 @@ Gridcase__Level
 gridcase_level_parse (const char *name)
 {
     return (Gridcase__Level)s_enum_parse (&gridcase__level__descriptor, "LEVEL_", name);
+}
+
+bool
+gridcase_reads (const Gridcase__Request *request)
+{
+    switch (request->op_case) {
+        case GRIDCASE__REQUEST__OP_GET:
+        case GRIDCASE__REQUEST__OP_LIST:
+        case GRIDCASE__REQUEST__OP_JOURNAL:
+        case GRIDCASE__REQUEST__OP_STATS:
+        case GRIDCASE__REQUEST__OP_BACKUP:
+            return true;
+        default:
+            return false;
+    }
 }

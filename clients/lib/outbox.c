@@ -453,27 +453,11 @@ s_capture (const Gridcase__Request *request, const Gridcase__Reply *reply, void 
     free (packed);
 }
 
-static bool
-s_queues (const Gridcase__Request *request)
-{
-    switch (request->op_case) {
-        case GRIDCASE__REQUEST__OP_GET:
-        case GRIDCASE__REQUEST__OP_LIST:
-        case GRIDCASE__REQUEST__OP_JOURNAL:
-        case GRIDCASE__REQUEST__OP_STATS:
-        case GRIDCASE__REQUEST__OP_BACKUP:
-        case GRIDCASE__REQUEST__OP__NOT_SET:
-            return false;
-        default:
-            return true;
-    }
-}
-
 static int
 s_outbox_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_p)
 {
     *reply_p = NULL;
-    if (!s_queues (request))
+    if (gridcase_reads (request) || request->op_case == GRIDCASE__REQUEST__OP__NOT_SET)
         return lib_call (self, request, reply_p); //  reads are never queued
     request->sequence = self->sequence++;
     zframe_t *frame = lib_pack (self, request);
