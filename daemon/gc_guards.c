@@ -7,6 +7,7 @@
 #include "gc_chain.h"
 #include "gc_schema.h"
 #include "gc_util.h"
+#include "gridcase.h"
 
 #include <math.h>
 
@@ -380,7 +381,7 @@ gc_guard_fresh (op_t *op)
                           entry->actor && *entry->actor->id ? entry->actor->id : "gridcased",
                           gc_local_time_text (entry->time, when, sizeof (when)), entry->reason,
                           gridcase_state_name (kase->state), kase->holder,
-                          gc_request_op_name (op->request));
+                          gridcase_op_name (op->request));
             fresh = false;
         }
         state = entry->state;

@@ -10,6 +10,7 @@
 #include "gc_op.h"
 #include "gc_schema.h"
 #include "gc_util.h"
+#include "gridcase.h"
 
 static void
 s_states_text (uint32_t states, char *buffer, size_t size)
@@ -20,6 +21,14 @@ s_states_text (uint32_t states, char *buffer, size_t size)
         if (states & (1u << s))
             at += (size_t)snprintf (buffer + at, size - at, "%s%s", at ? ", " : "",
                                     gridcase_state_name ((Gridcase__State)s));
+}
+
+//  The case a request names ("" when none)
+static const char *
+s_case_id (const Gridcase__Request *request)
+{
+    char **named = gridcase_case_id_of ((Gridcase__Request *)request);
+    return named ? *named : "";
 }
 
 //  Claim without a case id: the head of the queue (red first, then the
@@ -295,12 +304,12 @@ gc_lifecycle_apply (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request 
     else if (!event)
         gc_op_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_NOT_IMPLEMENTED,
                       "operation '%s' is not served by this version of gridcased",
-                      gc_request_op_name (request));
+                      gridcase_op_name (request));
     else if (!(event->roles & (1u << op.actor->role)))
         gc_op_refuse (&op, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, "a %s may not %s a case",
                       gc_role_name (op.actor->role), event->name);
     else
-        s_run (&op, event, gc_request_case_id (request));
+        s_run (&op, event, s_case_id (request));
     if (!op.refused) {
         if (gc_txn_error (txn))
             gc_op_storage_error (&op);

@@ -6,6 +6,7 @@
 #include "gc_topics.h"
 #include "gc_figures.h"
 #include "gc_util.h"
+#include "gridcase.h"
 
 #define GC_LIST_DEFAULT 50
 
@@ -642,7 +643,7 @@ gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *requ
         default:
             gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_IMPLEMENTED,
                             "operation '%s' is not served by this version of gridcased",
-                            gc_request_op_name (request));
+                            gridcase_op_name (request));
             break;
     }
 }

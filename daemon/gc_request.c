@@ -1,6 +1,7 @@
 /*  gc_request - decoding and validating requests. See gc_request.h. */
 #include "gc_request.h"
 #include "gc_util.h"
+#include "gridcase.h"
 
 #include <ctype.h>
 #include <czmq.h>
@@ -478,46 +479,23 @@ gc_request_decode (gc_arena_t *arena, const void *data, size_t size, Gridcase__E
     return request;
 }
 
-//  The operation's message and the descriptor of its case_id field (NULL
-//  when it has none)
-static ProtobufCMessage *
-s_op_body (const Gridcase__Request *request, const ProtobufCFieldDescriptor **case_id)
-{
-    const ProtobufCFieldDescriptor *op =
-        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
-    ProtobufCMessage *body =
-        op ? *(ProtobufCMessage *const *)((const char *)request + op->offset) : NULL;
-    const ProtobufCFieldDescriptor *field =
-        body ? protobuf_c_message_descriptor_get_field_by_name (body->descriptor, "case_id") : NULL;
-    *case_id = field && field->type == PROTOBUF_C_TYPE_STRING ? field : NULL;
-    return body;
-}
-
-const char *
-gc_request_case_id (const Gridcase__Request *request)
-{
-    const ProtobufCFieldDescriptor *field;
-    const ProtobufCMessage *body = s_op_body (request, &field);
-    return field ? *(const char *const *)((const char *)body + field->offset) : NULL;
-}
-
 void *
 gc_request_with_case (const Gridcase__Request *request, const char *id, Gridcase__Request *copy)
 {
-    const ProtobufCFieldDescriptor *field;
-    const ProtobufCMessage *body = s_op_body (request, &field);
-    if (!field)
+    if (!gridcase_case_id_of ((Gridcase__Request *)request))
         return NULL;
+    const ProtobufCFieldDescriptor *op =
+        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+    const ProtobufCMessage *body =
+        *(const ProtobufCMessage *const *)((const char *)request + op->offset);
     size_t size = body->descriptor->sizeof_message;
     void *body_copy = malloc (size);
     if (!body_copy)
         return NULL;
     memcpy (body_copy, body, size);
-    *(const char **)((char *)body_copy + field->offset) = id;
     *copy = *request;
-    const ProtobufCFieldDescriptor *op =
-        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
     *(void **)((char *)copy + op->offset) = body_copy;
+    *gridcase_case_id_of (copy) = (char *)id;
     return body_copy;
 }
 
@@ -525,9 +503,8 @@ void
 gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us)
 {
     //  The case it is about: the operation's case_id, when it has one
-    const char *kase = gc_request_case_id (request);
-    if (!kase)
-        kase = "";
+    char **named = gridcase_case_id_of ((Gridcase__Request *)request);
+    const char *kase = named ? *named : "";
     const ProtobufCEnumValue *outcome =
         code ? protobuf_c_enum_descriptor_get_value (&gridcase__error_code__descriptor, code)
              : NULL;
@@ -546,16 +523,8 @@ gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int6
         what[i + 1] = 0;
     }
     zsys_debug ("%s:%s %s%s%s #%" PRIu64 " -> %s in %.2f ms", who,
-                request->actor ? request->actor->id : "-", gc_request_op_name (request),
+                request->actor ? request->actor->id : "-", gridcase_op_name (request),
                 *kase ? " " : "", kase, request->sequence, what, (double)took_us / 1000.0);
-}
-
-const char *
-gc_request_op_name (const Gridcase__Request *request)
-{
-    const ProtobufCFieldDescriptor *field =
-        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
-    return field ? field->name : "none";
 }
 
 void

@@ -46,9 +46,6 @@ typedef struct {
 gc_task_t *gc_task_new (gc_arena_t **arena_p, Gridcase__Request *request, const char *actor);
 void gc_task_destroy (gc_task_t **self_p);
 
-//  The case REQUEST's operation names (its case_id; "" when left empty), or
-//  NULL when the operation names no case
-const char *gc_request_case_id (const Gridcase__Request *request);
 //  COPY becomes REQUEST with its operation naming case ID instead: a
 //  shallow copy whose operation is a copy of REQUEST's (returned: free it
 //  after COPY's last use). NULL when the operation names no case or memory
@@ -56,7 +53,6 @@ const char *gc_request_case_id (const Gridcase__Request *request);
 void *gc_request_with_case (const Gridcase__Request *request, const char *id,
                             Gridcase__Request *copy);
 
-const char *gc_request_op_name (const Gridcase__Request *request);
 //  Logs (zsys_debug) who asked what about which case, the outcome and the
 //  time it took: what -v shows of every request
 void gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us);

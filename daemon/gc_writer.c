@@ -17,12 +17,13 @@ static bool
 s_case_of (gc_txn_t *txn, const Gridcase__Request *request, const uint8_t *binding, char *id,
            gc_reply_t *out)
 {
-    const char *named = gc_request_case_id (request);
+    char **slot = gridcase_case_id_of ((Gridcase__Request *)request);
+    const char *named = slot ? *slot : NULL;
     if (!named || *named) {
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
                         named ? "give the case's id or case_of (the request that made it), not both"
                               : "case_of names the case an operation is about; %s makes one",
-                        gc_request_op_name (request));
+                        gridcase_op_name (request));
         return false;
     }
     const void *stored;

@@ -133,6 +133,12 @@ int gridcase_identity_reserve (const char *dir, uint8_t *client_id, uint64_t *fi
 //  backup): never queued in an outbox, answered off the daemon's write path
 bool gridcase_reads (const Gridcase__Request *request);
 
+//  The operation's name as the protocol spells it: "report", "resolve_on_site"
+const char *gridcase_op_name (const Gridcase__Request *request);
+//  Where REQUEST's operation keeps the case it is about (its case_id), or
+//  NULL when the operation names no case (report, and the reads but get)
+char **gridcase_case_id_of (Gridcase__Request *request);
+
 //  The short name of VALUE of enum DESC: "at_grid" for STATE_AT_GRID (the
 //  prefix every value of the enum shares is left out); "" when unknown.
 //  Every name below is one of these.

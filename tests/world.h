@@ -9,6 +9,7 @@
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
 #include "gc_rules.h"
+#include "gridcase.h"
 
 #include <czmq.h>
 #include <time.h>
@@ -140,7 +141,7 @@ s_apply (world_t *w, int64_t now, const char *actor, Gridcase__Request *request)
         gc_escalation_catch_up (w->config, txn, now, w->notices, &fired);
     gc_lifecycle_apply (w->config, txn, request, now, &out, w->notices);
     gc_txn_commit (&txn);
-    s_world_check (w, gc_request_op_name (request));
+    s_world_check (w, gridcase_op_name (request));
     request->actor = NULL;
     Gridcase__Reply *reply = gridcase__reply__unpack (NULL, out.size, out.data);
     gc_reply_free (&out);

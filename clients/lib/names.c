@@ -149,3 +149,24 @@ gridcase_reads (const Gridcase__Request *request)
             return false;
     }
 }
+
+const char *
+gridcase_op_name (const Gridcase__Request *request)
+{
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+    return field ? field->name : "none";
+}
+
+char **
+gridcase_case_id_of (Gridcase__Request *request)
+{
+    const ProtobufCFieldDescriptor *op =
+        protobuf_c_message_descriptor_get_field (&gridcase__request__descriptor, request->op_case);
+    ProtobufCMessage *body = op ? *(ProtobufCMessage **)((char *)request + op->offset) : NULL;
+    const ProtobufCFieldDescriptor *field =
+        body ? protobuf_c_message_descriptor_get_field_by_name (body->descriptor, "case_id") : NULL;
+    if (!field || field->type != PROTOBUF_C_TYPE_STRING)
+        return NULL;
+    return (char **)((char *)body + field->offset);
+}
