@@ -10,9 +10,11 @@
 //  Talking to the daemon
 
 //  Times are shown in the city's time zone, which every reply names: a zone
-//  name of the tz database, never a path
+//  name of the tz database, never a path. The last one named is kept in the
+//  state directory (REMEMBER), so that times read offline (the outbox) are
+//  the city's too.
 static void
-s_city_zone (const char *zone)
+s_city_zone (const char *zone, bool remember)
 {
     static char current[64];
     if (!zone || !*zone || streq (zone, current) || strlen (zone) >= sizeof (current) ||
@@ -23,6 +25,43 @@ s_city_zone (const char *zone)
     snprintf (current, sizeof (current), "%s", zone);
     setenv ("TZ", current, 1);
     tzset ();
+    char path[1100], kept[1200];
+    snprintf (path, sizeof (path), "%s/timezone", cli_state_dir ());
+    FILE *file = remember ? fopen (path, "r") : NULL;
+    char known[64] = "";
+    if (file) {
+        if (!fgets (known, sizeof (known), file))
+            known[0] = 0;
+        fclose (file);
+        known[strcspn (known, "\n")] = 0;
+    }
+    if (remember && !streq (known, current)) {
+        //  Written whole, then put in place: a reader never sees half of it
+        snprintf (kept, sizeof (kept), "%s.%d", path, (int)getpid ());
+        file = fopen (kept, "w");
+        if (file) {
+            fprintf (file, "%s\n", current);
+            if (fclose (file) == 0)
+                rename (kept, path);
+            else
+                remove (kept);
+        }
+    }
+}
+
+//  The city's zone as the last reply named it, for times shown offline
+static void
+s_city_zone_remembered (void)
+{
+    char path[1100], zone[64] = "";
+    snprintf (path, sizeof (path), "%s/timezone", cli_state_dir ());
+    FILE *file = fopen (path, "r");
+    if (file) {
+        if (fgets (zone, sizeof (zone), file))
+            zone[strcspn (zone, "\n")] = 0;
+        fclose (file);
+        s_city_zone (zone, false);
+    }
 }
 
 //  One connection for the whole process: a command that pages through a
@@ -86,6 +125,8 @@ cli_client (context_t *ctx, int *rc)
         if (ctx->actor)
             gridcase_set_actor (s_client, ctx->role, ctx->actor);
         gridcase_set_timeout (s_client, ctx->timeout);
+        if (!ctx->local_time)
+            s_city_zone_remembered ();
         if (ctx->outbox) {
             s_outbox = gridcase_outbox_open (ctx->outbox);
             if (!s_outbox) {
@@ -144,7 +185,7 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
         return rc;
     rc = gridcase_call (client, request, reply_p);
     if (*reply_p && !ctx->local_time)
-        s_city_zone ((*reply_p)->timezone);
+        s_city_zone ((*reply_p)->timezone, true);
     if (rc == GRIDCASE_EQUEUED) {
         //  Its reference: later requests name the case it makes by it
         printf ("queued @%" PRIu64 "\n", request->sequence);

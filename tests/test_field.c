@@ -536,6 +536,9 @@ test_the_cli_queues_offline_and_syncs (void)
     EXPECT_OP (s_lines (out, "waiting"), ==, 0);
     CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "outbox --all"), ==, 0);
     EXPECT_OP (s_lines (out, "delivered"), ==, queued);
+    //  The city's clock, remembered from the daemon's replies, whatever this
+    //  machine's zone
+    EXPECT_CONTAINS (out, "+0800  report in haihong-01");
     CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "sync"), ==, 0);
     EXPECT_OP (s_lines (out, "delivered"), ==, 0);
     //  50 cases, 5 of them settled on the spot
