@@ -59,6 +59,9 @@ gridcase_t *cli_client (context_t *ctx, int *rc);
 gridcase_outbox_t *cli_outbox (context_t *ctx, int *rc);
 //  Where this user's client id and outbox live ($GRIDCASE_STATE_DIR, ...)
 const char *cli_state_dir (void);
+//  A reply named the city's time zone ZONE: times are shown in it (unless
+//  --local), and it is kept for times shown offline
+void cli_city_zone (context_t *ctx, const char *zone);
 
 //  One CSV field, quoted when it must be; LAST ends the line
 void cli_csv_field (const char *text, bool last);

@@ -11,56 +11,65 @@
 
 //  Times are shown in the city's time zone, which every reply names: a zone
 //  name of the tz database, never a path. The last one named is kept in the
-//  state directory (REMEMBER), so that times read offline (the outbox) are
-//  the city's too.
+//  state directory, so that times read offline (the outbox) are the
+//  city's too.
+static bool
+s_zone_valid (const char *zone)
+{
+    return zone && *zone && strlen (zone) < 64 && !strstr (zone, "..") && zone[0] != '/' &&
+           zone[0] != ':' &&
+           strspn (zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") ==
+               strlen (zone);
+}
+
+//  The zone kept in the state directory into ZONE (64 bytes); "" if none
 static void
-s_city_zone (const char *zone, bool remember)
+s_zone_kept (char *zone)
+{
+    char path[1100];
+    snprintf (path, sizeof (path), "%s/timezone", cli_state_dir ());
+    zone[0] = 0;
+    FILE *file = fopen (path, "r");
+    if (file) {
+        if (!fgets (zone, 64, file))
+            zone[0] = 0;
+        zone[strcspn (zone, "\n")] = 0;
+        fclose (file);
+    }
+}
+
+static void
+s_zone_apply (context_t *ctx, const char *zone)
 {
     static char current[64];
-    if (!zone || !*zone || streq (zone, current) || strlen (zone) >= sizeof (current) ||
-        strstr (zone, "..") || zone[0] == '/' || zone[0] == ':' ||
-        strspn (zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
-            strlen (zone))
+    if (ctx->local_time || !s_zone_valid (zone) || streq (zone, current))
         return;
     snprintf (current, sizeof (current), "%s", zone);
     setenv ("TZ", current, 1);
     tzset ();
-    char path[1100], kept[1200];
-    snprintf (path, sizeof (path), "%s/timezone", cli_state_dir ());
-    FILE *file = remember ? fopen (path, "r") : NULL;
-    char known[64] = "";
-    if (file) {
-        if (!fgets (known, sizeof (known), file))
-            known[0] = 0;
-        fclose (file);
-        known[strcspn (known, "\n")] = 0;
-    }
-    if (remember && !streq (known, current)) {
-        //  Written whole, then put in place: a reader never sees half of it
-        snprintf (kept, sizeof (kept), "%s.%d", path, (int)getpid ());
-        file = fopen (kept, "w");
-        if (file) {
-            fprintf (file, "%s\n", current);
-            if (fclose (file) == 0)
-                rename (kept, path);
-            else
-                remove (kept);
-        }
-    }
 }
 
-//  The city's zone as the last reply named it, for times shown offline
-static void
-s_city_zone_remembered (void)
+void
+cli_city_zone (context_t *ctx, const char *zone)
 {
-    char path[1100], zone[64] = "";
+    if (!s_zone_valid (zone))
+        return;
+    s_zone_apply (ctx, zone);
+    char kept[64];
+    s_zone_kept (kept);
+    if (streq (kept, zone))
+        return;
+    //  Written whole, then put in place: a reader never sees half of it
+    char path[1100], fresh[1200];
     snprintf (path, sizeof (path), "%s/timezone", cli_state_dir ());
-    FILE *file = fopen (path, "r");
+    snprintf (fresh, sizeof (fresh), "%s.%d", path, (int)getpid ());
+    FILE *file = fopen (fresh, "w");
     if (file) {
-        if (fgets (zone, sizeof (zone), file))
-            zone[strcspn (zone, "\n")] = 0;
-        fclose (file);
-        s_city_zone (zone, false);
+        fprintf (file, "%s\n", zone);
+        if (fclose (file) == 0)
+            rename (fresh, path);
+        else
+            remove (fresh);
     }
 }
 
@@ -125,8 +134,9 @@ cli_client (context_t *ctx, int *rc)
         if (ctx->actor)
             gridcase_set_actor (s_client, ctx->role, ctx->actor);
         gridcase_set_timeout (s_client, ctx->timeout);
-        if (!ctx->local_time)
-            s_city_zone_remembered ();
+        char zone[64];
+        s_zone_kept (zone);
+        s_zone_apply (ctx, zone);
         if (ctx->outbox) {
             s_outbox = gridcase_outbox_open (ctx->outbox);
             if (!s_outbox) {
@@ -184,8 +194,8 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
     if (!client)
         return rc;
     rc = gridcase_call (client, request, reply_p);
-    if (*reply_p && !ctx->local_time)
-        s_city_zone ((*reply_p)->timezone, true);
+    if (*reply_p)
+        cli_city_zone (ctx, (*reply_p)->timezone);
     if (rc == GRIDCASE_EQUEUED) {
         //  Its reference: later requests name the case it makes by it
         printf ("queued @%" PRIu64 "\n", request->sequence);

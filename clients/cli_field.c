@@ -74,11 +74,17 @@ s_cmd_outbox (context_t *ctx, const cli_args_t *a)
     return 0;
 }
 
+typedef struct {
+    context_t *ctx;
+    size_t answered;
+} sync_t;
+
 static void
 s_told (const Gridcase__Request *request, const Gridcase__Reply *reply, void *arg)
 {
-    size_t *answered = (size_t *)arg;
-    (*answered)++;
+    sync_t *told = (sync_t *)arg;
+    told->answered++;
+    cli_city_zone (told->ctx, reply->timezone);
     char what[400], outcome[2400];
     s_what ((Gridcase__Request *)request, what, sizeof (what));
     s_outcome (reply, outcome, sizeof (outcome));
@@ -100,8 +106,9 @@ s_cmd_sync (context_t *ctx, const cli_args_t *a)
     if (!outbox)
         return rc;
     gridcase_t *client = cli_client (ctx, &rc);
-    size_t answered = 0;
-    rc = gridcase_flush (client, s_told, &answered);
+    sync_t told = {ctx, 0};
+    rc = gridcase_flush (client, s_told, &told);
+    size_t answered = told.answered;
     size_t waiting = gridcase_outbox_waiting (outbox);
     if (rc == GRIDCASE_OK) {
         fprintf (stderr, "%zu answered; nothing waits\n", answered);
