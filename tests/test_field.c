@@ -469,13 +469,14 @@ test_a_copied_outbox_gets_conflict_not_a_second_case (void)
 //  The CLI in the field
 
 //  Runs the CLI as the grid officer with the outbox of state directory
-//  STATE (under D's directory); its exit status, stdout in OUT
+//  STATE (under D's directory), on a machine set to UTC; its exit status,
+//  stdout in OUT
 static int
 s_officer (daemon_t *d, const char *state, char *out, size_t size, const char *args)
 {
     char command[2048];
     snprintf (command, sizeof (command),
-              "GRIDCASE_STATE_DIR=%s/%s GRIDCASE_OUTBOX=1 GRIDCASE_ENDPOINT=%s "
+              "TZ=UTC GRIDCASE_STATE_DIR=%s/%s GRIDCASE_OUTBOX=1 GRIDCASE_ENDPOINT=%s "
               "GRIDCASE_AS=officer:o-haihong-01 %s/bin/gridcase --timeout 300 %s",
               d->dir, state, d->command, s_build, args);
     return s_run (command, out, size);
