@@ -11,7 +11,7 @@ VERSION = 0.1.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
                protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \
-               valgrind python3 redis-server redis-tools tzdata
+               valgrind python3 redis-server redis-tools tzdata libmicrohttpd-dev libxml2-dev curl
 PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson
 
 CC ?= cc
@@ -41,10 +41,10 @@ DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clients/lib/names.o
              $(BUILD)/obj/gen/gridcase.pb-c.o
 LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/clients/lib/json.o $(BUILD)/obj/clients/lib/names.o $(BUILD)/obj/clients/lib/outbox.o \
           $(BUILD)/obj/gen/gridcase.pb-c.o
-TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator test_field
+TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator test_field test_gateway
 TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 
-BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase
+BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase $(BUILD)/bin/gridcase-gateway
 LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
 .PHONY: all deps test tests run clean install format lint fuzz valgrind bench
@@ -71,7 +71,7 @@ $(BUILD)/obj/gen/gridcase.pb-c.o: $(BUILD)/gen/gridcase.pb-c.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c $(GEN) $(wildcard daemon/*.h include/*.h tests/*.h clients/*.h)
+$(BUILD)/obj/%.o: %.c $(GEN) $(wildcard daemon/*.h include/*.h tests/*.h clients/*.h clients/gateway/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -89,6 +89,19 @@ CLI_LDLIBS = $(shell pkg-config --libs libczmq libzmq libprotobuf-c lmdb libcryp
 $(BUILD)/bin/gridcase: $(CLI_OBJ) $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(CLI_LDLIBS) -o $@
+
+# The HTTP gateway: libmicrohttpd, jansson and libxml2's xmlwriter; the
+# city's config read by the daemon's own strict reader
+GATEWAY_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard clients/gateway/*.c)) \
+              $(BUILD)/obj/daemon/gc_config.o $(BUILD)/obj/daemon/gc_config_keys.o \
+              $(BUILD)/obj/daemon/gc_zpl.o $(BUILD)/obj/daemon/gc_rules.o \
+              $(BUILD)/obj/daemon/gc_time.o $(BUILD)/obj/daemon/gc_util.o
+GATEWAY_PKGS = libczmq libzmq libprotobuf-c libcrypto jansson libmicrohttpd libxml-2.0
+$(BUILD)/obj/clients/gateway/%.o: CFLAGS += $(shell pkg-config --cflags libmicrohttpd libxml-2.0 2>/dev/null)
+
+$(BUILD)/bin/gridcase-gateway: $(GATEWAY_OBJ) $(BUILD)/lib/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs $(GATEWAY_PKGS) 2>/dev/null) -lm -o $@
 
 $(BUILD)/lib/libgridcase.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -111,6 +124,12 @@ $(BUILD)/tests/test_units: $(BUILD)/obj/tests/test_units.o $(DAEMON_OBJ) $(BUILD
 $(BUILD)/tests/test_e2e $(BUILD)/tests/test_attacks $(BUILD)/tests/test_operator $(BUILD)/tests/test_field: $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The gateway's test reads its XML with libxml2
+$(BUILD)/tests/test_gateway: $(BUILD)/obj/tests/test_gateway.o $(BUILD)/lib/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell pkg-config --libs libxml-2.0 2>/dev/null) -o $@
+$(BUILD)/obj/tests/test_gateway.o: CFLAGS += $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 
 tests: $(BINS) $(TESTS)
 
@@ -176,10 +195,10 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/gridcase/
 
 format:
-	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h tests/bench/*.c
+	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c clients/gateway/*.c clients/gateway/*.h include/*.h tests/*.c tests/*.h tests/bench/*.c
 
 lint: $(GEN)
-	clang-format --dry-run --Werror daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c include/*.h tests/*.c tests/*.h
+	clang-format --dry-run --Werror daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c clients/gateway/*.c clients/gateway/*.h include/*.h tests/*.c tests/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem -I include -I daemon -I $(BUILD)/gen \
 	  daemon clients tests

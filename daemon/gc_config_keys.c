@@ -54,6 +54,12 @@ static const gc_zpl_key_t s_actor[] = {
     {"grid", IDS, NULL},      {"community", ONCE, NULL},  {"street", ONCE, NULL},
     {"district", ONCE, NULL}, {"department", ONCE, NULL}, {NULL, ONCE, NULL}};
 static const gc_zpl_key_t s_roster[] = {{"actor", IDS, s_actor}, {NULL, ONCE, NULL}};
+//  gridcase-gateway's settings
+static const gc_zpl_key_t s_gateway[] = {{"listen", ONCE, NULL},
+                                         {"command", ONCE, NULL},
+                                         {"events", ONCE, NULL},
+                                         {"behind_tls_proxy", ONCE, NULL},
+                                         {NULL, ONCE, NULL}};
 
 //  A file's top level: the daemon's settings, the city, the roster
 const gc_zpl_key_t gc_config_file_all[] = {{"gridcase", ONCE, s_settings},
@@ -63,6 +69,7 @@ const gc_zpl_key_t gc_config_file_all[] = {{"gridcase", ONCE, s_settings},
                                            {"departments", ONCE, s_departments},
                                            {"categories", ONCE, s_categories},
                                            {"roster", ONCE, s_roster},
+                                           {"gateway", ONCE, s_gateway},
                                            {NULL, ONCE, NULL}};
 //  ... of the file "city" names (its own settings are checked, not used)
 const gc_zpl_key_t gc_config_file_city[] = {{"gridcase", ONCE, s_settings},
