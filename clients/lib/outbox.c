@@ -403,10 +403,12 @@ gridcase_flush (gridcase_t *self, gridcase_answered_fn *answered, void *arg)
         pthread_mutex_unlock (&outbox->flushing);
         return errno == EWOULDBLOCK ? GRIDCASE_EBUSY : GRIDCASE_ELOCAL;
     }
-    //  After a flush that got no answer, what the old connection still
-    //  queues is dropped: a flush never piles up behind another
-    int rc = self->flush_failures && lib_reconnect (self) ? GRIDCASE_ELOCAL
-                                                          : s_flush (self, answered, arg);
+    int rc = s_flush (self, answered, arg);
+    //  A flush that got no answer drops what its connection still queues:
+    //  nothing goes out later behind the app's back, out of the order of
+    //  the next flush, and no flush piles up behind another
+    if (rc == GRIDCASE_EUNREACHABLE && lib_reconnect (self))
+        rc = GRIDCASE_ELOCAL;
     flock (outbox->lock, LOCK_UN);
     pthread_mutex_unlock (&outbox->flushing);
     if (rc == GRIDCASE_OK)
