@@ -99,6 +99,11 @@ s_reader_actor (zsock_t *pipe, void *argument)
     zsock_connect (results, "%s", args->results);
     gc_txn_t *txn = NULL;
     zpoller_t *poller = zpoller_new (pipe, tasks, NULL);
+    //  A signal does not end a reader: the server stops handing out reads,
+    //  then ends each reader with $TERM, and the reader lets go of what is
+    //  still queued for it. Ending on the signal itself would leave reads
+    //  the server hands out meanwhile in a socket nobody reads.
+    zpoller_set_nonstop (poller, true);
     zsock_signal (pipe, 0);
     while (true) {
         void *which = zpoller_wait (poller, -1);
@@ -107,10 +112,9 @@ s_reader_actor (zsock_t *pipe, void *argument)
             if (task)
                 s_reader_answer (args, &txn, task, results);
             zmsg_destroy (&task);
-        } else {
-            //  $TERM on the pipe, or interrupted
-            char *command = which == pipe ? zstr_recv (pipe) : NULL;
-            bool term = !command || streq (command, "$TERM");
+        } else if (which == pipe) {
+            char *command = zstr_recv (pipe);
+            bool term = command && streq (command, "$TERM");
             zstr_free (&command);
             if (term)
                 break;

@@ -317,6 +317,12 @@ test_reads_are_served_in_turn (void)
     //  read it still held (waiting its turn, at a reader) is let go (the
     //  sanitizers' leak check fails the exit otherwise)
     int status = s_daemon_stop (&d, SIGTERM);
+    if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+        char command[300];
+        snprintf (command, sizeof (command), "tail -c 6000 %s/daemon.log >&2", d.dir);
+        if (system (command) != 0)
+            fprintf (stderr, "no daemon log in %s\n", d.dir);
+    }
     CHECK (WIFEXITED (status));
     CHECK_OP (WEXITSTATUS (status), ==, 0);
     kill (flooder, SIGKILL);

@@ -173,7 +173,6 @@ test_open311_discovery_and_services (void)
     EXPECT_CONTAINS (body, "\"code\":400");
     CHECK_OP (s_get (&g, "/nothing-here", body, sizeof (body)), ==, 404);
     EXPECT_CONTAINS (body, "\"code\":404");
-
     //  What it answered, counted by route and status
     CHECK_OP (s_get (&g, "/metrics", body, sizeof (body)), ==, 200);
     EXPECT_CONTAINS (body,
@@ -181,6 +180,36 @@ test_open311_discovery_and_services (void)
     EXPECT_CONTAINS (body,
                      "gridcase_gateway_http_requests_total{route=\"service\",status=\"404\"} 2");
     EXPECT_CONTAINS (body, "# TYPE gridcase_gateway_http_request_seconds histogram");
+
+    //  What a client mangles still gets the spec's error: bytes that are
+    //  not UTF-8, bad percent-encoding, a NUL
+    CHECK_OP (s_get (&g, "/open311/v2/services/%FF%FE.json", body, sizeof (body)), ==, 404);
+    EXPECT_CONTAINS (body, "\"code\":404");
+    EXPECT_CONTAINS (body, "not UTF-8");
+    CHECK_OP (s_get (&g, "/open311/v2/services/%FF%FE.xml", body, sizeof (body)), ==, 404);
+    EXPECT_OP (s_xml (body, root, sizeof (root), "error"), ==, 1);
+    CHECK_OP (s_get (&g, "/open311/v2/services/%ZZ.json", body, sizeof (body)), ==, 404);
+    EXPECT_CONTAINS (body, "\"code\":404");
+    CHECK_OP (s_get (&g, "/open311/v2/services/a%00b.json", body, sizeof (body)), ==, 404);
+    //  10,000 parameters: refused by the HTTP layer (414), and it serves on
+    static char url[200000];
+    int at = snprintf (url, sizeof (url), "/open311/v2/services.json?");
+    for (int p = 0; p < 10000 && at < (int)sizeof (url) - 32; p++)
+        at += snprintf (url + at, sizeof (url) - (size_t)at, "%sp%d=%d", p ? "&" : "", p, p);
+    char command[200200];
+    snprintf (command, sizeof (command), "curl -s -o /dev/null -w '%%{http_code}' '%s%s'", g.url,
+              url);
+    char code[16];
+    CHECK_OP (s_run (command, code, sizeof (code)), ==, 0);
+    EXPECT (streq (code, "414"));
+    //  20 MB sent to it: answered, never held in memory
+    snprintf (command, sizeof (command),
+              "head -c 20000000 /dev/zero | curl -s -o /dev/null -w '%%{http_code}' -X POST "
+              "--data-binary @- %s/open311/v2/nothing.json",
+              g.url);
+    CHECK_OP (s_run (command, code, sizeof (code)), ==, 0);
+    EXPECT (streq (code, "404"));
+    CHECK_OP (s_get (&g, "/open311/v2/services/gas-leak.json", body, sizeof (body)), ==, 200);
 
     //  SIGTERM stops it cleanly
     kill (g.pid, SIGTERM);

@@ -1,6 +1,7 @@
 /*  gridcase-gateway's replies as JSON (jansson) or XML (libxml2's
     xmlwriter), from one jansson document. See gateway.h. */
 #include "gateway.h"
+#include "gc_util.h"
 
 #include <libxml/xmlwriter.h>
 #include <string.h>
@@ -81,6 +82,11 @@ gw_document (gw_reply_t *reply, unsigned status, gw_format_t format, const char 
 void
 gw_error (gw_reply_t *reply, unsigned status, gw_format_t format, const char *description)
 {
+    //  What the client sent may be in it: a text that is not UTF-8 is not
+    //  echoed, and the error is still the spec's
+    if (!gc_utf8_valid (description, strlen (description)))
+        description = status == 404 ? "not found (and what was asked for is not UTF-8)"
+                                    : "a bad request (and what was asked for is not UTF-8)";
     json_t *errors = json_array ();
     json_array_append_new (
         errors, json_pack ("{s:i, s:s}", "code", (int)status, "description", description));
