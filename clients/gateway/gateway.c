@@ -117,6 +117,7 @@ main (int argc, char *argv[])
 {
     zsys_init ();
     zsys_set_logident ("gridcase-gateway");
+    zsys_set_logstream (stderr); //  stdout is for what is asked for (--version, -h)
     const char *file = NULL, *listen = NULL, *command = NULL, *events = NULL;
     static const struct option options[] = {{"config", required_argument, NULL, 'c'},
                                             {"listen", required_argument, NULL, 'l'},
