@@ -163,13 +163,24 @@ valgrind: deps
 	tests/valgrind.sh $(BUILD)
 
 FUZZ_TIME ?= 60
+# The gateway's routes under the fuzzer: everything of the gateway but main
+$(BUILD)/tests/fuzz_gateway: $(BUILD)/obj/tests/fuzz_gateway.o $(filter-out %/gateway.o,$(GATEWAY_OBJ)) \
+  $(BUILD)/lib/libgridcase.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(shell pkg-config --libs $(GATEWAY_PKGS) 2>/dev/null) -lm -o $@
+$(BUILD)/obj/tests/fuzz_gateway.o: CFLAGS += -Iclients/gateway $(shell pkg-config --cflags libmicrohttpd libxml-2.0 2>/dev/null)
+
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang SANITIZE=1 FUZZ=1 \
-	  build/fuzz/tests/fuzz_request
+	  build/fuzz/tests/fuzz_request build/fuzz/tests/fuzz_gateway
 	@rm -rf build/fuzz/seeds && mkdir -p build/fuzz/seeds build/fuzz/corpus
 	GC_FUZZ_SEEDS=build/fuzz/seeds build/fuzz/tests/fuzz_request
 	build/fuzz/tests/fuzz_request -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 	  -rss_limit_mb=4096 build/fuzz/corpus build/fuzz/seeds
+	@rm -rf build/fuzz/gateway-seeds && mkdir -p build/fuzz/gateway-seeds build/fuzz/gateway-corpus
+	GC_FUZZ_SEEDS=build/fuzz/gateway-seeds build/fuzz/tests/fuzz_gateway
+	build/fuzz/tests/fuzz_gateway -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	  -rss_limit_mb=4096 build/fuzz/gateway-corpus build/fuzz/gateway-seeds
 
 # The test run: sanitizer build in build/test (and the plain build, which a
 # test runs under an address-space limit), then every test program; the last

@@ -1,12 +1,14 @@
 #!/bin/sh
 # The daemon under valgrind memcheck, end to end: a case's whole life through
-# the CLI, the supervisors' reads, a backup, bad input, then SIGTERM. Fails on
-# any memory error or leak valgrind finds in gridcased.
+# the CLI, the supervisors' reads, a backup, bad input, then SIGTERM; then the
+# HTTP gateway the same way (every endpoint it serves, in both formats, and
+# mangled URLs). Fails on any memory error or leak valgrind finds in either.
 # Usage: tests/valgrind.sh [BUILD]   (a build without sanitizers, default build)
 set -eu
 build=${1:-build}
 dir=$(mktemp -d /tmp/gc-valgrind-XXXXXX)
-trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+gateway=""
+trap 'kill -9 $pid $gateway 2>/dev/null || true; rm -rf "$dir"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 command="tcp://127.0.0.1:$(port)"
 events="tcp://127.0.0.1:$(port)"
@@ -45,6 +47,29 @@ g --as admin:admin backup "$dir/backup" >/dev/null
 g --as admin:admin verify-journal >/dev/null
 g --as nobody:x list >/dev/null 2>&1 || true
 g stats >/dev/null
+# The gateway, beside the daemon
+listen="127.0.0.1:$(port)"
+valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    --show-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$dir/gateway-valgrind.log" \
+    "$build/bin/gridcase-gateway" -c deploy/sample-city.cfg --listen "$listen" \
+    --command "$command" --events "$events" 2>"$dir/gateway.log" &
+gateway=$!
+for i in $(seq 1 60); do curl -s -o /dev/null "http://$listen/metrics" && break; sleep 1; done
+for path in discovery.json discovery.xml services.json services.xml services/gas-leak.json \
+    services/gas-leak.xml services/nope.json services/nope.xml services/%FF.json tokens/x.xml \
+    services.html; do
+    curl -s -o /dev/null "http://$listen/open311/v2/$path"
+done
+curl -s -o /dev/null "http://$listen/nothing"
+curl -s -o /dev/null "http://$listen/metrics"
+kill -TERM $gateway
+gateway_status=0
+wait $gateway || gateway_status=$?
+if [ "$gateway_status" -ne 0 ] || [ -s "$dir/gateway-valgrind.log" ]; then
+    echo "valgrind: gridcase-gateway exited with $gateway_status"
+    cat "$dir/gateway-valgrind.log"
+    exit 1
+fi
 kill -TERM $pid
 status=0
 wait $pid || status=$?
@@ -53,4 +78,4 @@ if [ "$status" -ne 0 ] || [ -s "$dir/valgrind.log" ]; then
     cat "$dir/valgrind.log"
     exit 1
 fi
-echo "valgrind: gridcased ran the story, the supervisors' reads and a backup with no memory error and no leak"
+echo "valgrind: gridcased ran the story, the supervisors' reads and a backup, and gridcase-gateway every endpoint it serves, with no memory error and no leak"

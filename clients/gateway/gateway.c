@@ -4,6 +4,8 @@
 #include "gateway.h"
 #include "gc_util.h"
 
+#include <microhttpd.h>
+
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -12,7 +14,6 @@
 #include <sys/socket.h>
 
 #define GW_LISTEN_DEFAULT "127.0.0.1:7580"
-#define GW_URL_MAX 2048
 
 static const char *s_usage =
     "usage: gridcase-gateway -c CONFIG [--listen ADDR:PORT] [--command ENDPOINT]\n"
@@ -24,46 +25,6 @@ static const char *s_usage =
     "      --events ENDPOINT  the daemon's events socket (default the config's)\n"
     "      --version          prints the version\n"
     "Serves Open311 GeoReport v2 under /open311/v2/ and metrics at /metrics.\n";
-
-//  The answer to one HTTP request, with the route it is counted under
-static const char *
-s_route (gw_t *self, struct MHD_Connection *connection, const char *url, const char *method,
-         gw_reply_t *reply)
-{
-    if (strcmp (url, "/metrics") == 0 && strcmp (method, "GET") == 0) {
-        gw_metrics (reply);
-        return "metrics";
-    }
-    static const char prefix[] = "/open311/v2/";
-    char path[GW_URL_MAX];
-    gw_format_t format = GW_JSON;
-    const char *route = "unknown";
-    if (strncmp (url, prefix, sizeof (prefix) - 1) == 0 &&
-        strlen (url) < sizeof (path) + sizeof (prefix)) {
-        snprintf (path, sizeof (path), "%s", url + sizeof (prefix) - 1);
-        char *dot = strrchr (path, '.');
-        bool known = dot && (strcmp (dot, ".json") == 0 || strcmp (dot, ".xml") == 0);
-        if (known) {
-            format = strcmp (dot, ".xml") == 0 ? GW_XML : GW_JSON;
-            *dot = 0;
-            if (gw_open311 (self, method, path, format, connection, reply)) {
-                char *slash = strchr (path, '/');
-                if (slash)
-                    *slash = 0;
-                return strcmp (path, "discovery") == 0  ? "discovery"
-                       : strcmp (path, "services") == 0 ? (slash ? "service" : "services")
-                       : strcmp (path, "tokens") == 0   ? "tokens"
-                                                        : "open311";
-            }
-        } else if (dot) {
-            gw_error (reply, 400, GW_JSON, "the format is .json or .xml");
-            return route;
-        }
-    }
-    gw_error (reply, 404, format,
-              "no such endpoint (GET /open311/v2/discovery.json lists them; /metrics)");
-    return route;
-}
 
 static enum MHD_Result
 s_answer (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
@@ -83,7 +44,7 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
     }
     int64_t start = zclock_usecs ();
     gw_reply_t reply = {0, NULL, 0, NULL};
-    const char *route = s_route ((gw_t *)cls, connection, url, method, &reply);
+    const char *route = gw_route ((gw_t *)cls, method, url, &reply);
     struct MHD_Response *response = MHD_create_response_from_buffer (
         reply.body ? reply.size : 0, reply.body ? reply.body : (void *)"", MHD_RESPMEM_MUST_FREE);
     if (!reply.body)
@@ -117,6 +78,7 @@ main (int argc, char *argv[])
 {
     zsys_init ();
     zsys_set_logident ("gridcase-gateway");
+    zsys_set_logstream (stderr); //  stdout is for what is asked for (--version, -h)
     const char *file = NULL, *listen = NULL, *command = NULL, *events = NULL;
     static const struct option options[] = {{"config", required_argument, NULL, 'c'},
                                             {"listen", required_argument, NULL, 'l'},

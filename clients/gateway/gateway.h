@@ -1,8 +1,9 @@
 /*  gridcase-gateway - an HTTP door to gridcased for the city's hotline and
     civic apps (Open311 GeoReport v2) and for the operator (metrics). It
     talks to the daemon through libgridcase, so the daemon stays the one
-    writer. What its files share: gateway.c starts it and routes requests,
-    open311.c answers the Open311 endpoints, document.c writes a reply as
+    writer. What its files share: gateway.c starts it and serves HTTP,
+    routes.c says which endpoint a request is for, open311.c answers the
+    Open311 endpoints, document.c writes a reply as
     JSON or XML, metrics.c counts and shows what the gateway did. */
 #ifndef GW_GATEWAY_H_INCLUDED
 #define GW_GATEWAY_H_INCLUDED
@@ -11,7 +12,6 @@
 #include "gridcase.h"
 
 #include <jansson.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -43,7 +43,11 @@ void gw_error (gw_reply_t *reply, unsigned status, gw_format_t format, const cha
 //  An Open311 endpoint (PATH below /open311/v2/, without its extension);
 //  false when there is none by that name
 bool gw_open311 (gw_t *self, const char *method, const char *path, gw_format_t format,
-                 struct MHD_Connection *connection, gw_reply_t *reply);
+                 gw_reply_t *reply);
+
+//  The answer to METHOD on URL (as decoded by the HTTP layer) into REPLY;
+//  returns the route it is counted under ("services", "unknown", ...)
+const char *gw_route (gw_t *self, const char *method, const char *url, gw_reply_t *reply);
 
 //  Counts a request to ROUTE answered with STATUS after SECONDS
 void gw_metrics_count (const char *route, unsigned status, double seconds);

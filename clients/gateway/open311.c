@@ -87,10 +87,8 @@ s_service_definition (gw_t *self, const char *code, gw_format_t format, gw_reply
 }
 
 bool
-gw_open311 (gw_t *self, const char *method, const char *path, gw_format_t format,
-            struct MHD_Connection *connection, gw_reply_t *reply)
+gw_open311 (gw_t *self, const char *method, const char *path, gw_format_t format, gw_reply_t *reply)
 {
-    (void)connection;
     bool get = strcmp (method, "GET") == 0;
     if (strcmp (path, "discovery") == 0 && get)
         s_discovery (self, format, reply);
