@@ -7,7 +7,10 @@
 #include "gc_util.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #ifndef GC_VERSION
 #define GC_VERSION "0.1.0"
@@ -264,6 +267,15 @@ main (int argc, char *argv[])
                           "connections per socket the config allows can be served",
                           (unsigned long)files.rlim_cur, config->connections);
     }
+    //  SIGINT and SIGTERM are this thread's alone, read from a signalfd:
+    //  blocked before the server's threads start, so they inherit the block
+    //  and whichever thread the kernel would pick, the stop is seen here
+    sigset_t stop;
+    sigemptyset (&stop);
+    sigaddset (&stop, SIGINT);
+    sigaddset (&stop, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &stop, NULL);
+    int signals = signalfd (-1, &stop, SFD_CLOEXEC);
     gc_server_args_t args = {config, verbose, false, ""};
     zactor_t *server = zactor_new (gc_server_actor, &args);
     int rc = 0;
@@ -271,17 +283,26 @@ main (int argc, char *argv[])
         zsys_error ("cannot start: %s", args.why);
         rc = 1;
     } else {
-        //  Block on the actor until SIGINT or SIGTERM (czmq's handler
-        //  interrupts the wait and sets zsys_interrupted)
-        while (!zsys_interrupted) {
-            char *message = zstr_recv (server);
-            bool stopped = message != NULL;
-            zstr_free (&message);
-            if (stopped)
+        //  Block until a signal, or until the server ends by itself
+        zmq_pollitem_t items[] = {{zsock_resolve (server), 0, ZMQ_POLLIN, 0},
+                                  {NULL, signals, ZMQ_POLLIN, 0}};
+        while (zmq_poll (items, signals >= 0 ? 2 : 1, -1) >= 0 || errno == EINTR) {
+            if (items[1].revents & ZMQ_POLLIN) {
+                struct signalfd_siginfo info;
+                if (read (signals, &info, sizeof (info)) == (ssize_t)sizeof (info))
+                    zsys_info ("signal %u received: shutting down", info.ssi_signo);
                 break;
+            }
+            if (items[0].revents & ZMQ_POLLIN) {
+                char *message = zstr_recv (server);
+                zstr_free (&message);
+                zsys_info ("the server ended: shutting down");
+                break;
+            }
         }
-        zsys_info ("signal received: shutting down");
     }
+    if (signals >= 0)
+        close (signals);
     zactor_destroy (&server);
     gc_config_destroy (&config);
     return rc;

@@ -45,10 +45,16 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
     int64_t start = zclock_usecs ();
     gw_reply_t reply = {0, NULL, 0, NULL};
     const char *route = gw_route ((gw_t *)cls, method, url, &reply);
-    struct MHD_Response *response = MHD_create_response_from_buffer (
-        reply.body ? reply.size : 0, reply.body ? reply.body : (void *)"", MHD_RESPMEM_MUST_FREE);
-    if (!reply.body)
-        response = MHD_create_response_from_buffer (0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    //  A reply that could not be written (out of memory) goes out empty
+    struct MHD_Response *response =
+        reply.body ? MHD_create_response_from_buffer (reply.size, reply.body, MHD_RESPMEM_MUST_FREE)
+                   : MHD_create_response_from_buffer (0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!response) {
+        free (reply.body);
+        return MHD_NO; //  the connection is closed
+    }
+    if (!reply.type)
+        reply.type = "text/plain; charset=utf-8";
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.type);
     enum MHD_Result result = MHD_queue_response (connection, reply.status, response);
     MHD_destroy_response (response);
