@@ -326,6 +326,8 @@ gc_guard_link (op_t *op)
            s_linkable (op, op->kase, op->other->grid, op->other->category);
 }
 
+#define GC_FRESH_SCAN_MAX 1000
+
 //  A request made on the case as it was (based_on: the case's journal_seq as
 //  the client last saw it) still fits it: since then nobody else changed
 //  its state or holder. Whoever asks may have moved it themselves (an
@@ -363,7 +365,18 @@ gc_guard_fresh (op_t *op)
     gc_walk_t walk;
     bool fresh = true;
     uint64_t seq;
+    size_t read = 0;
     GC_WALK (cursor, &start, walk) {
+        //  Bounded work in the write path whatever based_on says: that much
+        //  since is not the case the sender saw
+        if (++read > GC_FRESH_SCAN_MAX) {
+            gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_STALE,
+                          "case %s has more than %d entries since entry %" PRIu64
+                          " you saw; your %s was not applied",
+                          kase->id, GC_FRESH_SCAN_MAX, based_on, gridcase_op_name (op->request));
+            fresh = false;
+            break;
+        }
         Gridcase__JournalEntry *entry = NULL;
         if (gc_key_unpack (walk.key, walk.key_size, GC_KEY_CASE_JOURNAL, NULL, &seq) &&
             gc_chain_get (op->txn, seq, &value, &size) == GC_OK)
