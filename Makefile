@@ -80,11 +80,11 @@ $(BUILD)/bin/gridcased: $(BUILD)/obj/daemon/gridcased.o $(DAEMON_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 CLI_OBJ = $(BUILD)/obj/clients/cli_main.o $(BUILD)/obj/clients/cli_output.o $(BUILD)/obj/clients/cli_daemon.o \
-          $(BUILD)/obj/clients/cli_cases.o $(BUILD)/obj/clients/cli_reads.o $(BUILD)/obj/clients/supervise.o \
+          $(BUILD)/obj/clients/cli_cases.o $(BUILD)/obj/clients/cli_reads.o $(BUILD)/obj/clients/supervise.o $(BUILD)/obj/clients/cli_field.o \
           $(BUILD)/obj/daemon/gc_time.o $(BUILD)/obj/daemon/gc_util.o
 
 # The CLI never opens a store: no LMDB (gridcased --check reads one)
-CLI_LDLIBS = $(shell pkg-config --libs libczmq libzmq libprotobuf-c libcrypto jansson 2>/dev/null) -lm
+CLI_LDLIBS = $(shell pkg-config --libs libczmq libzmq libprotobuf-c lmdb libcrypto jansson 2>/dev/null) -lm
 
 $(BUILD)/bin/gridcase: $(CLI_OBJ) $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)

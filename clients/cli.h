@@ -2,7 +2,8 @@
     global options and runs a command from the tables; cli_cases.c holds
     the commands that change a case, cli_reads.c the reads (and backup,
     keygen), supervise.c the supervisors' log, stats, weekly and
-    verify-journal; cli_daemon.c talks to the daemon, cli_output.c prints. */
+    verify-journal, cli_field.c the outbox (outbox, sync); cli_daemon.c
+    talks to the daemon, cli_output.c prints. */
 #ifndef GC_CLI_H_INCLUDED
 #define GC_CLI_H_INCLUDED
 
@@ -16,6 +17,7 @@
 #define EXIT_REPLY 1
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
+#define EXIT_QUEUED 4 //  the daemon did not answer: the request waits in the outbox
 
 typedef struct {
     const char *endpoint;
@@ -25,6 +27,8 @@ typedef struct {
     const char *cert;       //  CURVE: this client's certificate file, or NULL
     const char *server_key; //  CURVE: the server's public key (Z85)
     bool local_time;        //  --local: times in the desktop's zone, not the city's
+    const char *outbox;     //  --outbox: changing requests wait here when unanswered
+    uint64_t based_on;      //  --based-on: the case's journal seq as last seen
 } context_t;
 
 //  Tables for people, JSON lines for programs, CSV for spreadsheets
@@ -43,8 +47,21 @@ typedef struct {
     bool json;                      //  --json was given (when the command has it)
 } cli_args_t;
 bool cli_number (const char *text, double *value);
-//  Sends REQUEST and waits for its reply; 0 or an exit code (errors printed)
+//  Sends REQUEST and waits for its reply; 0 or an exit code (errors
+//  printed). A case named "@N" is the one this outbox's request N made.
+//  With an outbox, an unanswered changing request prints "queued @N" and
+//  gives EXIT_QUEUED.
 int cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p);
+//  The process's connection (and outbox), each call with the next request
+//  id of this user's client; NULL with *RC the exit code
+gridcase_t *cli_client (context_t *ctx, int *rc);
+//  The outbox (--outbox), NULL with *RC when there is none
+gridcase_outbox_t *cli_outbox (context_t *ctx, int *rc);
+//  Where this user's client id and outbox live ($GRIDCASE_STATE_DIR, ...)
+const char *cli_state_dir (void);
+//  A reply named the city's time zone ZONE: times are shown in it (unless
+//  --local), and it is kept for times shown offline
+void cli_city_zone (context_t *ctx, const char *zone);
 
 //  One CSV field, quoted when it must be; LAST ends the line
 void cli_csv_field (const char *text, bool last);
@@ -92,6 +109,7 @@ typedef struct {
 extern const cli_command_t cli_changing_commands[];    //  cli_cases.c
 extern const cli_command_t cli_reading_commands[];     //  cli_reads.c
 extern const cli_command_t cli_supervising_commands[]; //  supervise.c
+extern const cli_command_t cli_field_commands[];       //  cli_field.c
 
 //  Prints what a changing command did: the case as JSON, or one line
 int cli_print_result (Gridcase__Reply *reply, bool json);

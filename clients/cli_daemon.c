@@ -2,6 +2,7 @@
     time zone from each reply, journal pages, following a topic. See cli.h. */
 #include "cli.h"
 
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,57 +10,117 @@
 //  Talking to the daemon
 
 //  Times are shown in the city's time zone, which every reply names: a zone
-//  name of the tz database, never a path
+//  name of the tz database, never a path. The last one named is kept in the
+//  state directory, so that times read offline (the outbox) are the
+//  city's too.
+static bool
+s_zone_valid (const char *zone)
+{
+    return zone && *zone && strlen (zone) < 64 && !strstr (zone, "..") && zone[0] != '/' &&
+           zone[0] != ':' &&
+           strspn (zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") ==
+               strlen (zone);
+}
+
+//  The zone kept in the state directory into ZONE (64 bytes); "" if none
 static void
-s_city_zone (const char *zone)
+s_zone_kept (char *zone)
+{
+    char path[1100];
+    snprintf (path, sizeof (path), "%s/timezone", cli_state_dir ());
+    zone[0] = 0;
+    FILE *file = fopen (path, "r");
+    if (file) {
+        if (!fgets (zone, 64, file))
+            zone[0] = 0;
+        zone[strcspn (zone, "\n")] = 0;
+        fclose (file);
+    }
+}
+
+static void
+s_zone_apply (context_t *ctx, const char *zone)
 {
     static char current[64];
-    if (!zone || !*zone || streq (zone, current) || strlen (zone) >= sizeof (current) ||
-        strstr (zone, "..") || zone[0] == '/' || zone[0] == ':' ||
-        strspn (zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
-            strlen (zone))
+    if (ctx->local_time || !s_zone_valid (zone) || streq (zone, current))
         return;
     snprintf (current, sizeof (current), "%s", zone);
     setenv ("TZ", current, 1);
     tzset ();
 }
 
+void
+cli_city_zone (context_t *ctx, const char *zone)
+{
+    if (!s_zone_valid (zone))
+        return;
+    s_zone_apply (ctx, zone);
+    char kept[64];
+    s_zone_kept (kept);
+    if (streq (kept, zone))
+        return;
+    //  Written whole, then put in place: a reader never sees half of it
+    char path[1100], fresh[1200];
+    snprintf (path, sizeof (path), "%s/timezone", cli_state_dir ());
+    snprintf (fresh, sizeof (fresh), "%s.%d", path, (int)getpid ());
+    FILE *file = fopen (fresh, "w");
+    if (file) {
+        fprintf (file, "%s\n", zone);
+        if (fclose (file) == 0)
+            rename (fresh, path);
+        else
+            remove (fresh);
+    }
+}
+
 //  One connection for the whole process: a command that pages through a
-//  list or the journal reuses it. Closed at exit.
+//  list or the journal reuses it. Closed at exit, and the outbox with it.
 static gridcase_t *s_client;
+static gridcase_outbox_t *s_outbox;
 
 static void
 s_client_close (void)
 {
     gridcase_destroy (&s_client);
+    gridcase_outbox_close (&s_outbox);
 }
 
-int
-cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
+const char *
+cli_state_dir (void)
 {
+    static char dir[1024];
     const char *state_dir = getenv ("GRIDCASE_STATE_DIR");
-    char dir[1024];
-    if (state_dir)
+    if (state_dir && *state_dir)
         snprintf (dir, sizeof (dir), "%s", state_dir);
     else if (getenv ("XDG_STATE_HOME"))
         snprintf (dir, sizeof (dir), "%s/gridcase", getenv ("XDG_STATE_HOME"));
     else
         snprintf (dir, sizeof (dir), "%s/.local/state/gridcase",
                   getenv ("HOME") ? getenv ("HOME") : ".");
+    return dir;
+}
+
+gridcase_t *
+cli_client (context_t *ctx, int *rc)
+{
     //  Each request takes the next sequence of the client id this user's
     //  processes share, so concurrent ones never use the same request id
+    const char *dir = cli_state_dir ();
     uint8_t client_id[16];
     uint64_t sequence;
+    *rc = 0;
     if (gridcase_identity_reserve (dir, client_id, &sequence, 1)) {
         fprintf (stderr, "gridcase: cannot keep the client id in %s/client: %s\n", dir,
                  strerror (errno));
-        return EXIT_USAGE;
+        *rc = EXIT_USAGE;
+        return NULL;
     }
     if (!s_client) {
         s_client = gridcase_new (ctx->endpoint, client_id, sequence);
         if (!s_client) {
             fprintf (stderr, "gridcase: cannot connect to %s\n", ctx->endpoint);
-            return EXIT_UNREACHABLE;
+            *rc = EXIT_UNREACHABLE;
+            return NULL;
         }
         atexit (s_client_close);
         if (ctx->cert && gridcase_set_curve (s_client, ctx->cert, ctx->server_key)) {
@@ -67,17 +128,83 @@ cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
                      "gridcase: cannot use certificate %s with server key '%s' (see gridcase "
                      "keygen)\n",
                      ctx->cert, ctx->server_key);
-            return EXIT_USAGE;
+            *rc = EXIT_USAGE;
+            return NULL;
         }
         if (ctx->actor)
             gridcase_set_actor (s_client, ctx->role, ctx->actor);
         gridcase_set_timeout (s_client, ctx->timeout);
+        char zone[64];
+        s_zone_kept (zone);
+        s_zone_apply (ctx, zone);
+        if (ctx->outbox) {
+            s_outbox = gridcase_outbox_open (ctx->outbox);
+            if (!s_outbox) {
+                fprintf (stderr, "gridcase: cannot open the outbox in %s: %s\n", ctx->outbox,
+                         strerror (errno));
+                *rc = EXIT_USAGE;
+                return NULL;
+            }
+            gridcase_set_outbox (s_client, s_outbox);
+        }
     }
     gridcase_set_sequence (s_client, sequence);
-    gridcase_t *client = s_client;
-    int rc = gridcase_call (client, request, reply_p);
-    if (*reply_p && !ctx->local_time)
-        s_city_zone ((*reply_p)->timezone);
+    return s_client;
+}
+
+gridcase_outbox_t *
+cli_outbox (context_t *ctx, int *rc)
+{
+    gridcase_t *client = cli_client (ctx, rc);
+    if (client && !s_outbox) {
+        fprintf (stderr, "gridcase: no outbox: give --outbox DIR or set GRIDCASE_OUTBOX=1\n");
+        *rc = EXIT_USAGE;
+    }
+    return client ? s_outbox : NULL;
+}
+
+//  A case named "@N" is the case this client's request N made (a report
+//  queued in the outbox, its case id not known yet): case_of
+static bool
+s_case_reference (Gridcase__Request *request)
+{
+    char **named = gridcase_case_id_of (request);
+    if (!named || **named != '@')
+        return true;
+    char *end;
+    unsigned long long sequence = strtoull (*named + 1, &end, 10);
+    if (*end || !sequence)
+        return false;
+    request->case_of = sequence;
+    *named = "";
+    return true;
+}
+
+int
+cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
+{
+    *reply_p = NULL;
+    if (!s_case_reference (request))
+        return cli_usage ("a case is an id (20261123-000012) or @N, the request N of this "
+                          "outbox that made it");
+    if (!gridcase_reads (request))
+        request->based_on = ctx->based_on;
+    int rc;
+    gridcase_t *client = cli_client (ctx, &rc);
+    if (!client)
+        return rc;
+    rc = gridcase_call (client, request, reply_p);
+    if (*reply_p)
+        cli_city_zone (ctx, (*reply_p)->timezone);
+    if (rc == GRIDCASE_EQUEUED) {
+        //  Its reference: later requests name the case it makes by it
+        printf ("queued @%" PRIu64 "\n", request->sequence);
+        fprintf (stderr,
+                 "gridcase: no answer from gridcased at %s: %s waits in the outbox %s; gridcase "
+                 "sync sends it\n",
+                 ctx->endpoint, gridcase_op_name (request), ctx->outbox);
+        return EXIT_QUEUED;
+    }
     if (rc == GRIDCASE_EUNREACHABLE) {
         fprintf (stderr, "gridcase: no answer from gridcased at %s within %d ms\n", ctx->endpoint,
                  ctx->timeout);

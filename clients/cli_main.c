@@ -63,6 +63,10 @@ static const char *s_usage_text =
     "                           the weekly report\n"
     "  verify-journal           check the journal's hash chain as the daemon serves it\n"
     "                           (a store on disk: gridcased --check DIR)\n"
+    "in the field (the outbox)\n"
+    "  outbox [--all]           what waits to be sent and what came back refused\n"
+    "                           (--all: and what was delivered)\n"
+    "  sync                     send what waits, oldest first; each answer printed\n"
     "operator\n"
     "  backup DIR               a compacting copy of the store, taken while serving\n"
     "  keygen NAME              a CURVE key pair: NAME (public) and NAME_secret\n"
@@ -77,6 +81,12 @@ static const char *s_usage_text =
     "      --server-key KEY     CURVE: the server's public key, or its certificate file\n"
     "                           (default $GRIDCASE_SERVER_KEY)\n"
     "      --local              show times in this machine's time zone, not the city's\n"
+    "      --outbox DIR         keep changing requests in the outbox DIR until answered:\n"
+    "                           unanswered, one prints 'queued @N' (exit status 4) and\n"
+    "                           waits for gridcase sync (default with GRIDCASE_OUTBOX=1:\n"
+    "                           $GRIDCASE_STATE_DIR/outbox)\n"
+    "      --based-on SEQ       the case's journal seq as you last saw it: refused as\n"
+    "                           stale if someone else has moved the case since\n"
     "\n"
     "Dates and times are the city's, in its time zone, whatever this machine's is.\n"
     "DURATION is like 90s, 15m, 4h, 3d or 1h30m; TIME is like 2026-11-25T18:00;\n"
@@ -84,8 +94,10 @@ static const char *s_usage_text =
     "this-week, last-week, this-month or last-month (stats: default this-month).\n"
     "Pages: --limit N cases or entries; stderr says how to get the next page\n"
     "(--after ID for list and queue, --since N for journal and log).\n"
+    "A case is its id, or @N: the case made by this outbox's request N (a report\n"
+    "queued offline).\n"
     "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
-    "3 daemon unreachable\n";
+    "3 daemon unreachable, 4 queued in the outbox\n";
 
 int
 cli_usage (const char *why)
@@ -182,7 +194,9 @@ main (int argc, char *argv[])
                      10000,
                      NULL,
                      NULL,
-                     false};
+                     false,
+                     NULL,
+                     0};
     if (!ctx.endpoint || !*ctx.endpoint)
         ctx.endpoint = "tcp://127.0.0.1:7570";
     const char *as = getenv ("GRIDCASE_AS");
@@ -195,6 +209,8 @@ main (int argc, char *argv[])
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"local", no_argument, NULL, 'L'},
+        {"outbox", required_argument, NULL, 'o'},
+        {"based-on", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -227,6 +243,16 @@ main (int argc, char *argv[])
             case 'L':
                 ctx.local_time = true;
                 break;
+            case 'o':
+                ctx.outbox = optarg;
+                break;
+            case 'b': {
+                char *end;
+                ctx.based_on = strtoull (optarg, &end, 10);
+                if (*end || !ctx.based_on)
+                    return cli_usage ("--based-on wants the case's journal seq as you saw it");
+                break;
+            }
             default:
                 return cli_usage (NULL);
         }
@@ -257,6 +283,12 @@ main (int argc, char *argv[])
         zcert_destroy (&cert);
         ctx.server_key = server_key;
     }
+    static char outbox[1100];
+    const char *wanted = getenv ("GRIDCASE_OUTBOX");
+    if (!ctx.outbox && wanted && (streq (wanted, "1") || streq (wanted, "yes"))) {
+        snprintf (outbox, sizeof (outbox), "%s/outbox", cli_state_dir ());
+        ctx.outbox = outbox;
+    }
     if (ctx.cert && !ctx.server_key)
         return cli_usage ("--cert needs --server-key (the server's public key or its .cert file)");
     if (optind >= argc)
@@ -272,7 +304,7 @@ main (int argc, char *argv[])
             break;
         }
     const cli_command_t *tables[] = {cli_changing_commands, cli_reading_commands,
-                                     cli_supervising_commands};
+                                     cli_supervising_commands, cli_field_commands};
     for (size_t t = 0; t < sizeof (tables) / sizeof (tables[0]); t++)
         for (const cli_command_t *c = tables[t]; c->name; c++)
             if (streq (command, c->name)) {

@@ -466,6 +466,154 @@ test_a_copied_outbox_gets_conflict_not_a_second_case (void)
 }
 
 //  --------------------------------------------------------------------------
+//  The CLI in the field
+
+//  Runs the CLI as the grid officer with the outbox of state directory
+//  STATE (under D's directory), on a machine set to UTC; its exit status,
+//  stdout in OUT
+static int
+s_officer (daemon_t *d, const char *state, char *out, size_t size, const char *args)
+{
+    char command[2048];
+    snprintf (command, sizeof (command),
+              "TZ=UTC GRIDCASE_STATE_DIR=%s/%s GRIDCASE_OUTBOX=1 GRIDCASE_ENDPOINT=%s "
+              "GRIDCASE_AS=officer:o-haihong-01 %s/bin/gridcase --timeout 300 %s",
+              d->dir, state, d->command, s_build, args);
+    return s_run (command, out, size);
+}
+
+//  Lines of TEXT that start with PREFIX
+static size_t
+s_lines (const char *text, const char *prefix)
+{
+    size_t count = 0;
+    for (const char *line = text; line && *line;
+         line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
+        count += strncmp (line, prefix, strlen (prefix)) == 0;
+    return count;
+}
+
+//  The officer's morning with the CLI: 50 reports, notes and settlements
+//  made with the daemon down each print "queued @N" and exit 4; gridcase
+//  outbox lists them; gridcase sync delivers them all, every case once
+static bool
+test_the_cli_queues_offline_and_syncs (void)
+{
+    daemon_t d = {0};
+    d.same_ports = true;
+    CHECK (s_daemon_start (&d, NULL));
+    s_daemon_stop (&d, SIGTERM);
+    static char out[1 << 16];
+    char args[300];
+    size_t queued = 0;
+    for (int i = 0; i < 50; i++) {
+        snprintf (args, sizeof (args),
+                  "report --grid haihong-01 --category garbage --title 'cli offline %d'", i);
+        CHECK_OP (s_officer (&d, "phone", out, sizeof (out), args), ==, 4);
+        uint64_t ref = 0;
+        CHECK (sscanf (out, "queued @%" SCNu64, &ref) == 1 && ref > 0);
+        queued++;
+        if (i % 5 == 0) {
+            snprintf (args, sizeof (args), "note @%" PRIu64 " --text 'seen from the stairs'", ref);
+            CHECK_OP (s_officer (&d, "phone", out, sizeof (out), args), ==, 4);
+            queued++;
+        }
+        if (i % 10 == 0) {
+            snprintf (args, sizeof (args), "resolve @%" PRIu64 " --note 'cleared'", ref);
+            CHECK_OP (s_officer (&d, "phone", out, sizeof (out), args), ==, 4);
+            queued++;
+        }
+    }
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "outbox"), ==, 0);
+    CHECK_OP (s_lines (out, "waiting"), ==, queued);
+    //  Still down: sync says so and leaves everything waiting
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "sync"), ==, 3);
+    CHECK (s_daemon_start (&d, NULL));
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "sync"), ==, 0);
+    CHECK_OP (s_lines (out, "delivered"), ==, queued);
+    EXPECT_CONTAINS (out, "delivered @");
+    EXPECT_CONTAINS (out, "report in haihong-01: cli offline 49: case ");
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "outbox"), ==, 0);
+    EXPECT_OP (s_lines (out, "waiting"), ==, 0);
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "outbox --all"), ==, 0);
+    EXPECT_OP (s_lines (out, "delivered"), ==, queued);
+    //  The city's clock, remembered from the daemon's replies, whatever this
+    //  machine's zone
+    EXPECT_CONTAINS (out, "+0800  report in haihong-01");
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "sync"), ==, 0);
+    EXPECT_OP (s_lines (out, "delivered"), ==, 0);
+    //  50 cases, 5 of them settled on the spot
+    CHECK_OP (s_cli (&d, out, sizeof (out), "list --limit 500"), ==, 0);
+    EXPECT_OP (s_lines (out, "2"), ==, 50);
+    CHECK_OP (s_cli (&d, out, sizeof (out), "list --limit 500 --state verified"), ==, 0);
+    EXPECT_OP (s_lines (out, "2"), ==, 5);
+
+    //  Online, the outbox answers at once; a settlement made on the case as
+    //  it was before the supervisor escalated it is refused as stale, and
+    //  the outbox keeps the refusal for the officer
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out),
+                         "report --grid haihong-01 --category garbage --title 'online'"),
+              ==, 0);
+    char id[32];
+    CHECK (sscanf (out, "%31s", id) == 1);
+    snprintf (args, sizeof (args), "show %s --json", id);
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), args), ==, 0);
+    const char *at = strstr (out, "\"journal_seq\":");
+    CHECK (at);
+    uint64_t seen = strtoull (at + strlen ("\"journal_seq\":"), NULL, 10);
+    snprintf (args, sizeof (args), "escalate %s --reason 'needs the committee'", id);
+    CHECK_OP (s_cli (&d, out, sizeof (out), args), ==, 0);
+    snprintf (args, sizeof (args), "--based-on %" PRIu64 " resolve %s", seen, id);
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), args), ==, 1);
+    CHECK_OP (s_officer (&d, "phone", out, sizeof (out), "outbox"), ==, 0);
+    EXPECT_OP (s_lines (out, "refused"), ==, 1);
+    EXPECT_CONTAINS (out, "stale: case ");
+    EXPECT_CONTAINS (out, "escalated by sup-siming");
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  A phone's state copied to a second phone: both queue a report under the
+//  same request id; the second's sync prints the conflict, its outbox shows
+//  it refused, and there is no second case
+static bool
+test_the_cli_shows_a_conflict_from_a_copied_phone (void)
+{
+    daemon_t d = {0};
+    d.same_ports = true;
+    CHECK (s_daemon_start (&d, NULL));
+    s_daemon_stop (&d, SIGTERM);
+    static char out[1 << 14];
+    CHECK_OP (s_officer (&d, "phone-1", out, sizeof (out), "outbox"), ==, 0);
+    char command[600];
+    snprintf (command, sizeof (command), "cp -r %s/phone-1 %s/phone-2", d.dir, d.dir);
+    CHECK_OP (system (command), ==, 0);
+    uint64_t ref[2];
+    for (int i = 0; i < 2; i++) {
+        char args[200];
+        snprintf (args, sizeof (args),
+                  "report --grid haihong-01 --category garbage --title 'phone %d'", i + 1);
+        CHECK_OP (s_officer (&d, i ? "phone-2" : "phone-1", out, sizeof (out), args), ==, 4);
+        CHECK (sscanf (out, "queued @%" SCNu64, &ref[i]) == 1);
+    }
+    CHECK_OP (ref[0], ==, ref[1]);
+    CHECK (s_daemon_start (&d, NULL));
+    CHECK_OP (s_officer (&d, "phone-1", out, sizeof (out), "sync"), ==, 0);
+    EXPECT_OP (s_lines (out, "delivered"), ==, 1);
+    CHECK_OP (s_officer (&d, "phone-2", out, sizeof (out), "sync"), ==, 0);
+    EXPECT_OP (s_lines (out, "refused"), ==, 1);
+    EXPECT_CONTAINS (out, "conflict");
+    CHECK_OP (s_officer (&d, "phone-2", out, sizeof (out), "outbox"), ==, 0);
+    EXPECT_OP (s_lines (out, "refused"), ==, 1);
+    EXPECT_CONTAINS (out, "phone 2: conflict");
+    CHECK_OP (s_cli (&d, out, sizeof (out), "list"), ==, 0);
+    EXPECT_OP (s_lines (out, "2"), ==, 1);
+    EXPECT_CONTAINS (out, "phone 1");
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  --------------------------------------------------------------------------
 //  A network that fails: a TCP proxy that cuts each connection after a
 //  random number of bytes, either way
 
@@ -747,6 +895,8 @@ main (int argc, char *argv[])
     RUN (test_stale_actions_are_refused);
     RUN (test_the_outbox_delivers_what_was_made_offline);
     RUN (test_a_copied_outbox_gets_conflict_not_a_second_case);
+    RUN (test_the_cli_queues_offline_and_syncs);
+    RUN (test_the_cli_shows_a_conflict_from_a_copied_phone);
     RUN (test_a_broken_network_and_killed_app_apply_each_request_once);
     return TESTS_DONE ();
 }
