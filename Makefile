@@ -35,7 +35,7 @@ LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 GEN = $(BUILD)/gen/gridcase.pb-c.c $(BUILD)/gen/gridcase.pb-c.h
 DAEMON_SRC = daemon/gc_auth.c daemon/gc_flow.c daemon/gc_peers.c daemon/gc_store.c daemon/gc_util.c daemon/gc_config.c daemon/gc_request.c \
              daemon/gc_rules.c daemon/gc_figures.c daemon/gc_lifecycle.c daemon/gc_query.c daemon/gc_escalation.c \
-             daemon/gc_topics.c daemon/gc_server.c daemon/gc_zpl.c daemon/gc_check.c daemon/gc_writer.c daemon/gc_reader.c daemon/gc_counters.c daemon/gc_holder.c daemon/gc_ladder.c daemon/gc_journal.c daemon/gc_op.c daemon/gc_handlers.c daemon/gc_access.c daemon/gc_query_stats.c daemon/gc_schema.c daemon/gc_key.c daemon/gc_config_keys.c daemon/gc_chain.c daemon/gc_guards.c daemon/gc_time.c daemon/gc_reply.c
+             daemon/gc_topics.c daemon/gc_server.c daemon/gc_zpl.c daemon/gc_check.c daemon/gc_writer.c daemon/gc_reader.c daemon/gc_counters.c daemon/gc_holder.c daemon/gc_ladder.c daemon/gc_journal.c daemon/gc_op.c daemon/gc_handlers.c daemon/gc_access.c daemon/gc_query_stats.c daemon/gc_schema.c daemon/gc_key.c daemon/gc_config_keys.c daemon/gc_chain.c daemon/gc_guards.c daemon/gc_time.c daemon/gc_reply.c daemon/gc_geo.c
 # The daemon names enum values as libgridcase does (clients/lib/names.c)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clients/lib/names.o \
              $(BUILD)/obj/gen/gridcase.pb-c.o
@@ -94,7 +94,7 @@ $(BUILD)/bin/gridcase: $(CLI_OBJ) $(BUILD)/lib/libgridcase.a
 # city's config read by the daemon's own strict reader
 GATEWAY_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard clients/gateway/*.c)) \
               $(BUILD)/obj/daemon/gc_config.o $(BUILD)/obj/daemon/gc_config_keys.o \
-              $(BUILD)/obj/daemon/gc_zpl.o $(BUILD)/obj/daemon/gc_rules.o \
+              $(BUILD)/obj/daemon/gc_zpl.o $(BUILD)/obj/daemon/gc_rules.o $(BUILD)/obj/daemon/gc_geo.o $(BUILD)/obj/daemon/gc_holder.o \
               $(BUILD)/obj/daemon/gc_time.o $(BUILD)/obj/daemon/gc_util.o
 GATEWAY_PKGS = libczmq libzmq libprotobuf-c libcrypto jansson libmicrohttpd libxml-2.0
 $(BUILD)/obj/clients/gateway/%.o: CFLAGS += $(shell pkg-config --cflags libmicrohttpd libxml-2.0 2>/dev/null)
@@ -202,7 +202,7 @@ install: all
 	install -m 755 $(BUILD)/lib/libgridcase.so $(DESTDIR)$(PREFIX)/lib/libgridcase.so.0
 	ln -sf libgridcase.so.0 $(DESTDIR)$(PREFIX)/lib/libgridcase.so
 	install -m 644 include/gridcase.h include/gridcase_json.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg \
+	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg deploy/sample-grids.geojson \
 	  $(DESTDIR)$(PREFIX)/share/gridcase/
 
 format:

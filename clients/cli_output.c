@@ -140,8 +140,13 @@ cli_entry_header (cli_format_t format)
 void
 cli_print_entry (const Gridcase__JournalEntry *e, cli_format_t format)
 {
-    char t[64], actor[100];
+    char t[64], actor[240];
     cli_actor_text (e->actor, actor, sizeof (actor));
+    if (*e->via) {
+        //  Acting through a gateway: who, and through which
+        size_t at = strlen (actor);
+        snprintf (actor + at, sizeof (actor) - at, " via %s", e->via);
+    }
     if (format == CLI_JSON)
         cli_print_json (&e->base);
     else if (format == CLI_CSV) {

@@ -22,14 +22,33 @@ gc_actor_covers (const gc_actor_t *actor, const char *grid, const char *communit
                                    : streq (actor->street->id, street);
         case GRIDCASE__ROLE__ROLE_ADMIN:
             return true;
+        case GRIDCASE__ROLE__ROLE_INTAKE:
+            //  Where it takes reports: its community, street or district
+            return actor->community  ? streq (actor->community->id, community)
+                   : actor->street   ? streq (actor->street->id, street)
+                   : actor->district ? streq (actor->district->id, district)
+                                     : false;
         default:
             return false;
     }
 }
 
+//  An intake reads what it reported, nothing else
+static bool
+s_reported_by (const gc_actor_t *actor, const char *reporter)
+{
+    return actor->role == GRIDCASE__ROLE__ROLE_INTAKE && reporter && streq (reporter, actor->id);
+}
+
 bool
 gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase)
 {
+    //  A gateway's own reads are public (the reply leaves out what is
+    //  personal: gc_reply_public)
+    if (actor->role == GRIDCASE__ROLE__ROLE_GATEWAY)
+        return true;
+    if (actor->role == GRIDCASE__ROLE__ROLE_INTAKE)
+        return s_reported_by (actor, kase->reporter ? kase->reporter->id : NULL);
     if (actor->role != GRIDCASE__ROLE__ROLE_WORKER)
         return gc_actor_covers (actor, kase->grid, kase->community, kase->street, kase->district);
     //  Its queue, or it led the case once it was dispatched, or it helps
@@ -47,7 +66,9 @@ gc_actor_sees_case (const gc_actor_t *actor, const Gridcase__Case *kase)
 bool
 gc_actor_sees_queue (gc_config_t *self, const gc_actor_t *actor, const char *queue)
 {
-    if (actor->role == GRIDCASE__ROLE__ROLE_ADMIN ||
+    //  How deep a queue is tells nothing personal: a gateway shows every
+    //  depth in its metrics
+    if (actor->role == GRIDCASE__ROLE__ROLE_ADMIN || actor->role == GRIDCASE__ROLE__ROLE_GATEWAY ||
         (actor->role == GRIDCASE__ROLE__ROLE_SUPERVISOR && actor->district))
         return true;
     gc_holder_t holder = gc_holder_of (queue);
@@ -69,6 +90,10 @@ gc_actor_sees_queue (gc_config_t *self, const gc_actor_t *actor, const char *que
 bool
 gc_actor_sees_entry (const gc_actor_t *actor, const Gridcase__JournalEntry *entry)
 {
+    if (actor->role == GRIDCASE__ROLE__ROLE_GATEWAY)
+        return true;
+    if (actor->role == GRIDCASE__ROLE__ROLE_INTAKE)
+        return s_reported_by (actor, entry->reporter);
     if (actor->role != GRIDCASE__ROLE__ROLE_WORKER)
         return gc_actor_covers (actor, entry->grid, entry->community, entry->street,
                                 entry->district);

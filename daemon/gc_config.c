@@ -5,6 +5,7 @@
 #include "gc_util.h"
 #include "gc_zpl.h"
 #include "gc_config_keys.h"
+#include "gc_geo.h"
 
 #define GC_DEFAULT_COMMAND "tcp://127.0.0.1:7570"
 #define GC_DEFAULT_EVENTS "tcp://127.0.0.1:7571"
@@ -334,6 +335,33 @@ s_actor_scope (gc_config_t *self, zconfig_t *node, const char *name, zhashx_t *t
     return *found != NULL;
 }
 
+//  An actor's api keys: each "sha256:" and 64 hex digits (gridcase keygen
+//  --api-key prints one), never a key in clear
+static int
+s_actor_api_keys (gc_config_t *self, zconfig_t *node, gc_actor_t *actor)
+{
+    for (zconfig_t *k = zconfig_child (node); k; k = zconfig_next (k)) {
+        if (!streq (zconfig_name (k), "api_key"))
+            continue;
+        const char *hashed = zconfig_value (k);
+        size_t hex =
+            strncmp (hashed, "sha256:", 7) == 0 ? strspn (hashed + 7, "0123456789abcdef") : 0;
+        const char *why = NULL;
+        if (hex != 64 || strlen (hashed) != 7 + 64)
+            why = "is not sha256: and 64 lowercase hex digits (gridcase keygen --api-key NAME "
+                  "prints the line; the key itself never goes in the roster)";
+        else if (zhashx_lookup (self->api_keys, hashed))
+            why = "is another api key's too";
+        if (why) {
+            gc_zpl_error (self->zpl, k, "actor '%s': the api_key %s", actor->id, why);
+            return -1;
+        }
+        zhashx_insert (self->api_keys, hashed, actor);
+        actor->api_keys++;
+    }
+    return 0;
+}
+
 //  Reads the roster: actors with a role and the scope that role needs
 static int
 s_load_roster (gc_config_t *self, zconfig_t *roster)
@@ -344,16 +372,18 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
         if (!actor)
             return -1;
         zconfig_t *role = gc_zpl_child (a, "role");
-        for (int i = 1; role && i < 7; i++)
+        for (int i = 1; role && i <= GRIDCASE__ROLE__ROLE_INTAKE; i++)
             if (streq (zconfig_value (role), gc_role_name ((Gridcase__Role)i)))
                 actor->role = (Gridcase__Role)i;
         if (!actor->role) {
             gc_zpl_error (self->zpl, role ? role : a,
-                          "actor '%s' has no role: officer, committee, street, worker, supervisor "
-                          "or admin",
+                          "actor '%s' has no role: officer, committee, street, worker, supervisor, "
+                          "admin, gateway or intake",
                           actor->id);
             return -1;
         }
+        if (s_actor_api_keys (self, a, actor))
+            return -1;
         zconfig_t *key = gc_zpl_child (a, "key");
         if (key) {
             uint8_t binary[32];
@@ -405,6 +435,12 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
                                                        : "is a supervisor without a street or "
                                                          "district";
                 break;
+            case GRIDCASE__ROLE__ROLE_INTAKE:
+                why = actor->community || actor->street || actor->district
+                          ? NULL
+                          : "is an intake (a hotline, an app) without the community, street or "
+                            "district it takes reports for";
+                break;
             default:
                 break;
         }
@@ -412,6 +448,32 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
             gc_zpl_error (self->zpl, a, "actor '%s' %s", actor->id, why);
             return -1;
         }
+    }
+    return 0;
+}
+
+//  The grids' boundaries: every feature names a grid of the city; each
+//  bounded grid keeps its centre
+static int
+s_load_grids (gc_config_t *self, zconfig_t *setting)
+{
+    char why[512];
+    self->geo = gc_geo_load (self->grids_file, why, sizeof (why));
+    if (!self->geo) {
+        gc_zpl_error (self->zpl, setting, "grids: %s", why);
+        return -1;
+    }
+    for (size_t i = 0; i < gc_geo_grids (self->geo); i++) {
+        const char *id = gc_geo_grid_id (self->geo, i);
+        gc_grid_t *grid = gc_config_grid (self, id);
+        if (!grid) {
+            gc_zpl_error (self->zpl, setting,
+                          "grids: %s gives a boundary to '%s', not a grid of "
+                          "the city",
+                          self->grids_file, id);
+            return -1;
+        }
+        grid->bounded = gc_geo_centre (self->geo, id, &grid->lat, &grid->lon);
     }
     return 0;
 }
@@ -497,6 +559,8 @@ s_load_settings (gc_config_t *self, zconfig_t *settings)
     self->command = strdup (gc_zpl_get (settings, "command", GC_DEFAULT_COMMAND));
     self->events = strdup (gc_zpl_get (settings, "events", GC_DEFAULT_EVENTS));
     self->datadir = strdup (gc_zpl_get (settings, "datadir", "var/gridcase"));
+    const char *grids = gc_zpl_get (settings, "grids", NULL);
+    self->grids_file = grids ? s_relative (self->file, grids) : NULL;
     const char *server_cert = gc_zpl_get (settings, "server_cert", NULL);
     self->server_cert = server_cert ? s_relative (self->file, server_cert) : NULL;
     //  A boolean is on or off, nothing else: "curve = maybe" is a mistake,
@@ -561,6 +625,7 @@ gc_config_load (const char *file)
     self->actors = s_table_new ();
     zhashx_set_destructor (self->actors, s_actor_destroy);
     self->keys = zhashx_new ();
+    self->api_keys = zhashx_new ();
 
     //  Every file is checked whole before anything is read from it, so one
     //  start shows every misspelled key
@@ -600,6 +665,8 @@ gc_config_load (const char *file)
         rc = s_load_departments (self, city_root);
     if (rc == 0)
         rc = s_load_roster (self, gc_zpl_child (roster_root, "roster"));
+    if (rc == 0 && self->grids_file)
+        rc = s_load_grids (self, gc_zpl_child (settings, "grids"));
     gc_zpl_destroy (&self->zpl);
     if (rc) {
         gc_config_destroy (&self);
@@ -620,6 +687,9 @@ gc_config_destroy (gc_config_t **self_p)
     if (self) {
         //  Children first: their tables point into their parents
         zhashx_destroy (&self->keys);
+        zhashx_destroy (&self->api_keys);
+        gc_geo_destroy (&self->geo);
+        free (self->grids_file);
         zhashx_destroy (&self->actors);
         zhashx_destroy (&self->categories);
         zhashx_destroy (&self->departments);
@@ -714,6 +784,57 @@ const char *
 gc_role_name (Gridcase__Role role)
 {
     return gridcase_role_name (role); //  the names libgridcase gives every client
+}
+
+void
+gc_config_api_key_hash (const char *key, char *hashed, size_t hashed_size)
+{
+    uint8_t hash[32];
+    gc_sha256 (key, strlen (key), hash);
+    size_t at = (size_t)snprintf (hashed, hashed_size, "sha256:");
+    for (size_t i = 0; i < 32 && at + 2 < hashed_size; i++, at += 2)
+        snprintf (hashed + at, hashed_size - at, "%02x", hash[i]);
+}
+
+gc_actor_t *
+gc_config_actor_by_api_key (gc_config_t *self, const char *key)
+{
+    char hashed[80];
+    gc_config_api_key_hash (key, hashed, sizeof (hashed));
+    return (gc_actor_t *)s_lookup (self, self->api_keys, hashed);
+}
+
+gc_grid_t *
+gc_config_locate (gc_config_t *self, double lat, double lon)
+{
+    const char *id = self->geo ? gc_geo_locate (self->geo, lat, lon) : NULL;
+    return id ? gc_config_grid (self, id) : NULL;
+}
+
+gc_actor_t *
+gc_config_identify_request (gc_config_t *self, const Gridcase__Request *request, gc_actor_t **via,
+                            char *why, size_t why_size)
+{
+    *via = NULL;
+    gc_actor_t *sender = gc_config_identify (self, request->actor, why, why_size);
+    if (!sender || !request->on_behalf_of)
+        return sender;
+    //  Only a gateway names someone else, and only someone who holds an api
+    //  key (whom a gateway can have authenticated), never another gateway
+    if (sender->role != GRIDCASE__ROLE__ROLE_GATEWAY) {
+        snprintf (why, why_size, "only a gateway acts on behalf of someone; %s is a %s", sender->id,
+                  gc_role_name (sender->role));
+        return NULL;
+    }
+    gc_actor_t *actor = gc_config_identify (self, request->on_behalf_of, why, why_size);
+    if (actor && (!actor->api_keys || actor->role == GRIDCASE__ROLE__ROLE_GATEWAY)) {
+        snprintf (why, why_size, "'%s' holds no api key: gateway %s cannot act for it", actor->id,
+                  sender->id);
+        return NULL;
+    }
+    if (actor)
+        *via = sender;
+    return actor;
 }
 
 gc_actor_t *

@@ -43,6 +43,8 @@ typedef struct {
     gc_community_t *community;
     size_t officers; //  as many as the roster names
     gc_actor_t **officer;
+    bool bounded;    //  the grids file gives it a boundary ...
+    double lat, lon; //  ... whose centre this is
 } gc_grid_t;
 
 typedef struct {
@@ -73,6 +75,7 @@ struct _gc_actor_t {
     gc_district_t *district;     //  a district supervisor
     gc_department_t *department; //  worker
     char *key;                   //  its CURVE public key (Z85), NULL if none
+    size_t api_keys;             //  api keys it holds (a gateway authenticates them)
 };
 
 //  Rules that are not deadline windows
@@ -124,7 +127,10 @@ typedef struct {
     zhashx_t *categories;
     zhashx_t *calendars;
     zhashx_t *actors;
-    zhashx_t *keys; //  CURVE public key (Z85) -> actor
+    zhashx_t *keys;     //  CURVE public key (Z85) -> actor
+    zhashx_t *api_keys; //  "sha256:" and the hex SHA-256 of an api key -> actor
+    char *grids_file;   //  the grids' boundaries (GeoJSON), NULL: none
+    struct _gc_geo_t *geo;
     gc_policy_t policy;
     gc_list_t lists[GC_KIND_COUNT];
     pthread_mutex_t lock; //  lookups come from several threads
@@ -142,6 +148,13 @@ gc_department_t *gc_config_department (gc_config_t *self, const char *id);
 gc_actor_t *gc_config_actor (gc_config_t *self, const char *id);
 //  The roster entry that holds CURVE public key KEY (Z85)
 gc_actor_t *gc_config_actor_by_key (gc_config_t *self, const char *key);
+//  The roster entry that holds api key KEY (as given, in clear), NULL if none
+gc_actor_t *gc_config_actor_by_api_key (gc_config_t *self, const char *key);
+//  "sha256:" and the hex SHA-256 of api key KEY, as the roster holds it
+void gc_config_api_key_hash (const char *key, char *hashed, size_t hashed_size);
+//  The grid whose boundary holds LAT,LON; NULL when none does (or the city
+//  has no grids file)
+gc_grid_t *gc_config_locate (gc_config_t *self, double lat, double lon);
 gc_district_t *gc_config_district (gc_config_t *self, const char *id);
 gc_street_t *gc_config_street (gc_config_t *self, const char *id);
 gc_community_t *gc_config_community (gc_config_t *self, const char *id);
@@ -149,6 +162,10 @@ gc_community_t *gc_config_community (gc_config_t *self, const char *id);
 //  Who asks: the roster entry of ACTOR, or NULL with WHY set
 gc_actor_t *gc_config_identify (gc_config_t *self, const Gridcase__Actor *actor, char *why,
                                 size_t why_size);
+//  Whom REQUEST is made for: its actor, or the actor a gateway names in
+//  on_behalf_of (then VIA is the gateway); NULL with WHY set
+gc_actor_t *gc_config_identify_request (gc_config_t *self, const Gridcase__Request *request,
+                                        gc_actor_t **via, char *why, size_t why_size);
 //  "officer", "committee", ... for messages
 const char *gc_role_name (Gridcase__Role role);
 

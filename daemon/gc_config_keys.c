@@ -9,12 +9,14 @@
 #define IDS GC_ZPL_IDS
 #define LINES GC_ZPL_LINES
 
-static const gc_zpl_key_t s_settings[] = {
-    {"timezone", ONCE, NULL},     {"command", ONCE, NULL},     {"events", ONCE, NULL},
-    {"datadir", ONCE, NULL},      {"map_size", ONCE, NULL},    {"map_max", ONCE, NULL},
-    {"curve", ONCE, NULL},        {"server_cert", ONCE, NULL}, {"roster", ONCE, NULL},
-    {"city", ONCE, NULL},         {"readers", ONCE, NULL},     {"connections", ONCE, NULL},
-    {"idle_timeout", ONCE, NULL}, {"idempotency", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_settings[] = {{"timezone", ONCE, NULL},     {"command", ONCE, NULL},
+                                          {"events", ONCE, NULL},       {"datadir", ONCE, NULL},
+                                          {"map_size", ONCE, NULL},     {"map_max", ONCE, NULL},
+                                          {"curve", ONCE, NULL},        {"server_cert", ONCE, NULL},
+                                          {"roster", ONCE, NULL},       {"city", ONCE, NULL},
+                                          {"readers", ONCE, NULL},      {"connections", ONCE, NULL},
+                                          {"idle_timeout", ONCE, NULL}, {"idempotency", ONCE, NULL},
+                                          {"grids", ONCE, NULL},        {NULL, ONCE, NULL}};
 static const gc_zpl_key_t s_calendar[] = {
     {"days", ONCE, NULL}, {"hours", ONCE, NULL}, {"holidays", LINES, NULL}, {NULL, ONCE, NULL}};
 static const gc_zpl_key_t s_calendars[] = {{"calendar", IDS, s_calendar}, {NULL, ONCE, NULL}};
@@ -49,17 +51,17 @@ static const gc_zpl_key_t s_departments[] = {{"department", IDS, s_department}, 
 static const gc_zpl_key_t s_category[] = {
     {"name", ONCE, NULL}, {"department", ONCE, NULL}, {"severity", ONCE, NULL}, {NULL, ONCE, NULL}};
 static const gc_zpl_key_t s_categories[] = {{"category", IDS, s_category}, {NULL, ONCE, NULL}};
-static const gc_zpl_key_t s_actor[] = {
-    {"name", ONCE, NULL},     {"role", ONCE, NULL},       {"key", ONCE, NULL},
-    {"grid", IDS, NULL},      {"community", ONCE, NULL},  {"street", ONCE, NULL},
-    {"district", ONCE, NULL}, {"department", ONCE, NULL}, {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_actor[] = {{"name", ONCE, NULL},      {"role", ONCE, NULL},
+                                       {"key", ONCE, NULL},       {"grid", IDS, NULL},
+                                       {"community", ONCE, NULL}, {"street", ONCE, NULL},
+                                       {"district", ONCE, NULL},  {"department", ONCE, NULL},
+                                       {"api_key", LINES, NULL},  {NULL, ONCE, NULL}};
 static const gc_zpl_key_t s_roster[] = {{"actor", IDS, s_actor}, {NULL, ONCE, NULL}};
 //  gridcase-gateway's settings
-static const gc_zpl_key_t s_gateway[] = {{"listen", ONCE, NULL},
-                                         {"command", ONCE, NULL},
-                                         {"events", ONCE, NULL},
-                                         {"behind_tls_proxy", ONCE, NULL},
-                                         {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_gateway[] = {
+    {"listen", ONCE, NULL},           {"command", ONCE, NULL}, {"events", ONCE, NULL},
+    {"behind_tls_proxy", ONCE, NULL}, {"actor", ONCE, NULL},   {"cert", ONCE, NULL},
+    {"server_key", ONCE, NULL},       {"threads", ONCE, NULL}, {NULL, ONCE, NULL}};
 
 //  A file's top level: the daemon's settings, the city, the roster
 const gc_zpl_key_t gc_config_file_all[] = {{"gridcase", ONCE, s_settings},

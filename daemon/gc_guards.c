@@ -264,12 +264,36 @@ bool
 gc_guard_report (op_t *op)
 {
     const Gridcase__ReportRequest *report = op->request->report;
-    gc_grid_t *grid = gc_config_grid (op->config, report->grid);
+    const Gridcase__Location *location = report->location;
+    if (location && (fabs (location->lat) > 90 || fabs (location->lon) > 180)) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
+                      "location %f,%f is not a latitude and longitude", location->lat,
+                      location->lon);
+        return false;
+    }
+    //  Without a grid, the one whose boundary holds the location
+    gc_grid_t *grid = NULL;
+    if (*report->grid || !location)
+        grid = gc_config_grid (op->config, report->grid);
+    else if (!(grid = gc_config_locate (op->config, location->lat, location->lon))) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID,
+                      op->config->geo ? "location %.6f,%.6f is in no grid of the city"
+                                      : "location %.6f,%.6f cannot be placed: the city has no grid "
+                                        "boundaries (the grids setting); name the grid",
+                      location->lat, location->lon);
+        return false;
+    }
+    if (!grid && !*report->grid) {
+        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID,
+                      "a report names its grid or gives a location");
+        return false;
+    }
     if (!grid) {
         gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_GRID, "unknown grid '%s'",
                       report->grid);
         return false;
     }
+    op->grid = grid;
     if (!gc_config_category (op->config, report->category)) {
         gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_CATEGORY, "unknown category '%s'",
                       report->category);
@@ -277,13 +301,6 @@ gc_guard_report (op_t *op)
     }
     if (!*report->title) {
         gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT, "a report needs a title");
-        return false;
-    }
-    if (report->location &&
-        (fabs (report->location->lat) > 90 || fabs (report->location->lon) > 180)) {
-        gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_INVALID_ARGUMENT,
-                      "location %f,%f is not a latitude and longitude", report->location->lat,
-                      report->location->lon);
         return false;
     }
     gc_community_t *community = grid->community;
@@ -296,7 +313,7 @@ gc_guard_report (op_t *op)
     //  A duplicate report joins the open case it names (loaded for the handler)
     if (*report->link_to)
         return gc_op_load (op, report->link_to) &&
-               s_linkable (op, op->kase, report->grid, report->category);
+               s_linkable (op, op->kase, grid->id, report->category);
     return true;
 }
 

@@ -347,7 +347,7 @@ void
 gc_handle_report (op_t *op)
 {
     const Gridcase__ReportRequest *report = op->request->report;
-    gc_grid_t *grid = gc_config_grid (op->config, report->grid);
+    gc_grid_t *grid = op->grid; //  its guard found it
     gc_category_t *category = gc_config_category (op->config, report->category);
     gc_community_t *community = grid->community;
     if (*report->link_to) {
@@ -381,6 +381,15 @@ gc_handle_report (op_t *op)
         kase->location->lat = report->location->lat;
         kase->location->lon = report->location->lon;
     }
+    if (report->contact &&
+        (*report->contact->name || *report->contact->phone || *report->contact->email)) {
+        kase->contact = (Gridcase__Contact *)calloc (1, sizeof (Gridcase__Contact));
+        gridcase__contact__init (kase->contact);
+        gc_op_set (&kase->contact->name, report->contact->name);
+        gc_op_set (&kase->contact->phone, report->contact->phone);
+        gc_op_set (&kase->contact->email, report->contact->email);
+    }
+    gc_op_set (&kase->via, op->via ? op->via->id : "");
     kase->reporter = (Gridcase__Actor *)calloc (1, sizeof (Gridcase__Actor));
     gridcase__actor__init (kase->reporter);
     kase->reporter->role = op->actor->role;

@@ -99,8 +99,8 @@ typedef struct {
 } event_t;
 
 static const event_t s_events[] = {
-    {"report", GRIDCASE__REQUEST__OP_REPORT, 0, LOAD_NONE, 0, PEOPLE, SCOPE_NONE, gc_guard_report,
-     gc_handle_report},
+    {"report", GRIDCASE__REQUEST__OP_REPORT, 0, LOAD_NONE, 0, PEOPLE | ROLE_BIT (INTAKE),
+     SCOPE_NONE, gc_guard_report, gc_handle_report},
     {"note", GRIDCASE__REQUEST__OP_NOTE, 0, LOAD_CASE, ALL_STATES, ALL_ROLES, SCOPE_AREA,
      gc_guard_note, gc_handle_note},
     {"resolve on site", GRIDCASE__REQUEST__OP_RESOLVE_ON_SITE, 0, LOAD_CASE, STATE_BIT (AT_GRID),
@@ -273,13 +273,13 @@ gc_lifecycle_describe (FILE *out)
         if (event->load != LOAD_NONE)
             s_states_text (event->states, states, sizeof (states));
         size_t at = 0;
-        for (int r = 0; r < 7 && at < sizeof (roles); r++)
+        for (int r = 0; r <= GRIDCASE__ROLE__ROLE_INTAKE && at < sizeof (roles); r++)
             if (event->roles & (1u << r))
                 at += (size_t)snprintf (roles + at, sizeof (roles) - at, "%s%s", at ? ", " : "",
                                         r ? gc_role_name ((Gridcase__Role)r) : "the daemon");
         fprintf (out, "| %s%s | %s | %s | %s | %s |\n", event->name,
                  event->load == LOAD_QUEUE_HEAD ? " (the head of the queue)" : "", states, roles,
-                 event->op == GRIDCASE__REQUEST__OP_REPORT ? "the grid is theirs"
+                 event->op == GRIDCASE__REQUEST__OP_REPORT ? "the grid is in their area"
                                                            : scopes[event->scope],
                  s_guard_words_of (event->guard));
     }

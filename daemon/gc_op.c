@@ -207,6 +207,11 @@ gc_op_record (op_t *op, Gridcase__EventType type, const char *reason, const char
         return; //  the failure sticks: nothing of the batch is committed
     gridcase__case__pack (kase, (uint8_t *)stored);
     gc_hash (stored, size, hash);
+    entry.via = op->via ? op->via->id : "";
+    //  An intake reads the journal of what it reported: its entries say so
+    entry.reporter = kase->reporter && kase->reporter->role == GRIDCASE__ROLE__ROLE_INTAKE
+                         ? kase->reporter->id
+                         : "";
     entry.case_sha256.data = hash;
     entry.case_sha256.len = GC_HASH_SIZE;
     gc_journal_record (op->config, op->txn, op->kase, &entry, op->notices);
@@ -313,7 +318,7 @@ bool
 gc_op_identify (op_t *op)
 {
     char why[200];
-    op->actor = gc_config_identify (op->config, op->request->actor, why, sizeof (why));
+    op->actor = gc_config_identify_request (op->config, op->request, &op->via, why, sizeof (why));
     if (!op->actor) {
         gc_op_refuse (op, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
         return false;

@@ -31,6 +31,8 @@ typedef struct {
     gc_txn_t *txn;
     const Gridcase__Request *request; //  NULL: the daemon's own event
     gc_actor_t *actor;                //  NULL: the daemon
+    gc_actor_t *via;                  //  the gateway it acts through, NULL: none
+    gc_grid_t *grid;                  //  a report's grid (its guard found it)
     Gridcase__Actor who;              //  the actor as the journal names it
     char who_text[80];                //  "worker:w-gas-1"
     int64_t now;

@@ -61,8 +61,61 @@ s_free_entries (Gridcase__JournalEntry **entries, size_t count)
     free (entries);
 }
 
+//  --------------------------------------------------------------------------
+//  Public reads: what a gateway reads for itself (for a caller without an
+//  api key) holds no personal detail. Blanked in place: the title, the
+//  description, the address, the resident's contact, free text and who
+//  reported it; the location moved to its grid's centre.
+
 static void
-s_get (gc_txn_t *txn, const gc_actor_t *actor, const Gridcase__Request *request, gc_reply_t *out)
+s_blank (char *text)
+{
+    //  An empty field may be the descriptor's default "", which is not ours
+    //  to write
+    if (text && *text)
+        text[0] = 0;
+}
+
+static bool
+s_public (const gc_actor_t *actor)
+{
+    return actor->role == GRIDCASE__ROLE__ROLE_GATEWAY;
+}
+
+static void
+s_public_case (gc_config_t *config, Gridcase__Case *kase)
+{
+    s_blank (kase->title);
+    s_blank (kase->description);
+    s_blank (kase->address);
+    s_blank (kase->rating_comment);
+    s_blank (kase->pending_reason);
+    if (kase->contact) {
+        s_blank (kase->contact->name);
+        s_blank (kase->contact->phone);
+        s_blank (kase->contact->email);
+    }
+    if (kase->reporter)
+        s_blank (kase->reporter->id);
+    gc_grid_t *grid = gc_config_grid (config, kase->grid);
+    if (kase->location && grid && grid->bounded) {
+        kase->location->lat = grid->lat;
+        kase->location->lon = grid->lon;
+    } else if (kase->location)
+        kase->location->lat = kase->location->lon = 0;
+}
+
+static void
+s_public_entry (Gridcase__JournalEntry *entry)
+{
+    s_blank (entry->reason);
+    s_blank (entry->detail);
+    s_blank (entry->reporter);
+}
+
+static void
+s_get (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
+       const Gridcase__Request *request, gc_reply_t *out)
 {
     const Gridcase__GetRequest *get = request->get;
     Gridcase__Case *kase = NULL;
@@ -89,6 +142,11 @@ s_get (gc_txn_t *txn, const gc_actor_t *actor, const Gridcase__Request *request,
     if (get->with_history) {
         history = (Gridcase__JournalEntry **)calloc (GC_JOURNAL_PAGE, sizeof (*history));
         ok = history && s_case_history (txn, get->case_id, 0, GC_JOURNAL_PAGE, history, &count);
+    }
+    if (s_public (actor)) {
+        s_public_case (config, kase);
+        for (size_t i = 0; i < count; i++)
+            s_public_entry (history[i]);
     }
     if (get->with_history && !history)
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
@@ -404,6 +462,8 @@ s_journal (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
             snprintf (topic, sizeof (topic), "log");
         result.follow_topic = topic;
     }
+    for (size_t i = 0; s_public (actor) && i < result.n_entries; i++)
+        s_public_entry (result.entries[i]);
     if (ok) {
         Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
         reply.result_case = GRIDCASE__REPLY__RESULT_JOURNAL;
@@ -430,6 +490,7 @@ s_overdue (const Gridcase__Case *c, int64_t now)
 }
 
 typedef struct {
+    gc_config_t *config;
     const gc_actor_t *actor;
     bool has_area;
     gc_area_t area;
@@ -467,6 +528,8 @@ s_case_matches (const list_t *list, const Gridcase__ListRequest *query, const Gr
 static void
 s_list_reply (list_t *list, const Gridcase__Request *request, gc_reply_t *out, bool ok)
 {
+    for (size_t i = 0; s_public (list->actor) && i < list->result.n_cases; i++)
+        s_public_case (list->config, list->result.cases[i]);
     if (ok) {
         list->result.next_after = list->next_after;
         Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
@@ -564,6 +627,7 @@ s_list (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
     const Gridcase__ListRequest *query = request->list;
     list_t list;
     memset (&list, 0, sizeof (list));
+    list.config = config;
     list.actor = actor;
     if (*query->area) {
         gc_area_t area;
@@ -614,7 +678,8 @@ const gc_actor_t *
 gc_query_actor (gc_config_t *config, const Gridcase__Request *request, gc_reply_t *out)
 {
     char why[200];
-    const gc_actor_t *actor = gc_config_identify (config, request->actor, why, sizeof (why));
+    gc_actor_t *via = NULL;
+    const gc_actor_t *actor = gc_config_identify_request (config, request, &via, why, sizeof (why));
     if (!actor)
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_UNKNOWN_ACTOR, "%s", why);
     return actor;
@@ -629,7 +694,7 @@ gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *requ
         return;
     switch (request->op_case) {
         case GRIDCASE__REQUEST__OP_GET:
-            s_get (txn, actor, request, out);
+            s_get (config, txn, actor, request, out);
             break;
         case GRIDCASE__REQUEST__OP_JOURNAL:
             s_journal (config, txn, actor, request, out);

@@ -52,6 +52,14 @@ void gridcase_set_timeout (gridcase_t *self, int msecs);
 //  gridcase__reply__free_unpacked (reply, NULL).
 int gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_p);
 
+//  gridcase_call under the request id (CLIENT_ID, 16 bytes, and SEQUENCE)
+//  instead of this client's own: for a request that brings its own id (an
+//  HTTP Idempotency-Key), so that the daemon applies it once whoever sends
+//  it again, and answers a different request under the same id with
+//  conflict. Never through the outbox.
+int gridcase_call_as (gridcase_t *self, const uint8_t *client_id, uint64_t sequence,
+                      Gridcase__Request *request, Gridcase__Reply **reply_p);
+
 //  Pipelining: send without waiting (returns the sequence used, 0 on error),
 //  then collect replies in any order with gridcase_recv.
 uint64_t gridcase_send (gridcase_t *self, Gridcase__Request *request);

@@ -188,6 +188,7 @@ s_daemon_config (daemon_t *d, const char *settings, const char *roster)
     else
         fprintf (file, "    roster = \"%s/deploy/sample-roster.cfg\"\n", cwd);
     fprintf (file, "    city = \"%s/deploy/sample-city.cfg\"\n", cwd);
+    fprintf (file, "    grids = \"%s/deploy/sample-grids.geojson\"\n", cwd);
     fclose (file);
     d->config = d->config_file;
     return true;

@@ -40,7 +40,8 @@ s_city_with (const char *dir, const char *from, const char *to, int *line)
     fprintf (file, "%.*s%s%s", (int)(at - city), city, to, at + strlen (from));
     fclose (file);
     free (city);
-    snprintf (path, sizeof (path), "cp deploy/sample-roster.cfg %s/", dir);
+    snprintf (path, sizeof (path), "cp deploy/sample-roster.cfg deploy/sample-grids.geojson %s/",
+              dir);
     return system (path) == 0;
 }
 

@@ -13,6 +13,8 @@ s_singular (const char *root, char *out, size_t size)
 {
     if (strcmp (root, "service_requests") == 0)
         snprintf (out, size, "request");
+    else if (strcmp (root, "service_request_updates") == 0)
+        snprintf (out, size, "request_update");
     else {
         size_t len = strlen (root);
         snprintf (out, size, "%.*s", (int)(len > 1 && root[len - 1] == 's' ? len - 1 : len), root);

@@ -19,32 +19,151 @@ static const char *s_usage =
     "usage: gridcase-gateway -c CONFIG [--listen ADDR:PORT] [--command ENDPOINT]\n"
     "                        [--events ENDPOINT]\n"
     "  -c, --config FILE      the city's config (its gateway section: listen, command,\n"
-    "                         events, behind_tls_proxy)\n"
+    "                         events, actor, cert, server_key, threads,\n"
+    "                         behind_tls_proxy)\n"
     "      --listen ADDR:PORT where HTTP is served (default " GW_LISTEN_DEFAULT ")\n"
     "      --command ENDPOINT the daemon's command socket (default the config's)\n"
     "      --events ENDPOINT  the daemon's events socket (default the config's)\n"
     "      --version          prints the version\n"
     "Serves Open311 GeoReport v2 under /open311/v2/ and metrics at /metrics.\n";
 
+#define GW_BODY_MAX (64 * 1024) //  a POST's form at most, names and values
+
+//  One HTTP request while it arrives
+typedef struct {
+    gw_request_t request;
+    struct MHD_PostProcessor *post;
+    char *store; //  the form's names and values (GW_BODY_MAX bytes)
+    size_t used;
+    bool writing;   //  the last field's value is being written at USED
+    bool too_large; //  the form did not fit
+    bool bad_body;  //  a body that is not a form
+} state_t;
+
+static enum MHD_Result
+s_query_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    gw_request_t *request = (gw_request_t *)cls;
+    if (request->args == GW_ARGS_MAX) {
+        request->too_many = true;
+        return MHD_NO;
+    }
+    request->arg[request->args].name = key;
+    request->arg[request->args].value = value ? value : "";
+    request->args++;
+    return MHD_YES;
+}
+
+//  A piece of a form field: the start of a new one (OFF 0) or more of the last
+static enum MHD_Result
+s_form_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+            const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+            size_t size)
+{
+    (void)kind;
+    (void)filename;
+    (void)content_type;
+    (void)transfer_encoding;
+    state_t *state = (state_t *)cls;
+    gw_request_t *request = &state->request;
+    if (off == 0) {
+        //  The last value's terminator stays
+        if (state->writing)
+            state->used++;
+        state->writing = false;
+        size_t key_size = strlen (key) + 1;
+        if (request->args == GW_ARGS_MAX) {
+            request->too_many = true;
+            return MHD_NO;
+        }
+        if (state->used + key_size + size + 1 > GW_BODY_MAX) {
+            state->too_large = true;
+            return MHD_NO;
+        }
+        memcpy (state->store + state->used, key, key_size);
+        request->arg[request->args].name = state->store + state->used;
+        state->used += key_size;
+        request->arg[request->args].value = state->store + state->used;
+        request->args++;
+        state->writing = true;
+    } else if (state->used + size + 1 > GW_BODY_MAX || !state->writing) {
+        state->too_large = true;
+        return MHD_NO;
+    }
+    //  The value being written is always the last thing in the store
+    memcpy (state->store + state->used, data, size);
+    state->used += size;
+    state->store[state->used] = 0;
+    return MHD_YES;
+}
+
+static void
+s_done (void *cls, struct MHD_Connection *connection, void **state_p,
+        enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)connection;
+    (void)code;
+    state_t *state = (state_t *)*state_p;
+    if (state) {
+        if (state->post)
+            MHD_destroy_post_processor (state->post);
+        free (state->store);
+        free (state);
+        *state_p = NULL;
+    }
+}
+
 static enum MHD_Result
 s_answer (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
-          const char *version, const char *upload_data, size_t *upload_data_size, void **state)
+          const char *version, const char *upload_data, size_t *upload_data_size, void **state_p)
 {
     (void)version;
-    (void)upload_data;
-    static int begun;
-    if (!*state) {
+    state_t *state = (state_t *)*state_p;
+    if (!state) {
         //  The first call only says a request began (its body, if any, follows)
-        *state = &begun;
+        state = (state_t *)calloc (1, sizeof (state_t));
+        if (!state)
+            return MHD_NO;
+        *state_p = state;
+        state->request.method = method;
+        state->request.url = url;
+        MHD_get_connection_values (connection, MHD_GET_ARGUMENT_KIND, s_query_arg, &state->request);
+        if (strcmp (method, "POST") == 0) {
+            state->store = (char *)malloc (GW_BODY_MAX);
+            state->post = state->store
+                              ? MHD_create_post_processor (connection, 16 * 1024, s_form_arg, state)
+                              : NULL;
+            //  A body that is not a form (or none at all) is refused below
+            state->bad_body = !state->post;
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        *upload_data_size = 0; //  no endpoint here takes a body yet
+        if (state->post && !state->too_large && !state->request.too_many &&
+            MHD_post_process (state->post, upload_data, *upload_data_size) != MHD_YES &&
+            !state->too_large && !state->request.too_many)
+            state->bad_body = true;
+        *upload_data_size = 0;
         return MHD_YES;
     }
     int64_t start = zclock_usecs ();
     gw_reply_t reply = {0, NULL, 0, NULL};
-    const char *route = gw_route ((gw_t *)cls, method, url, &reply);
+    gw_format_t format = strstr (url, ".xml") ? GW_XML : GW_JSON;
+    const char *route = "unknown";
+    const char *content_type =
+        MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (state->too_large)
+        gw_error (&reply, 413, format, "the form is larger than 64 KiB");
+    else if (state->bad_body && content_type)
+        gw_error (&reply, 400, format,
+                  "the body is a form: application/x-www-form-urlencoded or multipart/form-data");
+    else {
+        state->request.idempotency_key =
+            MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Idempotency-Key");
+        route = gw_route ((gw_t *)cls, &state->request, &reply);
+    }
     //  A reply that could not be written (out of memory) goes out empty
     struct MHD_Response *response =
         reply.body ? MHD_create_response_from_buffer (reply.size, reply.body, MHD_RESPMEM_MUST_FREE)
@@ -56,6 +175,8 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (!reply.type)
         reply.type = "text/plain; charset=utf-8";
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.type);
+    if (reply.status == 503)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, "5");
     enum MHD_Result result = MHD_queue_response (connection, reply.status, response);
     MHD_destroy_response (response);
     gw_metrics_count (route, reply.status, (double)(zclock_usecs () - start) / 1e6);
@@ -125,6 +246,10 @@ main (int argc, char *argv[])
         command = zconfig_get (root, "gateway/command", city->command);
     if (!events)
         events = zconfig_get (root, "gateway/events", city->events);
+    const char *actor = zconfig_get (root, "gateway/actor", "gateway");
+    const char *cert = zconfig_get (root, "gateway/cert", NULL);
+    const char *server_key = zconfig_get (root, "gateway/server_key", NULL);
+    long threads = strtol (zconfig_get (root, "gateway/threads", "8"), NULL, 10);
     const char *proxied = zconfig_get (root, "gateway/behind_tls_proxy", "off");
     bool behind_proxy = strcmp (proxied, "on") == 0 || strcmp (proxied, "true") == 0 ||
                         strcmp (proxied, "yes") == 0;
@@ -141,9 +266,27 @@ main (int argc, char *argv[])
                     listen, file);
         rc = 1;
     }
+    gc_actor_t *self = gc_config_actor (city, actor);
+    if (rc == 0 && (!self || self->role != GRIDCASE__ROLE__ROLE_GATEWAY)) {
+        zsys_error ("the gateway acts as '%s' (actor in the gateway section of %s), which is not "
+                    "a gateway in the roster (role = gateway)",
+                    actor, file);
+        rc = 1;
+    }
+    if (rc == 0 && (threads < 1 || threads > 64)) {
+        zsys_error ("threads in the gateway section of %s is 1 to 64", file);
+        rc = 1;
+    }
+    if (rc == 0 && city->curve && (!cert || !server_key)) {
+        zsys_error ("the daemon runs CURVE (curve = on in %s): the gateway section needs cert "
+                    "(the gateway's certificate, from gridcase keygen) and server_key",
+                    file);
+        rc = 1;
+    }
     char base_url[300];
     snprintf (base_url, sizeof (base_url), "http://%s", listen);
-    gw_t gateway = {city, base_url};
+    gw_t gateway = {city,       base_url,      command, actor, city->curve ? cert : NULL,
+                    server_key, gw_daemon_call};
     //  Signals wait for sigwait below: the server's threads inherit the mask
     sigset_t stop;
     sigemptyset (&stop);
@@ -153,11 +296,13 @@ main (int argc, char *argv[])
     struct MHD_Daemon *http = NULL;
     if (rc == 0) {
         http = MHD_start_daemon (
-            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, s_answer, &gateway,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT,
-            (unsigned int)256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)(64 * 1024), MHD_OPTION_END);
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+            s_answer, &gateway, MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned int)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+            MHD_OPTION_END);
         if (!http) {
             zsys_error ("cannot serve HTTP on %s: %s", listen, strerror (errno));
             rc = 1;
@@ -171,6 +316,7 @@ main (int argc, char *argv[])
         sigwait (&stop, &signal);
         zsys_notice ("stopping on signal %d", signal);
         MHD_stop_daemon (http);
+        gw_daemon_close_all ();
     }
     zconfig_destroy (&root);
     gc_config_destroy (&city);

@@ -3,8 +3,10 @@
     talks to the daemon through libgridcase, so the daemon stays the one
     writer. What its files share: gateway.c starts it and serves HTTP,
     routes.c says which endpoint a request is for, open311.c answers the
-    Open311 endpoints, document.c writes a reply as
-    JSON or XML, metrics.c counts and shows what the gateway did. */
+    Open311 discovery and services, requests.c the service requests and
+    their updates, words.c says where a case is in words, daemon.c calls
+    the daemon, document.c writes a reply as JSON or XML, metrics.c counts
+    and shows what the gateway and the daemon did. */
 #ifndef GW_GATEWAY_H_INCLUDED
 #define GW_GATEWAY_H_INCLUDED
 
@@ -18,10 +20,43 @@
 //  What a reply is written as: the extension the client asked for
 typedef enum { GW_JSON, GW_XML } gw_format_t;
 
-typedef struct {
+//  How the gateway reaches the daemon: one call, under the request id
+//  CLIENT_ID and SEQUENCE when CLIENT_ID is not NULL (an Idempotency-Key),
+//  else the calling thread's own; a GRIDCASE_ code, *REPLY_P set on
+//  GRIDCASE_OK and GRIDCASE_EREPLY
+typedef struct _gw_t gw_t;
+typedef int (gw_call_fn) (gw_t *self, Gridcase__Request *request, const uint8_t *client_id,
+                          Gridcase__Reply **reply_p);
+
+struct _gw_t {
     gc_config_t *city;    //  the city: its categories are the services
     const char *base_url; //  where the gateway is reached, for discovery
-} gw_t;
+    const char *command;  //  the daemon's command endpoint
+    const char *actor;    //  the gateway's roster entry (local mode)
+    const char *cert;     //  CURVE: the gateway's certificate, NULL: local mode
+    const char *server_key;
+    gw_call_fn *call;
+};
+
+//  One HTTP request as the routes see it: the query's and the form body's
+//  parameters (decoded by libmicrohttpd), at most GW_ARGS_MAX
+#define GW_ARGS_MAX 64
+typedef struct {
+    const char *name;
+    const char *value;
+} gw_arg_t;
+
+typedef struct {
+    const char *method;
+    const char *url;
+    size_t args;
+    gw_arg_t arg[GW_ARGS_MAX];
+    bool too_many;               //  more parameters came than GW_ARGS_MAX
+    const char *idempotency_key; //  the Idempotency-Key header, NULL: none
+} gw_request_t;
+
+//  The value of parameter NAME, NULL if not given
+const char *gw_arg (const gw_request_t *request, const char *name);
 
 //  A reply to send: status and body
 typedef struct {
@@ -42,16 +77,45 @@ void gw_error (gw_reply_t *reply, unsigned status, gw_format_t format, const cha
 
 //  An Open311 endpoint (PATH below /open311/v2/, without its extension);
 //  false when there is none by that name
-bool gw_open311 (gw_t *self, const char *method, const char *path, gw_format_t format,
+bool gw_open311 (gw_t *self, const gw_request_t *request, const char *path, gw_format_t format,
                  gw_reply_t *reply);
+//  The service requests endpoints (requests.c): POST and GET requests,
+//  GET requests/ID, GET servicerequestupdates
+void gw_requests_post (gw_t *self, const gw_request_t *request, gw_format_t format,
+                       gw_reply_t *reply);
+void gw_requests_get (gw_t *self, const gw_request_t *request, const char *id, gw_format_t format,
+                      gw_reply_t *reply);
+void gw_request_updates (gw_t *self, const gw_request_t *request, gw_format_t format,
+                         gw_reply_t *reply);
 
-//  The answer to METHOD on URL (as decoded by the HTTP layer) into REPLY;
-//  returns the route it is counted under ("services", "unknown", ...)
-const char *gw_route (gw_t *self, const char *method, const char *url, gw_reply_t *reply);
+//  The answer to REQUEST into REPLY; returns the route it is counted under
+//  ("services", "unknown", ...)
+const char *gw_route (gw_t *self, const gw_request_t *request, gw_reply_t *reply);
+
+//  The daemon through libgridcase (daemon.c): each thread its own client
+int gw_daemon_call (gw_t *self, Gridcase__Request *request, const uint8_t *client_id,
+                    Gridcase__Reply **reply_p);
+//  Closes every thread's client (the HTTP server has stopped)
+void gw_daemon_close_all (void);
+//  The HTTP status and spec error for a call that did not succeed (RC, and
+//  the daemon's error in REPLY when there is one)
+void gw_daemon_error (int rc, const Gridcase__Reply *reply, gw_format_t format, gw_reply_t *out);
+
+//  MS as ISO 8601 with the city's offset: 2026-11-23T15:13:49+08:00
+void gw_iso_time (int64_t ms, char *out, size_t size);
+
+//  Words for supervisors and residents (words.c): where the case is
+//  ("queued with 海虹社区 Haihong Community's committee"), a holder
+//  ("committee/haihong") by name, the name of a case's agency responsible,
+//  and the mySociety extended status of a journal event
+void gw_words_status (gc_config_t *city, const Gridcase__Case *kase, char *out, size_t size);
+void gw_words_holder (gc_config_t *city, const char *holder, char *out, size_t size);
+const char *gw_words_agency (gc_config_t *city, const Gridcase__Case *kase);
+const char *gw_words_update_status (Gridcase__EventType type, Gridcase__State state);
 
 //  Counts a request to ROUTE answered with STATUS after SECONDS
 void gw_metrics_count (const char *route, unsigned status, double seconds);
-//  The gateway's own metrics in the Prometheus text format
-void gw_metrics (gw_reply_t *reply);
+//  The daemon's metrics and the gateway's own in the Prometheus text format
+void gw_metrics (gw_t *self, gw_reply_t *reply);
 
 #endif

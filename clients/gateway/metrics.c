@@ -1,6 +1,8 @@
-/*  gridcase-gateway's own metrics: HTTP requests by route and status, and
-    how long they took, shown in the Prometheus text exposition format
-    (version 0.0.4, which OpenMetrics readers take too). Debian has no C
+/*  gridcase-gateway's metrics in the Prometheus text exposition format
+    (version 0.0.4, which OpenMetrics readers take too): the daemon's
+    counters, map size and queue depths (a stats read without a period, as
+    the gateway, which sees every queue), and the gateway's own: HTTP
+    requests by route and status, and how long they took. Debian has no C
     library for the format; it is a few lines of text. See gateway.h. */
 #include "gateway.h"
 
@@ -65,12 +67,64 @@ gw_metrics_count (const char *route, unsigned status, double seconds)
     pthread_mutex_unlock (&s_lock);
 }
 
+//  The daemon's: gridcase_NAME_total for a counter, gauges for the map's
+//  size, the journal's last seq and each queue's depth
+static void
+s_daemon_metrics (gw_t *self, FILE *out)
+{
+    Gridcase__Request call = GRIDCASE__REQUEST__INIT;
+    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+    call.op_case = GRIDCASE__REQUEST__OP_STATS;
+    call.stats = &stats;
+    Gridcase__Reply *answer = NULL;
+    int rc = self->call (self, &call, NULL, &answer);
+    bool up = rc == GRIDCASE_OK && answer->stats;
+    fprintf (out,
+             "# HELP gridcase_up 1 when the daemon answered the gateway's stats read\n"
+             "# TYPE gridcase_up gauge\ngridcase_up %d\n",
+             up ? 1 : 0);
+    bool queues = false;
+    for (size_t i = 0; up && i < answer->stats->n_counters; i++) {
+        const Gridcase__Counter *counter = answer->stats->counters[i];
+        const char *name = counter->name;
+        unsigned long long value = (unsigned long long)counter->value;
+        if (strncmp (name, "queue ", 6) == 0) {
+            if (!queues)
+                fprintf (out, "# HELP gridcase_queue_depth cases waiting in a queue\n"
+                              "# TYPE gridcase_queue_depth gauge\n");
+            queues = true;
+            fprintf (out, "gridcase_queue_depth{queue=\"%s\"} %llu\n", name + 6, value);
+        } else if (strcmp (name, "map_size") == 0)
+            fprintf (out,
+                     "# HELP gridcase_map_size_bytes the store's map size\n"
+                     "# TYPE gridcase_map_size_bytes gauge\ngridcase_map_size_bytes %llu\n",
+                     value);
+        else if (strcmp (name, "map_used") == 0)
+            fprintf (out,
+                     "# HELP gridcase_map_used_bytes bytes of the map in use\n"
+                     "# TYPE gridcase_map_used_bytes gauge\ngridcase_map_used_bytes %llu\n",
+                     value);
+        else if (strcmp (name, "journal_last") == 0)
+            fprintf (out,
+                     "# HELP gridcase_journal_last_seq the journal's newest entry\n"
+                     "# TYPE gridcase_journal_last_seq gauge\n"
+                     "gridcase_journal_last_seq %llu\n",
+                     value);
+        else if (strspn (name, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen (name))
+            fprintf (out, "# TYPE gridcase_%s_total counter\ngridcase_%s_total %llu\n", name, name,
+                     value);
+    }
+    if (answer)
+        gridcase__reply__free_unpacked (answer, NULL);
+}
+
 void
-gw_metrics (gw_reply_t *reply)
+gw_metrics (gw_t *self, gw_reply_t *reply)
 {
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream (&text, &size);
+    s_daemon_metrics (self, out);
     pthread_mutex_lock (&s_lock);
     fprintf (out, "# HELP gridcase_gateway_http_requests_total HTTP requests answered, by route "
                   "and status\n# TYPE gridcase_gateway_http_requests_total counter\n");

@@ -4,33 +4,22 @@
     services     one service per category of the city
     services/ID  a service's definition (no extra attributes: every
                  service is realtime)
-    tokens/ID    404: realtime services answer with a request id at once */
+    tokens/ID    404: realtime services answer with a request id at once
+    requests, requests/ID, servicerequestupdates: requests.c */
 #include "gateway.h"
 
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-//  MS as ISO 8601 with the city's offset: 2026-11-23T15:13:49+08:00
-static void
-s_iso_time (time_t seconds, char *out, size_t size)
-{
-    struct tm tm;
-    localtime_r (&seconds, &tm);
-    char zone[8];
-    strftime (out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    strftime (zone, sizeof (zone), "%z", &tm);
-    size_t at = strlen (out);
-    snprintf (out + at, size - at, "%.3s:%.2s", zone, zone + 3);
-}
-
 static void
 s_discovery (gw_t *self, gw_format_t format, gw_reply_t *reply)
 {
     struct stat info;
     char changed[40], url[512];
-    s_iso_time (stat (self->city->file, &info) == 0 ? info.st_mtime : time (NULL), changed,
-                sizeof (changed));
+    gw_iso_time ((int64_t)(stat (self->city->file, &info) == 0 ? info.st_mtime : time (NULL)) *
+                     1000,
+                 changed, sizeof (changed));
     snprintf (url, sizeof (url), "%s/open311/v2", self->base_url);
     json_t *formats = json_pack ("[s, s]", "application/json", "text/xml");
     json_t *endpoint = json_pack ("{s:s, s:s, s:s, s:s, s:o}", "specification",
@@ -87,9 +76,11 @@ s_service_definition (gw_t *self, const char *code, gw_format_t format, gw_reply
 }
 
 bool
-gw_open311 (gw_t *self, const char *method, const char *path, gw_format_t format, gw_reply_t *reply)
+gw_open311 (gw_t *self, const gw_request_t *request, const char *path, gw_format_t format,
+            gw_reply_t *reply)
 {
-    bool get = strcmp (method, "GET") == 0;
+    bool get = strcmp (request->method, "GET") == 0;
+    bool post = strcmp (request->method, "POST") == 0;
     if (strcmp (path, "discovery") == 0 && get)
         s_discovery (self, format, reply);
     else if (strcmp (path, "services") == 0 && get)
@@ -99,6 +90,14 @@ gw_open311 (gw_t *self, const char *method, const char *path, gw_format_t format
     else if (strncmp (path, "tokens/", 7) == 0 && get)
         gw_error (reply, 404, format,
                   "no such token: every service is realtime, a request gets its id at once");
+    else if (strcmp (path, "requests") == 0 && post)
+        gw_requests_post (self, request, format, reply);
+    else if (strcmp (path, "requests") == 0 && get)
+        gw_requests_get (self, request, NULL, format, reply);
+    else if (strncmp (path, "requests/", 9) == 0 && get && path[9] && !strchr (path + 9, '/'))
+        gw_requests_get (self, request, path + 9, format, reply);
+    else if (strcmp (path, "servicerequestupdates") == 0 && get)
+        gw_request_updates (self, request, format, reply);
     else
         return false;
     return true;

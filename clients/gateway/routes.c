@@ -1,16 +1,49 @@
 /*  gridcase-gateway's routes: which endpoint a request is for, in which
     format. See gateway.h. */
 #include "gateway.h"
+#include "gc_util.h"
 
 #include <string.h>
 
 #define GW_URL_MAX 2048
 
 const char *
-gw_route (gw_t *self, const char *method, const char *url, gw_reply_t *reply)
+gw_arg (const gw_request_t *request, const char *name)
 {
+    for (size_t i = 0; i < request->args; i++)
+        if (strcmp (request->arg[i].name, name) == 0)
+            return request->arg[i].value;
+    return NULL;
+}
+
+//  The route a request to PATH (below /open311/v2/, no extension) is counted
+//  under
+static const char *
+s_open311_route (const char *method, const char *path)
+{
+    if (strcmp (path, "discovery") == 0)
+        return "discovery";
+    if (strcmp (path, "services") == 0)
+        return "services";
+    if (strncmp (path, "services/", 9) == 0)
+        return "service";
+    if (strncmp (path, "tokens/", 7) == 0)
+        return "tokens";
+    if (strcmp (path, "requests") == 0)
+        return strcmp (method, "POST") == 0 ? "post_requests" : "requests";
+    if (strncmp (path, "requests/", 9) == 0)
+        return "request";
+    if (strcmp (path, "servicerequestupdates") == 0)
+        return "updates";
+    return "open311";
+}
+
+const char *
+gw_route (gw_t *self, const gw_request_t *request, gw_reply_t *reply)
+{
+    const char *url = request->url, *method = request->method;
     if (strcmp (url, "/metrics") == 0 && strcmp (method, "GET") == 0) {
-        gw_metrics (reply);
+        gw_metrics (self, reply);
         return "metrics";
     }
     static const char prefix[] = "/open311/v2/";
@@ -25,15 +58,20 @@ gw_route (gw_t *self, const char *method, const char *url, gw_reply_t *reply)
         if (known) {
             format = strcmp (dot, ".xml") == 0 ? GW_XML : GW_JSON;
             *dot = 0;
-            if (gw_open311 (self, method, path, format, reply)) {
-                char *slash = strchr (path, '/');
-                if (slash)
-                    *slash = 0;
-                return strcmp (path, "discovery") == 0  ? "discovery"
-                       : strcmp (path, "services") == 0 ? (slash ? "service" : "services")
-                       : strcmp (path, "tokens") == 0   ? "tokens"
-                                                        : "open311";
+            //  Parameters first: too many, or not UTF-8, is a bad request
+            //  whatever the endpoint
+            bool text = !request->too_many;
+            for (size_t i = 0; text && i < request->args; i++)
+                text = gc_utf8_valid (request->arg[i].name, strlen (request->arg[i].name)) &&
+                       gc_utf8_valid (request->arg[i].value, strlen (request->arg[i].value));
+            if (!text) {
+                gw_error (reply, 400, format,
+                          request->too_many ? "too many parameters (at most 64)"
+                                            : "a parameter is not UTF-8 text");
+                return s_open311_route (method, path);
             }
+            if (gw_open311 (self, request, path, format, reply))
+                return s_open311_route (method, path);
         } else if (dot) {
             gw_error (reply, 400, GW_JSON, "the format is .json or .xml");
             return route;

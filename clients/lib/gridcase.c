@@ -190,7 +190,11 @@ lib_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_
         if (rc == GRIDCASE_OK || rc == GRIDCASE_EREPLY) {
             //  A reply to this request, or an error the daemon could not tie
             //  to any request (it did not decode): both answer this call
-            if (reply->sequence == request->sequence || reply->sequence == 0) {
+            bool ours =
+                reply->sequence == request->sequence &&
+                reply->client_id.len == sizeof (self->client_id) &&
+                memcmp (reply->client_id.data, self->client_id, sizeof (self->client_id)) == 0;
+            if (ours || reply->sequence == 0) {
                 *reply_p = reply;
                 return rc;
             }
@@ -206,6 +210,21 @@ lib_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_
         if (attempt_timeout < 4000)
             attempt_timeout *= 2;
     }
+}
+
+int
+gridcase_call_as (gridcase_t *self, const uint8_t *client_id, uint64_t sequence,
+                  Gridcase__Request *request, Gridcase__Reply **reply_p)
+{
+    uint8_t own_id[sizeof (self->client_id)];
+    memcpy (own_id, self->client_id, sizeof (own_id));
+    uint64_t own_sequence = self->sequence;
+    memcpy (self->client_id, client_id, sizeof (self->client_id));
+    self->sequence = sequence;
+    int rc = lib_call (self, request, reply_p);
+    memcpy (self->client_id, own_id, sizeof (own_id));
+    self->sequence = own_sequence;
+    return rc;
 }
 
 //  Creates DIR and its parents; one made meanwhile by another process (the
