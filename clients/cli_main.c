@@ -70,6 +70,7 @@ static const char *s_usage_text =
     "operator\n"
     "  backup DIR               a compacting copy of the store, taken while serving\n"
     "  keygen NAME              a CURVE key pair: NAME (public) and NAME_secret\n"
+    "  keygen --api-key ACTOR   an api key for ACTOR (the HTTP gateway), and its roster line\n"
     "\n"
     "  -e, --endpoint ENDPOINT  the daemon's command socket (default $GRIDCASE_ENDPOINT,\n"
     "                           else tcp://127.0.0.1:7570)\n"

@@ -1,6 +1,9 @@
 /*  The CLI's reading commands: show, journal, list, queue, watch; and the
     operator's backup and keygen. See cli.h. */
 #include "cli.h"
+#include "gc_util.h"
+
+#include <sys/random.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -206,7 +209,29 @@ s_cmd_watch (context_t *ctx, const cli_args_t *a)
                        v[1] ? CLI_JSON : CLI_TEXT);
 }
 
-static const char *const s_cmd_keygen_options[] = {NULL};
+static const char *const s_cmd_keygen_options[] = {"api-key", NULL};
+
+//  An api key for the roster's actor NAME: printed once, kept nowhere; the
+//  roster holds its SHA-256
+static int
+s_api_keygen (const char *name)
+{
+    uint8_t random[24];
+    if (getrandom (random, sizeof (random), 0) != (ssize_t)sizeof (random)) {
+        fprintf (stderr, "gridcase: no random bytes from the system for a key\n");
+        return EXIT_USAGE;
+    }
+    char key[64], hashed[80];
+    size_t at = (size_t)snprintf (key, sizeof (key), "gck_");
+    for (size_t i = 0; i < sizeof (random); i++, at += 2)
+        snprintf (key + at, sizeof (key) - at, "%02x", random[i]);
+    gc_api_key_hash (key, hashed, sizeof (hashed));
+    printf ("api key for %s (hand it to its holder now: it is kept nowhere, only its hash):\n"
+            "  %s\n"
+            "for the roster, under actor %s:   api_key = \"%s\"\n",
+            name, key, name, hashed);
+    return 0;
+}
 
 static int
 s_cmd_keygen (context_t *ctx, const cli_args_t *a)
@@ -214,8 +239,11 @@ s_cmd_keygen (context_t *ctx, const cli_args_t *a)
     (void)ctx;
     int positional = a->positionals;
     const char *name = a->id;
+    if (a->v[0] && positional == 1)
+        return s_api_keygen (name);
     if (positional != 1)
-        return cli_usage ("keygen takes one name: the file to write (NAME and NAME_secret)");
+        return cli_usage ("keygen takes one name: the file to write (NAME and NAME_secret), or "
+                          "with --api-key the roster actor the key is for");
     char secret[1100];
     snprintf (secret, sizeof (secret), "%s_secret", name);
     if (zsys_file_exists (name) || zsys_file_exists (secret)) {

@@ -786,21 +786,11 @@ gc_role_name (Gridcase__Role role)
     return gridcase_role_name (role); //  the names libgridcase gives every client
 }
 
-void
-gc_config_api_key_hash (const char *key, char *hashed, size_t hashed_size)
-{
-    uint8_t hash[32];
-    gc_sha256 (key, strlen (key), hash);
-    size_t at = (size_t)snprintf (hashed, hashed_size, "sha256:");
-    for (size_t i = 0; i < 32 && at + 2 < hashed_size; i++, at += 2)
-        snprintf (hashed + at, hashed_size - at, "%02x", hash[i]);
-}
-
 gc_actor_t *
 gc_config_actor_by_api_key (gc_config_t *self, const char *key)
 {
     char hashed[80];
-    gc_config_api_key_hash (key, hashed, sizeof (hashed));
+    gc_api_key_hash (key, hashed, sizeof (hashed));
     return (gc_actor_t *)s_lookup (self, self->api_keys, hashed);
 }
 

@@ -150,8 +150,6 @@ gc_actor_t *gc_config_actor (gc_config_t *self, const char *id);
 gc_actor_t *gc_config_actor_by_key (gc_config_t *self, const char *key);
 //  The roster entry that holds api key KEY (as given, in clear), NULL if none
 gc_actor_t *gc_config_actor_by_api_key (gc_config_t *self, const char *key);
-//  "sha256:" and the hex SHA-256 of api key KEY, as the roster holds it
-void gc_config_api_key_hash (const char *key, char *hashed, size_t hashed_size);
 //  The grid whose boundary holds LAT,LON; NULL when none does (or the city
 //  has no grids file)
 gc_grid_t *gc_config_locate (gc_config_t *self, double lat, double lon);

@@ -202,6 +202,16 @@ gc_sha256 (const void *data, size_t size, uint8_t *hash)
 }
 
 void
+gc_api_key_hash (const char *key, char *hashed, size_t hashed_size)
+{
+    uint8_t hash[32];
+    gc_sha256 (key, strlen (key), hash);
+    size_t at = (size_t)snprintf (hashed, hashed_size, "sha256:");
+    for (size_t i = 0; i < 32 && at + 2 < hashed_size; i++, at += 2)
+        snprintf (hashed + at, hashed_size - at, "%02x", hash[i]);
+}
+
+void
 gc_sha256_thread_end (void)
 {
     OPENSSL_thread_stop ();

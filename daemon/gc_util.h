@@ -15,6 +15,9 @@ void gc_sha256 (const void *data, size_t size, uint8_t *hash);
 //  Frees what libcrypto keeps for the calling thread: the last call of a
 //  thread that hashed and ends before the process does
 void gc_sha256_thread_end (void);
+//  "sha256:" and the hex SHA-256 of api key KEY, as the roster holds it
+//  (HASHED: 72 bytes at least)
+void gc_api_key_hash (const char *key, char *hashed, size_t hashed_size);
 
 //  True if TEXT starts with PREFIX; *REST (if not NULL) is what follows
 bool gc_prefixed (const char *text, const char *prefix, const char **rest);

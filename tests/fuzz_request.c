@@ -38,6 +38,7 @@ s_remove_scratch (void)
 //  Offline requests (the outbox): the case named by the report that made
 //  it, and the case as the client last saw it
 static uint64_t s_seed_case_of, s_seed_based_on;
+static Gridcase__Actor *s_seed_on_behalf_of; //  a gateway's requests name whom for
 
 static void
 s_write_seed (const char *dir, int number, Gridcase__Request *request, const char *role,
@@ -45,10 +46,12 @@ s_write_seed (const char *dir, int number, Gridcase__Request *request, const cha
 {
     request->case_of = s_seed_case_of;
     request->based_on = s_seed_based_on;
+    request->on_behalf_of = s_seed_on_behalf_of;
     static uint8_t client_id[16] = {0x5e, 0xed};
     Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
-    static const char *roles[] = {"", "officer", "committee", "street", "worker", "supervisor"};
-    for (int i = 1; i < 6; i++)
+    static const char *roles[] = {"",           "officer", "committee", "street", "worker",
+                                  "supervisor", "admin",   "gateway",   "intake"};
+    for (int i = 1; i < 9; i++)
         if (streq (role, roles[i]))
             actor.role = (Gridcase__Role)i;
     actor.id = (char *)id;
@@ -85,13 +88,21 @@ s_seeds (const char *dir)
     const char *id = "20261123-000001";
     Gridcase__Location where = {PROTOBUF_C_MESSAGE_INIT (&gridcase__location__descriptor), 24.45,
                                 118.08};
+    Gridcase__Location inside = {PROTOBUF_C_MESSAGE_INIT (&gridcase__location__descriptor), 24.4725,
+                                 118.1625};
+    Gridcase__Contact contact = {PROTOBUF_C_MESSAGE_INIT (&gridcase__contact__descriptor), "Wang",
+                                 "13800000000", "wang@example.org"};
     SEED (report, REPORT, ReportRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__report_request__descriptor), "haihong-01",
            "gas-leak", GRIDCASE__SEVERITY__SEVERITY_RED, "gas smell", "stairwell 3",
-           "Building 3, flat 302", &where, ""});
+           "Building 3, flat 302", &where, "", &contact});
     SEED (report, REPORT, ReportRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__report_request__descriptor), "haihong-01", "garbage",
-           0, "bins", "", "", NULL, (char *)id});
+           0, "bins", "", "", NULL, (char *)id, NULL});
+    //  A report placed by its location alone, as the gateway sends one
+    SEED (report, REPORT, ReportRequest,
+          {PROTOBUF_C_MESSAGE_INIT (&gridcase__report_request__descriptor), "", "garbage", 0,
+           "bins", "", "", &inside, "", &contact});
     SEED (note, NOTE, NoteRequest,
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__note_request__descriptor), (char *)id, "talked"});
     SEED (escalate, ESCALATE, EscalateRequest,
@@ -163,6 +174,21 @@ s_seeds (const char *dir)
           {PROTOBUF_C_MESSAGE_INIT (&gridcase__escalate_request__descriptor), (char *)id,
            "as I saw it"});
     s_seed_based_on = 0;
+    //  Through the gateway, for the hotline: a report by location, reads
+    Gridcase__Actor hotline = {PROTOBUF_C_MESSAGE_INIT (&gridcase__actor__descriptor),
+                               GRIDCASE__ROLE__ROLE_INTAKE, "hotline-12345"};
+    role = "gateway", actor = "gateway";
+    s_seed_on_behalf_of = &hotline;
+    SEED (report, REPORT, ReportRequest,
+          {PROTOBUF_C_MESSAGE_INIT (&gridcase__report_request__descriptor), "", "garbage", 0,
+           "bins", "", "Block 3", &inside, "", &contact});
+    SEED (list, LIST, ListRequest,
+          {PROTOBUF_C_MESSAGE_INIT (&gridcase__list_request__descriptor), 0, 0, "", "", 0, false, 0,
+           0, "", 500, ""});
+    s_seed_on_behalf_of = NULL;
+    SEED (journal, JOURNAL, JournalRequest,
+          {PROTOBUF_C_MESSAGE_INIT (&gridcase__journal_request__descriptor), 0, "", 0, false, "",
+           "", "", 20261122, 20261123, false, false, ""});
 }
 
 int
