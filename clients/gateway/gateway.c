@@ -150,20 +150,19 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
     }
     int64_t start = zclock_usecs ();
     gw_reply_t reply = {0, NULL, 0, NULL};
-    gw_format_t format = strstr (url, ".xml") ? GW_XML : GW_JSON;
     const char *route = "unknown";
-    const char *content_type =
-        MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (state->too_large)
-        gw_error (&reply, 413, format, "the form is larger than 64 KiB");
-    else if (state->bad_body && content_type)
-        gw_error (&reply, 400, format,
-                  "the body is a form: application/x-www-form-urlencoded or multipart/form-data");
-    else {
-        state->request.idempotency_key =
-            MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Idempotency-Key");
-        route = gw_route ((gw_t *)cls, &state->request, &reply);
+    //  A body that could not be read is refused by the endpoint that takes one
+    if (state->too_large) {
+        state->request.body_status = 413;
+        state->request.body_why = "the form is larger than 64 KiB";
+    } else if (state->bad_body) {
+        state->request.body_status = 400;
+        state->request.body_why =
+            "the body is a form: application/x-www-form-urlencoded or multipart/form-data";
     }
+    state->request.idempotency_key =
+        MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Idempotency-Key");
+    route = gw_route ((gw_t *)cls, &state->request, &reply);
     //  A reply that could not be written (out of memory) goes out empty
     struct MHD_Response *response =
         reply.body ? MHD_create_response_from_buffer (reply.size, reply.body, MHD_RESPMEM_MUST_FREE)

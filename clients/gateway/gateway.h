@@ -53,6 +53,8 @@ typedef struct {
     gw_arg_t arg[GW_ARGS_MAX];
     bool too_many;               //  more parameters came than GW_ARGS_MAX
     const char *idempotency_key; //  the Idempotency-Key header, NULL: none
+    unsigned body_status;        //  a POST's body could not be read: 413 or 400 ...
+    const char *body_why;        //  ... and why
 } gw_request_t;
 
 //  The value of parameter NAME, NULL if not given

@@ -196,6 +196,10 @@ void
 gw_requests_post (gw_t *self, const gw_request_t *request, gw_format_t format, gw_reply_t *reply)
 {
     gc_actor_t *actor = NULL;
+    if (request->body_status) {
+        gw_error (reply, request->body_status, format, request->body_why);
+        return;
+    }
     if (!s_key_actor (self, request, format, reply, &actor))
         return;
     if (!actor) {
@@ -340,7 +344,7 @@ s_get_one (gw_t *self, const gc_actor_t *actor, const char *id, json_t *items, g
 //  apart; without them the last DEFAULT_SPAN ms. False (REPLY set) if bad.
 static bool
 s_period (const gw_request_t *request, int64_t default_span, int64_t *from, int64_t *to,
-          gw_format_t format, gw_reply_t *reply)
+          bool *open_end, gw_format_t format, gw_reply_t *reply)
 {
     const char *start = gw_arg (request, "start_date"), *end = gw_arg (request, "end_date");
     *from = start ? s_iso_parse (start) : 0;
@@ -350,6 +354,9 @@ s_period (const gw_request_t *request, int64_t default_span, int64_t *from, int6
                   "start_date and end_date are ISO 8601 times, e.g. 2026-11-23T09:00:00+08:00");
         return false;
     }
+    //  Without an end: up to now, and what comes in meanwhile (the daemon's
+    //  clock, not this machine's, stamps a case)
+    *open_end = !end && !start;
     if (!end)
         *to = start ? *from + default_span : (int64_t)time (NULL) * 1000;
     if (!start)
@@ -404,7 +411,8 @@ s_list (gw_t *self, const gc_actor_t *actor, const gw_request_t *request, gw_for
         gw_error (reply, 400, format, "page is 1 or more, page_size 1 to 1000");
         return;
     }
-    if (!s_period (request, GW_RANGE_MAX, &from, &to, format, reply))
+    bool open_end = false;
+    if (!s_period (request, GW_RANGE_MAX, &from, &to, &open_end, format, reply))
         return;
     uint64_t skip = (uint64_t)(page - 1) * page_size;
     json_t *items = json_array ();
@@ -419,7 +427,7 @@ s_list (gw_t *self, const gc_actor_t *actor, const gw_request_t *request, gw_for
         call.op_case = GRIDCASE__REQUEST__OP_LIST;
         call.list = &list;
         list.from = from;
-        list.to = to + 1;
+        list.to = open_end ? 0 : to + 1;
         list.after = after;
         list.limit = 500;
         if (status && strcmp (status, "closed") == 0)
@@ -525,8 +533,9 @@ gw_request_updates (gw_t *self, const gw_request_t *request, gw_format_t format,
 {
     gc_actor_t *actor = NULL;
     int64_t from, to;
+    bool open_end = false;
     if (!s_key_actor (self, request, format, reply, &actor) ||
-        !s_period (request, GW_DAY_MS, &from, &to, format, reply))
+        !s_period (request, GW_DAY_MS, &from, &to, &open_end, format, reply))
         return;
     json_t *updates = json_array ();
     uint64_t since = 0;
@@ -541,7 +550,7 @@ gw_request_updates (gw_t *self, const gw_request_t *request, gw_format_t format,
         call.journal = &journal;
         journal.since = since;
         journal.from_day = gc_local_day (from);
-        journal.to_day = gc_local_day (to);
+        journal.to_day = open_end ? 0 : gc_local_day (to);
         Gridcase__Reply *answer = NULL;
         int rc = self->call (self, &call, NULL, &answer);
         if (rc != GRIDCASE_OK || !answer->journal) {
@@ -554,7 +563,7 @@ gw_request_updates (gw_t *self, const gw_request_t *request, gw_format_t format,
         const Gridcase__JournalReply *page = answer->journal;
         for (size_t i = 0; i < page->n_entries && json_array_size (updates) < GW_UPDATES_MAX; i++) {
             const Gridcase__JournalEntry *entry = page->entries[i];
-            if (entry->time >= from && entry->time <= to)
+            if (entry->time >= from && (open_end || entry->time <= to))
                 json_array_append_new (updates, s_update (self, entry));
         }
         uint64_t next = page->n_entries ? page->entries[page->n_entries - 1]->seq : 0;
