@@ -4,6 +4,7 @@
 #include "gc_chain.h"
 #include "gc_figures.h"
 #include "gc_lifecycle.h"
+#include "gridcase.h"
 
 #include <czmq.h>
 #include <time.h>
@@ -223,6 +224,8 @@ s_case (check_t *self, gc_txn_t *txn, const void *k, size_t ksize, const void *v
         s_gauge_add (self, "dept", snap.dept, snap.dept_open, snap.dept_open && snap.overdue);
     if (*snap.queue)
         s_gauge_add (self, "queue", snap.queue, 1, 0);
+    if (snap.open)
+        s_gauge_add (self, "level", gridcase_level_name (snap.level), 1, snap.overdue);
     if (index.queued) {
         snprintf (item, sizeof (item), "%s %u %" PRId64 " %s", index.queue, index.severity,
                   index.queue_due, kase->id);

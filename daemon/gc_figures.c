@@ -8,6 +8,7 @@
 #include "gc_holder.h"
 #include "gc_schema.h"
 #include "gc_util.h"
+#include "gridcase.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -293,32 +294,6 @@ s_apply (gc_txn_t *txn, const char *key, uint32_t day, const Gridcase__Figures *
 //  --------------------------------------------------------------------------
 //  Counting
 
-static bool
-s_state_open (Gridcase__State state)
-{
-    return state == GRIDCASE__STATE__STATE_AT_GRID || state == GRIDCASE__STATE__STATE_QUEUED ||
-           state == GRIDCASE__STATE__STATE_CLAIMED || state == GRIDCASE__STATE__STATE_IN_PROGRESS;
-}
-
-void
-gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap)
-{
-    memset (snap, 0, sizeof (*snap));
-    if (!kase)
-        return;
-    snap->open = kase->state != GRIDCASE__STATE__STATE_CLOSED;
-    bool flagged = kase->missed || kase->level == GRIDCASE__LEVEL__LEVEL_SUPERVISION;
-    snap->overdue = snap->open && s_state_open (kase->state) && flagged;
-    gc_holder_t queue = gc_holder_of (kase->queue);
-    if (queue.kind == GC_HOLDER_DEPT) {
-        gc_copy (snap->dept, sizeof (snap->dept), queue.id);
-        snap->dept_open = s_state_open (kase->state);
-        snap->dept_since = kase->dept_since;
-    }
-    if (kase->state == GRIDCASE__STATE__STATE_QUEUED)
-        gc_copy (snap->queue, sizeof (snap->queue), kase->queue);
-}
-
 //  One histogram entry for a single time
 typedef struct {
     uint32_t pair[2];
@@ -440,6 +415,21 @@ s_gauges (gc_txn_t *txn, const Gridcase__Case *kase, const gc_figures_snap_t *be
         gc_figures_key (key, sizeof (key), "dept", after->dept);
         if (*after->dept)
             s_apply (txn, key, 0, &delta);
+    }
+    //  Open and overdue by level: where it left, where it is
+    if (before->open) {
+        Gridcase__Figures level = GRIDCASE__FIGURES__INIT;
+        level.open_now = (uint64_t)-1;
+        level.overdue_now = before->overdue ? (uint64_t)-1 : 0;
+        gc_figures_key (key, sizeof (key), "level", gridcase_level_name (before->level));
+        s_apply (txn, key, 0, &level);
+    }
+    if (after->open) {
+        Gridcase__Figures level = GRIDCASE__FIGURES__INIT;
+        level.open_now = 1;
+        level.overdue_now = after->overdue;
+        gc_figures_key (key, sizeof (key), "level", gridcase_level_name (after->level));
+        s_apply (txn, key, 0, &level);
     }
     if (!streq (before->queue, after->queue)) {
         Gridcase__Figures depth = GRIDCASE__FIGURES__INIT;
@@ -649,14 +639,17 @@ gc_figures_finish (Gridcase__Figures *f)
 }
 
 int
-gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth, void *arg),
+gc_figures_gauges (gc_txn_t *txn, const char *kind,
+                   void (*fn) (const char *id, const Gridcase__Figures *gauges, void *arg),
                    void *arg)
 {
+    char prefix[GC_FIGURES_KEY_MAX];
+    gc_join (prefix, sizeof (prefix), kind, '/', "");
     gc_key_t start;
     gc_key_reset (&start);
-    gc_key_bytes (&start, "queue/", 6);
+    gc_key_bytes (&start, prefix, strlen (prefix));
     gc_cursor_t *cursor = gc_cursor_prefix (txn, GC_DB_FIGURES, &start);
-    //  Each queue's gauges are its record of day 0 (now)
+    //  Each key's gauges are its record of day 0 (now)
     const char *name;
     uint32_t day;
     gc_walk_t walk;
@@ -665,7 +658,7 @@ gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth,
             Gridcase__Figures *gauges =
                 gridcase__figures__unpack (NULL, walk.value_size, (const uint8_t *)walk.value);
             if (gauges && gauges->open_now)
-                fn (name + start.size, gauges->open_now, arg);
+                fn (name + start.size, gauges, arg);
             if (gauges)
                 gridcase__figures__free_unpacked (gauges, NULL);
         }

@@ -9,23 +9,11 @@
 #ifndef GC_FIGURES_H_INCLUDED
 #define GC_FIGURES_H_INCLUDED
 
+#include "gc_schema.h"
 #include "gc_store.h"
 #include "gridcase.pb-c.h"
 
 #define GC_FIGURES_KEY_MAX 96
-
-//  What the figures need to know of a case before an event changes it
-typedef struct {
-    bool open;          //  not closed
-    bool overdue;       //  open, past a deadline with nowhere to climb, or flagged
-    char dept[64];      //  the department whose queue it is in, "" for none
-    bool dept_open;     //  ... and it still has work to do there
-    int64_t dept_since; //  when that department received it
-    char queue[128];    //  the queue it waits in (QUEUED only)
-} gc_figures_snap_t;
-
-//  The snapshot of KASE (NULL: a case that does not exist yet)
-void gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap);
 
 //  Counts event TYPE, which just changed KASE from BEFORE at NOW; BY_DAEMON
 //  when the daemon did it (a missed deadline). Updates the case's own
@@ -47,8 +35,11 @@ void gc_figures_finish (Gridcase__Figures *figures);
 //  Frees what gc_figures_read and gc_figures_add allocated in F
 void gc_figures_clear (Gridcase__Figures *figures);
 
-//  Cases waiting in each queue now: calls FN for each non-empty queue
-int gc_figures_queues (gc_txn_t *txn, void (*fn) (const char *queue, uint64_t depth, void *arg),
+//  The gauges now of every key of KIND ("queue": cases waiting in each
+//  queue, "level": open and overdue cases on each level): FN for each one
+//  with cases open, named by its id ("dept/gas", "grid")
+int gc_figures_gauges (gc_txn_t *txn, const char *kind,
+                       void (*fn) (const char *id, const Gridcase__Figures *gauges, void *arg),
                        void *arg);
 
 //  Events that belong to the escalation log supervisors read

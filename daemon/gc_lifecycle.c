@@ -168,7 +168,8 @@ static const struct {
     bool (*guard) (op_t *op);
     const char *needs;
 } s_guard_words[] = {
-    {gc_guard_report, "the grid and category exist, a title; a case it links to is open, same "
+    {gc_guard_report, "the grid (or the one whose boundary holds its location) and category "
+                      "exist, a title; a case it links to is open, same "
                       "grid and category"},
     {gc_guard_note, "some text"},
     {gc_guard_escalate, "it is below the district and not with a department"},

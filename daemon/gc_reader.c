@@ -1,5 +1,6 @@
 /*  gc_reader - a thread that answers reads. See gc_reader.h. */
 #include "gc_reader.h"
+#include "gc_counters.h"
 #include "gc_query.h"
 #include "gc_request.h"
 
@@ -58,6 +59,7 @@ s_reader_answer (reader_args_t *args, gc_txn_t **txn_p, zmsg_t *msg, zsock_t *re
     }
     if (args->verbose && request)
         gc_request_log (request, reply.code, zclock_usecs () - start);
+    gc_counters_answered (request ? (int)request->op_case : 0, (int)reply.code);
     //  Always three frames back, so the server counts the read as answered;
     //  the server takes at most a few reads per reader, so this never waits
     void *socket = zsock_resolve (results);

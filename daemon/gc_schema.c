@@ -2,9 +2,41 @@
     gc_schema.h. */
 #include "gc_schema.h"
 #include "gc_util.h"
+#include "gc_holder.h"
+#include "gridcase.h"
 
 #include <czmq.h>
 #include <errno.h>
+
+//  --------------------------------------------------------------------------
+//  The figures' view of a case
+
+static bool
+s_state_open (Gridcase__State state)
+{
+    return state == GRIDCASE__STATE__STATE_AT_GRID || state == GRIDCASE__STATE__STATE_QUEUED ||
+           state == GRIDCASE__STATE__STATE_CLAIMED || state == GRIDCASE__STATE__STATE_IN_PROGRESS;
+}
+
+void
+gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap)
+{
+    memset (snap, 0, sizeof (*snap));
+    if (!kase)
+        return;
+    snap->open = kase->state != GRIDCASE__STATE__STATE_CLOSED;
+    bool flagged = kase->missed || kase->level == GRIDCASE__LEVEL__LEVEL_SUPERVISION;
+    snap->overdue = snap->open && s_state_open (kase->state) && flagged;
+    gc_holder_t queue = gc_holder_of (kase->queue);
+    if (queue.kind == GC_HOLDER_DEPT) {
+        gc_copy (snap->dept, sizeof (snap->dept), queue.id);
+        snap->dept_open = s_state_open (kase->state);
+        snap->dept_since = kase->dept_since;
+    }
+    if (kase->state == GRIDCASE__STATE__STATE_QUEUED)
+        gc_copy (snap->queue, sizeof (snap->queue), kase->queue);
+    snap->level = kase->level;
+}
 
 //  --------------------------------------------------------------------------
 //  The schema's version
@@ -50,6 +82,45 @@ s_upgrade_bindings (gc_txn_t *txn, size_t *upgraded)
     return walk.rc == GC_NOTFOUND ? gc_txn_error (txn) : walk.rc;
 }
 
+//  Version 2 to 3: the open and overdue cases of each level, counted from
+//  the cases (the figures keep them up to date from then on)
+static int
+s_upgrade_levels (gc_txn_t *txn)
+{
+    uint64_t open[GRIDCASE__LEVEL__LEVEL_SUPERVISION + 1] = {0};
+    uint64_t overdue[GRIDCASE__LEVEL__LEVEL_SUPERVISION + 1] = {0};
+    gc_cursor_t *cursor = gc_cursor_new (txn, GC_DB_CASES);
+    gc_walk_t walk;
+    GC_WALK (cursor, NULL, walk) {
+        Gridcase__Case *kase =
+            gridcase__case__unpack (NULL, walk.value_size, (const uint8_t *)walk.value);
+        gc_figures_snap_t snap;
+        gc_figures_snap (kase, &snap);
+        if (kase && snap.open && (unsigned)snap.level <= GRIDCASE__LEVEL__LEVEL_SUPERVISION) {
+            open[snap.level]++;
+            overdue[snap.level] += snap.overdue;
+        }
+        if (kase)
+            gridcase__case__free_unpacked (kase, NULL);
+    }
+    gc_cursor_destroy (&cursor);
+    for (int level = 0; level <= GRIDCASE__LEVEL__LEVEL_SUPERVISION; level++) {
+        if (!open[level])
+            continue;
+        Gridcase__Figures gauges = GRIDCASE__FIGURES__INIT;
+        gauges.open_now = open[level];
+        gauges.overdue_now = overdue[level];
+        char name[64];
+        gc_join (name, sizeof (name), "level", '/', gridcase_level_name ((Gridcase__Level)level));
+        gc_key_t key;
+        uint8_t packed[64];
+        size_t size = gridcase__figures__pack (&gauges, packed);
+        if (gc_key_pack (&key, GC_KEY_FIGURES, name, (uint32_t)0))
+            gc_txn_put (txn, GC_DB_FIGURES, &key, packed, size);
+    }
+    return walk.rc == GC_NOTFOUND ? gc_txn_error (txn) : walk.rc;
+}
+
 //  META's keys are names without a NUL
 static void
 s_meta_key (gc_key_t *key, const char *name)
@@ -84,6 +155,8 @@ s_version_work (gc_txn_t *txn, void *arg)
         return GC_OK;
     if (version->found && version->found < 2)
         s_upgrade_bindings (txn, &version->upgraded);
+    if (version->found && version->found < 3)
+        s_upgrade_levels (txn);
     if (version->found != GC_SCHEMA_VERSION) {
         gc_key_t key, value;
         s_meta_key (&key, GC_VERSION_NAME);

@@ -6,9 +6,13 @@
 #define GC_SCHEMA_H_INCLUDED
 
 #include "gc_store.h"
+#include "gridcase.pb-c.h"
 
-//  1: the first; 2: each kept request id holds its binding (sender, request)
-#define GC_SCHEMA_VERSION 2
+#include <stdbool.h>
+
+//  1: the first; 2: each kept request id holds its binding (sender, request);
+//  3: the figures count open and overdue cases by level ("level/grid")
+#define GC_SCHEMA_VERSION 3
 
 //  A scaled clock (--time-scale) keeps one timeline across restarts: the
 //  store keeps the timeline's origin and scale, and a run at the same scale
@@ -32,6 +36,22 @@ void gc_schema_clock_resume (gc_store_t *store);
 #define GC_KEY_LOG_OF "s"                     //  the area or department
 #define GC_KEY_LOG GC_KEY_LOG_OF "q"          //  then the entry's seq
 #define GC_KEY_TOPIC "s"
+
+//  The figures' view of a case (gc_figures counts with it; a schema upgrade
+//  too)
+//  What the figures need to know of a case before an event changes it
+typedef struct {
+    bool open;             //  not closed
+    bool overdue;          //  open, past a deadline with nowhere to climb, or flagged
+    char dept[64];         //  the department whose queue it is in, "" for none
+    bool dept_open;        //  ... and it still has work to do there
+    int64_t dept_since;    //  when that department received it
+    char queue[128];       //  the queue it waits in (QUEUED only)
+    Gridcase__Level level; //  where it is on the ladder (open cases)
+} gc_figures_snap_t;
+
+//  The snapshot of KASE (NULL: a case that does not exist yet)
+void gc_figures_snap (const Gridcase__Case *kase, gc_figures_snap_t *snap);
 
 //  Opens the store in DIR (gc_store_new) and checks the schema version it
 //  holds: a new store is stamped with this one, an older one is upgraded

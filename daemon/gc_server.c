@@ -70,6 +70,7 @@
     X (storage_failures, "batches refused because the store failed or was full")                   \
     X (map_grown, "times the map grew")                                                            \
     X (notices, "notices published")                                                               \
+    X (notices_dropped, "notices the events socket did not take")                                  \
     X (subscriptions, "subscriptions to notice topics taken")                                      \
     X (subscriptions_refused, "subscriptions refused: a topic outside the subscriber's scope")     \
     X (reads, "reads answered by the reader threads")                                              \
@@ -165,8 +166,25 @@ s_publish (server_t *self)
 {
     zmsg_t *msg;
     while ((msg = (zmsg_t *)zlistx_detach (self->notices, NULL))) {
-        zmsg_send (&msg, self->events);
-        self->counters[C_notices]++;
+        //  Each escalation goes out once on the topic "log": counted there
+        zframe_t *topic = zmsg_first (msg), *body = zmsg_next (msg);
+        if (topic && body && zframe_streq (topic, "log")) {
+            Gridcase__Notice *notice =
+                gridcase__notice__unpack (NULL, zframe_size (body), zframe_data (body));
+            if (notice && notice->entry &&
+                (notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_ESCALATED ||
+                 notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION ||
+                 notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_OVERDUE))
+                gc_counters_escalated ();
+            if (notice)
+                gridcase__notice__free_unpacked (notice, NULL);
+        }
+        if (zmsg_send (&msg, self->events) == 0)
+            self->counters[C_notices]++;
+        else {
+            self->counters[C_notices_dropped]++;
+            zmsg_destroy (&msg);
+        }
     }
 }
 
@@ -216,7 +234,10 @@ s_apply_writes (server_t *self, size_t count, size_t writes, int64_t now)
             batch[n++] = (gc_write_t){item->request, item->binding, &item->reply, 0};
     }
     gc_writer_result_t result;
+    int64_t start = zclock_usecs ();
     int rc = gc_writer_batch (self->store, self->config, batch, n, now, self->notices, &result);
+    if (rc == GC_OK)
+        gc_counters_commit (n, zclock_usecs () - start);
     self->counters[C_map_grown] += result.grown;
     if (rc == GC_OK) {
         self->counters[C_commits]++;
@@ -286,6 +307,8 @@ s_process_batch (server_t *self, size_t count)
         if (!item->forwarded) {
             if (item->reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED)
                 self->counters[C_errors]++;
+            gc_counters_answered (item->request ? (int)item->request->op_case : 0,
+                                  (int)item->reply.code);
             if (self->verbose && item->request)
                 gc_request_log (item->request, item->reply.code,
                                 zclock_usecs () - item->received_us);

@@ -423,10 +423,8 @@ gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *why, 
     }
     //  The copy runs its own read transaction, and the map cannot grow under
     //  it: room first, as much again as the store uses (64 MiB at least)
-    MDB_envinfo info;
-    MDB_stat stat_env;
-    if (mdb_env_info (self->env, &info) == 0 && mdb_env_stat (self->env, &stat_env) == 0) {
-        size_t used = (info.me_last_pgno + 1) * (size_t)stat_env.ms_psize;
+    size_t used = gc_store_map_used (self);
+    if (used) {
         size_t room = used > ((size_t)64 << 20) ? used : ((size_t)64 << 20);
         size_t wanted = used + room > self->map_max ? self->map_max : used + room;
         if (wanted > __atomic_load_n (&self->map_size, __ATOMIC_RELAXED))
@@ -443,6 +441,16 @@ gc_store_backup (gc_store_t *self, const char *dir, uint64_t *bytes, char *why, 
     *bytes = stat (file, &st) == 0 ? (uint64_t)st.st_size : 0;
     zsys_info ("store %s: backed up to %s (%" PRIu64 " bytes, compacted)", self->dir, dir, *bytes);
     return GC_OK;
+}
+
+size_t
+gc_store_map_used (gc_store_t *self)
+{
+    MDB_envinfo info;
+    MDB_stat stat_env;
+    if (mdb_env_info (self->env, &info) || mdb_env_stat (self->env, &stat_env))
+        return 0;
+    return (info.me_last_pgno + 1) * (size_t)stat_env.ms_psize;
 }
 
 size_t

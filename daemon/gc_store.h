@@ -90,6 +90,8 @@ void gc_store_destroy (gc_store_t **self_p);
 //  Doubles the map (bounded by map_max); no transaction may be open
 int gc_store_grow (gc_store_t *self);
 size_t gc_store_map_size (gc_store_t *self);
+//  The bytes of the map in use (pages up to the last one written); 0 if unknown
+size_t gc_store_map_used (gc_store_t *self);
 //  A compacting copy of the whole store into directory DIR (created if
 //  missing; it must not hold a store already), taken while serving: it reads
 //  one consistent snapshot and never blocks the writer. *BYTES: its size.

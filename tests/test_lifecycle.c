@@ -5,6 +5,7 @@
 #include "testutil.h"
 #include "gc_schema.h"
 #include "world.h"
+#include "gc_figures.h"
 
 //  --------------------------------------------------------------------------
 
@@ -647,6 +648,54 @@ test_restart_in_the_middle_of_a_deadline (void)
     return true;
 }
 
+//  The level gauges: kept by every event (each step above is checked by
+//  gc_check), and built from the cases when a store of schema 2 is opened
+static bool
+test_schema_2_store_gets_level_gauges (void)
+{
+    world_t w;
+    CHECK (s_world (&w, NULL));
+    int64_t t = T0;
+    char id[GC_CASE_ID_MAX], other[GC_CASE_ID_MAX], third[GC_CASE_ID_MAX];
+    CHECK (s_report (&w, t, OFFICER, "haihong-01", "gas-leak", NULL, id));
+    CHECK (s_report (&w, t, OFFICER, "haihong-01", "garbage", NULL, other));
+    CHECK (s_report (&w, t, OFFICER, "haihong-01", "garbage", NULL, third));
+    CHECK_OP (s_do (&w, t + MINUTE, OFFICER, "escalate", id, "gas"), ==, 0);
+    CHECK_OP (s_do (&w, t + MINUTE, OFFICER, "resolve-on-site", third, "done"), ==, 0);
+    //  As schema 2 left it: no level gauges
+    gc_store_destroy (&w.store);
+    gc_store_t *raw = gc_store_new (w.dir, NULL);
+    CHECK (raw);
+    gc_txn_t *txn = gc_txn_begin (raw, true);
+    const char *levels[] = {"level/grid", "level/community"};
+    for (int i = 0; i < 2; i++) {
+        gc_key_t key;
+        CHECK (gc_key_pack (&key, GC_KEY_FIGURES, levels[i], (uint32_t)0));
+        CHECK_OP (gc_txn_del (txn, GC_DB_FIGURES, &key), ==, GC_OK);
+    }
+    gc_key_t name, version;
+    gc_key_reset (&name);
+    gc_key_bytes (&name, "schema", 6);
+    gc_key_pack (&version, "w", (uint32_t)2);
+    CHECK_OP (gc_txn_put (txn, GC_DB_META, &name, version.data, version.size), ==, GC_OK);
+    CHECK_OP (gc_txn_commit (&txn), ==, GC_OK);
+    gc_store_destroy (&raw);
+    w.store = gc_schema_open (w.dir, NULL);
+    CHECK (w.store);
+    s_world_check (&w, "the upgrade to schema 3");
+    txn = gc_txn_begin (w.store, false);
+    Gridcase__Figures grid = GRIDCASE__FIGURES__INIT, community = GRIDCASE__FIGURES__INIT;
+    CHECK_OP (gc_figures_read (txn, "level/grid", 0, 0, &grid), ==, GC_OK);
+    CHECK_OP (gc_figures_read (txn, "level/community", 0, 0, &community), ==, GC_OK);
+    EXPECT_OP (grid.open_now, ==, 2); //  settled on the spot: open until rated
+    EXPECT_OP (community.open_now, ==, 1);
+    gc_figures_clear (&grid);
+    gc_figures_clear (&community);
+    gc_txn_abort (&txn);
+    s_world_end (&w);
+    return true;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -657,6 +706,7 @@ main (int argc, char **argv)
     zsys_init ();
     zsys_set_logstream (stderr);
     RUN (test_refused_transitions_change_nothing);
+    RUN (test_schema_2_store_gets_level_gauges);
     RUN (test_story_committee_misses_and_street_dispatches);
     RUN (test_unclaimed_red_case_climbs_every_level);
     RUN (test_lease_expiry_redelivers_then_escalates);

@@ -1,6 +1,8 @@
 /*  Modules below the socket: request decoding and limits, UTF-8, endpoints,
     sizes, the city config, and the client library's names. */
+#include "gc_access.h"
 #include "gc_config.h"
+#include "gc_geo.h"
 #include "gc_lifecycle.h"
 #include "gc_request.h"
 #include "gc_rules.h"
@@ -10,6 +12,7 @@
 #include "testutil.h"
 #include "world.h"
 
+#include <math.h>
 #include <sys/wait.h>
 
 static size_t
@@ -637,11 +640,110 @@ test_local_days_across_daylight_saving (void)
     return true;
 }
 
+//  Grid boundaries: a point inside a grid's polygon finds that grid (the
+//  lookup against a plain scan of every polygon, on a lattice of points
+//  over the city), one outside finds none; a broken file names itself
+static bool
+test_grid_boundaries_place_points (void)
+{
+    char why[512];
+    gc_geo_t *geo = gc_geo_load ("deploy/sample-grids.geojson", why, sizeof (why));
+    CHECK (geo);
+    CHECK_OP (gc_geo_grids (geo), ==, 10);
+    //  The centres of these convex grids are inside them
+    for (size_t i = 0; i < gc_geo_grids (geo); i++) {
+        const char *id = gc_geo_grid_id (geo, i);
+        double lat, lon;
+        CHECK (gc_geo_centre (geo, id, &lat, &lon));
+        const char *found = gc_geo_locate (geo, lat, lon);
+        EXPECT (found && streq (found, id));
+    }
+    EXPECT (gc_geo_locate (geo, 39.9, 116.4) == NULL);
+    EXPECT (gc_geo_locate (geo, 24.4725, 118.1500) == NULL); //  west of the city
+    EXPECT (gc_geo_locate (geo, NAN, 118.1625) == NULL);
+    //  Every point of a fine lattice lands in at most one grid, and points
+    //  well inside the city's box land in one
+    size_t placed = 0, total = 0;
+    for (double lat = 24.4701; lat < 24.4799; lat += 0.0007)
+        for (double lon = 118.1601; lon < 118.1899; lon += 0.0007) {
+            total++;
+            placed += gc_geo_locate (geo, lat, lon) != NULL;
+        }
+    EXPECT_OP (placed, ==, total);
+    gc_geo_destroy (&geo);
+    //  A file that is not GeoJSON, or a feature without its grid
+    char path[] = "/tmp/gc-test-geo-XXXXXX";
+    int fd = mkstemp (path);
+    CHECK_OP (fd, >=, 0);
+    const char *bad = "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", "
+                      "\"properties\": {}, \"geometry\": {\"type\": \"Point\", \"coordinates\": "
+                      "[1, 2]}}]}";
+    CHECK_OP (write (fd, bad, strlen (bad)), ==, (ssize_t)strlen (bad));
+    close (fd);
+    CHECK (gc_geo_load (path, why, sizeof (why)) == NULL);
+    EXPECT_CONTAINS (why, path);
+    EXPECT_CONTAINS (why, "feature 1");
+    unlink (path);
+    return true;
+}
+
+//  Only a gateway names whom a request is for, only an actor with an api
+//  key, and an api key is found by its hash; an intake reads what it
+//  reported and reports anywhere in its district
+static bool
+test_gateway_delegation_and_intake_scope (void)
+{
+    gc_config_t *config = gc_config_load ("deploy/sample-city.cfg");
+    CHECK (config);
+    gc_actor_t *hotline = gc_config_actor_by_api_key (config, "sample-hotline-key");
+    CHECK (hotline && streq (hotline->id, "hotline-12345"));
+    EXPECT (gc_config_actor_by_api_key (config, "sample-hotline-key ") == NULL);
+    EXPECT (gc_config_actor_by_api_key (config, "") == NULL);
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    Gridcase__Actor sender = GRIDCASE__ACTOR__INIT, behalf = GRIDCASE__ACTOR__INIT;
+    request.actor = &sender;
+    request.on_behalf_of = &behalf;
+    behalf.role = GRIDCASE__ROLE__ROLE_INTAKE;
+    behalf.id = "hotline-12345";
+    char why[200];
+    gc_actor_t *via = NULL;
+    sender.role = GRIDCASE__ROLE__ROLE_GATEWAY;
+    sender.id = "gateway";
+    gc_actor_t *actor = gc_config_identify_request (config, &request, &via, why, sizeof (why));
+    EXPECT (actor == hotline && via && streq (via->id, "gateway"));
+    sender.role = GRIDCASE__ROLE__ROLE_OFFICER;
+    sender.id = "o-haihong-01";
+    EXPECT (gc_config_identify_request (config, &request, &via, why, sizeof (why)) == NULL);
+    EXPECT_CONTAINS (why, "only a gateway");
+    sender.role = GRIDCASE__ROLE__ROLE_GATEWAY;
+    sender.id = "gateway";
+    behalf.role = GRIDCASE__ROLE__ROLE_OFFICER;
+    behalf.id = "o-haihong-01";
+    EXPECT (gc_config_identify_request (config, &request, &via, why, sizeof (why)) == NULL);
+    EXPECT_CONTAINS (why, "holds no api key");
+    //  The hotline: reports anywhere in the district, reads its own only
+    EXPECT (gc_actor_covers (hotline, "jiahe-02", "jiahe", "jialian", "siming"));
+    EXPECT (!gc_actor_covers (hotline, "x", "x", "x", "elsewhere"));
+    Gridcase__Case kase = GRIDCASE__CASE__INIT;
+    Gridcase__Actor reporter = GRIDCASE__ACTOR__INIT;
+    kase.grid = "jiahe-02", kase.community = "jiahe", kase.street = "jialian";
+    kase.district = "siming";
+    kase.reporter = &reporter;
+    reporter.role = GRIDCASE__ROLE__ROLE_INTAKE, reporter.id = "hotline-12345";
+    EXPECT (gc_actor_sees_case (hotline, &kase));
+    reporter.role = GRIDCASE__ROLE__ROLE_OFFICER, reporter.id = "o-jiahe-01";
+    EXPECT (!gc_actor_sees_case (hotline, &kase));
+    gc_config_destroy (&config);
+    return true;
+}
+
 int
 main (void)
 {
     zsys_init ();
     RUN (test_request_decode_and_limits);
+    RUN (test_grid_boundaries_place_points);
+    RUN (test_gateway_delegation_and_intake_scope);
     RUN (test_extreme_numbers_and_nul_bytes_are_refused);
     RUN (test_who_may_follow_which_topics);
     RUN (test_utf8);

@@ -67,8 +67,88 @@ gw_metrics_count (const char *route, unsigned status, double seconds)
     pthread_mutex_unlock (&s_lock);
 }
 
-//  The daemon's: gridcase_NAME_total for a counter, gauges for the map's
-//  size, the journal's last seq and each queue's depth
+//  A family of the daemon's counters named "PREFIX LABEL" ("queue dept/gas",
+//  "open grid"), shown as METRIC{LABEL_NAME="LABEL"}; all its samples
+//  together, as the format wants
+static void
+s_family (FILE *out, const Gridcase__StatsReply *stats, const char *prefix, const char *metric,
+          const char *label_name, const char *type, const char *help)
+{
+    size_t len = strlen (prefix);
+    bool shown = false;
+    for (size_t i = 0; i < stats->n_counters; i++) {
+        const char *name = stats->counters[i]->name;
+        if (strncmp (name, prefix, len) != 0 || name[len] != ' ' || strchr (name + len + 1, '"') ||
+            strchr (name + len + 1, '\\'))
+            continue;
+        if (!shown)
+            fprintf (out, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
+        shown = true;
+        fprintf (out, "%s{%s=\"%s\"} %llu\n", metric, label_name, name + len + 1,
+                 (unsigned long long)stats->counters[i]->value);
+    }
+}
+
+//  Requests answered by operation and outcome: "answered report ok"
+static void
+s_answered (FILE *out, const Gridcase__StatsReply *stats)
+{
+    bool shown = false;
+    for (size_t i = 0; i < stats->n_counters; i++) {
+        char op[64], outcome[64];
+        if (sscanf (stats->counters[i]->name, "answered %63s %63s", op, outcome) != 2)
+            continue;
+        if (!shown)
+            fprintf (out, "# HELP gridcase_requests_answered_total requests answered, by operation "
+                          "and outcome (ok, or the error)\n"
+                          "# TYPE gridcase_requests_answered_total counter\n");
+        shown = true;
+        fprintf (out, "gridcase_requests_answered_total{op=\"%s\",outcome=\"%s\"} %llu\n", op,
+                 outcome, (unsigned long long)stats->counters[i]->value);
+    }
+}
+
+//  A histogram the daemon sends as "NAME_le BOUND" counts (cumulative), then
+//  NAME_count and a sum
+static void
+s_histogram (FILE *out, const Gridcase__StatsReply *stats, const char *name, const char *metric,
+             const char *sum_name, double sum_scale, const char *help)
+{
+    char prefix[64];
+    snprintf (prefix, sizeof (prefix), "%s_le ", name);
+    unsigned long long count = 0;
+    double sum = 0;
+    bool shown = false;
+    for (size_t i = 0; i < stats->n_counters; i++) {
+        const char *counter = stats->counters[i]->name;
+        unsigned long long value = (unsigned long long)stats->counters[i]->value;
+        if (strncmp (counter, prefix, strlen (prefix)) == 0) {
+            if (!shown)
+                fprintf (out, "# HELP %s %s\n# TYPE %s histogram\n", metric, help, metric);
+            shown = true;
+            fprintf (out, "%s_bucket{le=\"%s\"} %llu\n", metric, counter + strlen (prefix), value);
+        } else if (strncmp (counter, name, strlen (name)) == 0 &&
+                   strcmp (counter + strlen (name), "_count") == 0)
+            count = value;
+        else if (strcmp (counter, sum_name) == 0)
+            sum = (double)value * sum_scale;
+    }
+    if (shown)
+        fprintf (out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %g\n%s_count %llu\n", metric, count,
+                 metric, sum, metric, count);
+}
+
+static bool
+s_is (const char *name, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp (name, *names) == 0)
+            return true;
+    return false;
+}
+
+//  The daemon's: its counters, gauges, histograms and families (a stats
+//  read without a period, as the gateway, which sees the whole city)
 static void
 s_daemon_metrics (gw_t *self, FILE *out)
 {
@@ -83,39 +163,43 @@ s_daemon_metrics (gw_t *self, FILE *out)
              "# HELP gridcase_up 1 when the daemon answered the gateway's stats read\n"
              "# TYPE gridcase_up gauge\ngridcase_up %d\n",
              up ? 1 : 0);
-    bool queues = false;
-    for (size_t i = 0; up && i < answer->stats->n_counters; i++) {
-        const Gridcase__Counter *counter = answer->stats->counters[i];
-        const char *name = counter->name;
-        unsigned long long value = (unsigned long long)counter->value;
-        if (strncmp (name, "queue ", 6) == 0) {
-            if (!queues)
-                fprintf (out, "# HELP gridcase_queue_depth cases waiting in a queue\n"
-                              "# TYPE gridcase_queue_depth gauge\n");
-            queues = true;
-            fprintf (out, "gridcase_queue_depth{queue=\"%s\"} %llu\n", name + 6, value);
-        } else if (strcmp (name, "map_size") == 0)
-            fprintf (out,
-                     "# HELP gridcase_map_size_bytes the store's map size\n"
-                     "# TYPE gridcase_map_size_bytes gauge\ngridcase_map_size_bytes %llu\n",
-                     value);
-        else if (strcmp (name, "map_used") == 0)
-            fprintf (out,
-                     "# HELP gridcase_map_used_bytes bytes of the map in use\n"
-                     "# TYPE gridcase_map_used_bytes gauge\ngridcase_map_used_bytes %llu\n",
-                     value);
-        else if (strcmp (name, "journal_last") == 0)
-            fprintf (out,
-                     "# HELP gridcase_journal_last_seq the journal's newest entry\n"
-                     "# TYPE gridcase_journal_last_seq gauge\n"
-                     "gridcase_journal_last_seq %llu\n",
-                     value);
-        else if (strspn (name, "abcdefghijklmnopqrstuvwxyz_0123456789") == strlen (name))
+    if (!up) {
+        if (answer)
+            gridcase__reply__free_unpacked (answer, NULL);
+        return;
+    }
+    const Gridcase__StatsReply *reply = answer->stats;
+    static const char *const gauges[] = {"map_size",    "map_used",          "journal_last",
+                                         "connections", "clients_in_flight", NULL};
+    static const char *const units[] = {"_bytes", "_bytes", "_seq", "", "", NULL};
+    for (size_t i = 0; i < reply->n_counters; i++) {
+        const char *name = reply->counters[i]->name;
+        unsigned long long value = (unsigned long long)reply->counters[i]->value;
+        if (strspn (name, "abcdefghijklmnopqrstuvwxyz_0123456789") != strlen (name) ||
+            strncmp (name, "commit_", 7) == 0)
+            continue; //  a family, a histogram: below
+        if (s_is (name, gauges)) {
+            size_t g = 0;
+            while (strcmp (gauges[g], name) != 0)
+                g++;
+            fprintf (out, "# TYPE gridcase_%s%s gauge\ngridcase_%s%s %llu\n", name, units[g], name,
+                     units[g], value);
+        } else
             fprintf (out, "# TYPE gridcase_%s_total counter\ngridcase_%s_total %llu\n", name, name,
                      value);
     }
-    if (answer)
-        gridcase__reply__free_unpacked (answer, NULL);
+    s_answered (out, reply);
+    s_histogram (out, reply, "commit_batch", "gridcase_commit_batch_requests", "commit_batch_sum",
+                 1, "requests committed together in one write transaction");
+    s_histogram (out, reply, "commit_seconds", "gridcase_commit_seconds", "commit_microseconds_sum",
+                 1e-6, "how long a write transaction took");
+    s_family (out, reply, "queue", "gridcase_queue_depth", "queue", "gauge",
+              "cases waiting in a queue");
+    s_family (out, reply, "open", "gridcase_cases_open", "level", "gauge",
+              "cases not closed, by where they are on the ladder");
+    s_family (out, reply, "overdue", "gridcase_cases_overdue", "level", "gauge",
+              "open cases past a deadline with nowhere to climb, or flagged, by level");
+    gridcase__reply__free_unpacked (answer, NULL);
 }
 
 void
