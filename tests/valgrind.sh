@@ -1,7 +1,8 @@
 #!/bin/sh
 # The daemon under valgrind memcheck, end to end: a case's whole life through
 # the CLI, the supervisors' reads, a backup, bad input, then SIGTERM; then the
-# HTTP gateway the same way (every endpoint it serves, in both formats, and
+# HTTP gateway the same way (every endpoint it serves, in both formats,
+# service requests filed and read, and
 # mangled URLs). Fails on any memory error or leak valgrind finds in either.
 # Usage: tests/valgrind.sh [BUILD]   (a build without sanitizers, default build)
 set -eu
@@ -60,6 +61,30 @@ for path in discovery.json discovery.xml services.json services.xml services/gas
     services.html; do
     curl -s -o /dev/null "http://$listen/open311/v2/$path"
 done
+# Service requests: filed (placed by location, by grid, once per
+# Idempotency-Key, refused), read with and without a key, their updates
+api="http://$listen/open311/v2"
+for format in json xml; do
+    curl -s -o /dev/null -X POST "$api/requests.$format" -d api_key=sample-hotline-key \
+        -d service_code=garbage -d lat=24.4725 -d long=118.1625 -d description=bins \
+        -d first_name=Wang -d phone=1 -d email=w@example.org -d media_url=http://x/y.jpg
+    curl -s -o /dev/null -X POST "$api/requests.$format" -H 'Idempotency-Key: k1' \
+        -d api_key=sample-hotline-key -d service_code=garbage -d address_id=qianpu-01
+    curl -s -o /dev/null -X POST "$api/requests.$format" -H 'Idempotency-Key: k1' \
+        -d api_key=sample-hotline-key -d service_code=garbage -d address_id=qianpu-02
+    curl -s -o /dev/null -X POST "$api/requests.$format" -d api_key=wrong -d service_code=garbage
+    curl -s -o /dev/null -X POST "$api/requests.$format" -d api_key=sample-hotline-key \
+        -d service_code=garbage -d lat=1 -d long=1
+    curl -s -o /dev/null -X POST "$api/requests.$format" -H 'Content-Type: application/json' -d '{}'
+    curl -s -o /dev/null "$api/requests.$format"
+    curl -s -o /dev/null "$api/requests.$format?api_key=sample-hotline-key&page=1&page_size=1"
+    curl -s -o /dev/null "$api/requests.$format?service_request_id=$id,nope&status=open"
+    curl -s -o /dev/null "$api/requests/$id.$format"
+    curl -s -o /dev/null "$api/requests.$format?start_date=2020-01-01&end_date=2026-01-01"
+    curl -s -o /dev/null "$api/servicerequestupdates.$format"
+    curl -s -o /dev/null "$api/servicerequestupdates.$format?api_key=sample-hotline-key"
+done
+head -c 100000 /dev/zero | tr '\0' a | curl -s -o /dev/null -X POST --data-binary @- "$api/requests.json"
 curl -s -o /dev/null "http://$listen/nothing"
 curl -s -o /dev/null "http://$listen/metrics"
 kill -TERM $gateway

@@ -8,7 +8,9 @@
 #   redis       redis-server with appendonly yes, appendfsync always;
 #               redis-benchmark -t set -d 300
 # then ack latency at a steady 2,000 and 20,000 reports/s beside the raw loop
-# and the disk's own fdatasync, then a city at scale (BENCH_CASES, default
+# and the disk's own fdatasync, then service requests filed over HTTP through
+# gridcase-gateway (wrk, tests/bench/post.lua) beside the same reports sent
+# straight over ZeroMQ at the same concurrency, then a city at scale (BENCH_CASES, default
 # 1,000,000 open cases, built by bench_city with the daemon's own code): the
 # escalation tick with nothing due and with 10,000 cases due at once, the
 # restart to the first served request, the daemon's memory, and claims from
@@ -22,7 +24,7 @@ runs=${BENCH_RUNS:-3}
 cases=${BENCH_CASES:-1000000}
 due=${BENCH_DUE:-10000}
 queued=${BENCH_QUEUED:-100000}
-parts=${BENCH_PARTS:-"1 2 3"}
+parts=${BENCH_PARTS:-"1 2 4 3"}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 dir=$(mktemp -d /tmp/gc-bench-XXXXXX)
 pids=""
@@ -125,6 +127,42 @@ for rate in 2000 20000; do
     done
 done
 echo "(fdatasync 4K: the disk alone, a 4 KiB write and fdatasync, one per request interval at most)"
+fi
+
+if part 4; then
+echo
+echo "4. reports over HTTP (Open311 POST through gridcase-gateway) and straight over ZeroMQ"
+gw_port=$(port)
+printf 'gateway\n    threads = 16\n' >"$dir/gateway.cfg"
+sed -e '/^gateway$/d' -e "s|\"sample-roster.cfg\"|\"$PWD/deploy/sample-roster.cfg\"|" \
+    -e "s|\"sample-grids.geojson\"|\"$PWD/deploy/sample-grids.geojson\"|" \
+    deploy/sample-city.cfg >>"$dir/gateway.cfg"
+"$build/bin/gridcase-gateway" -c "$dir/gateway.cfg" --listen "127.0.0.1:$gw_port" \
+    --command "tcp://127.0.0.1:$gc_port" 2>"$dir/gateway.log" &
+pids="$pids $!"
+for i in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$gw_port/metrics" && break; sleep 0.1; done
+echo "connections      path                   reports/s    p50 ms    p99 ms  p99.9 ms"
+for connections in 16 50; do
+    : >"$dir/http"
+    i=0
+    while [ "$i" -lt "$runs" ]; do
+        wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s tests/bench/post.lua \
+            "http://127.0.0.1:$gw_port" | grep '^rps=' >>"$dir/http"
+        i=$((i + 1))
+    done
+    errors=$(field errors <"$dir/http" | awk '{ s += $1 } END { print s + 0 }')
+    note=""
+    [ "$errors" -gt 0 ] && note=" ($errors answers not 201)"
+    printf "%-16s %-20s %11.0f %9s %9s %9s%s\n" "$connections" "HTTP via gateway" \
+        "$(field rps <"$dir/http" | median)" "$(ms "$(field p50_us <"$dir/http" | median)")" \
+        "$(ms "$(field p99_us <"$dir/http" | median)")" \
+        "$(ms "$(field p999_us <"$dir/http" | median)")" "$note"
+    set -- $(measure gridcased "$connections" 1)
+    printf "%-16s %-20s %11.0f %9s %9s %9s\n" "$connections" "ZeroMQ, direct" "$1" "$(ms "$2")" \
+        "$(ms "$3")" "$(ms "$4")"
+done
+echo "(one request in flight per connection; the gateway with 16 HTTP threads, each its own"
+echo " connection to the daemon; every HTTP report also carries the resident's contact)"
 fi
 
 # A city at scale. The daemon of parts 1-2 is done: stop it first.
