@@ -100,17 +100,6 @@ static const char *s_usage_text =
     "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
     "3 daemon unreachable, 4 queued in the outbox\n";
 
-int
-cli_usage (const char *why)
-{
-    //  One line of what is wrong, and where to read more
-    if (why)
-        fprintf (stderr, "gridcase: %s (gridcase --help lists the commands)\n", why);
-    else
-        fprintf (stderr, "gridcase: gridcase --help lists the commands\n");
-    return EXIT_USAGE;
-}
-
 //  The usage text's lines for COMMAND (its line, and the lines under it up
 //  to the next command or heading); false if the text has none
 static bool

@@ -1,5 +1,6 @@
 /*  The CLI's output: cases and journal entries as text, one line, CSV or
-    JSON (libgridcase's encoder), times for people. See cli.h. */
+    JSON (libgridcase's encoder), times for people, and what a mistaken
+    command line is told. See cli.h. */
 #include "cli.h"
 
 #include <sys/stat.h>
@@ -30,6 +31,17 @@ cli_actor_text (const Gridcase__Actor *actor, char *buffer, size_t size)
         snprintf (buffer, size, "%s:%s", gridcase_role_name (actor->role), actor->id);
     else
         snprintf (buffer, size, "%s", actor->id);
+}
+
+int
+cli_usage (const char *why)
+{
+    //  One line of what is wrong, and where to read more
+    if (why)
+        fprintf (stderr, "gridcase: %s (gridcase --help lists the commands)\n", why);
+    else
+        fprintf (stderr, "gridcase: gridcase --help lists the commands\n");
+    return EXIT_USAGE;
 }
 
 void

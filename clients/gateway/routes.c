@@ -7,15 +7,6 @@
 
 #define GW_URL_MAX 2048
 
-const char *
-gw_arg (const gw_request_t *request, const char *name)
-{
-    for (size_t i = 0; i < request->args; i++)
-        if (strcmp (request->arg[i].name, name) == 0)
-            return request->arg[i].value;
-    return NULL;
-}
-
 //  The route a request to PATH (below /open311/v2/, no extension) is counted
 //  under
 static const char *
