@@ -2,7 +2,8 @@
     civic apps (Open311 GeoReport v2) and for the operator (metrics). It
     talks to the daemon through libgridcase, so the daemon stays the one
     writer. What its files share: gateway.c starts it and serves HTTP,
-    routes.c says which endpoint a request is for, open311.c answers the
+    params.c reads a request's parameters, routes.c says which endpoint a
+    request is for, open311.c answers the
     Open311 discovery and services, requests.c the service requests and
     their updates, words.c says where a case is in words, daemon.c calls
     the daemon, document.c writes a reply as JSON or XML, metrics.c counts
