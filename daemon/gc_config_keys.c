@@ -61,7 +61,8 @@ static const gc_zpl_key_t s_roster[] = {{"actor", IDS, s_actor}, {NULL, ONCE, NU
 static const gc_zpl_key_t s_gateway[] = {
     {"listen", ONCE, NULL},           {"command", ONCE, NULL}, {"events", ONCE, NULL},
     {"behind_tls_proxy", ONCE, NULL}, {"actor", ONCE, NULL},   {"cert", ONCE, NULL},
-    {"server_key", ONCE, NULL},       {"threads", ONCE, NULL}, {NULL, ONCE, NULL}};
+    {"server_key", ONCE, NULL},       {"threads", ONCE, NULL}, {"tls_cert", ONCE, NULL},
+    {"tls_key", ONCE, NULL},          {NULL, ONCE, NULL}};
 
 //  A file's top level: the daemon's settings, the city, the roster
 const gc_zpl_key_t gc_config_file_all[] = {{"gridcase", ONCE, s_settings},

@@ -17,8 +17,10 @@
 
 typedef struct {
     pid_t pid;
-    char url[64]; //  http://127.0.0.1:PORT
+    char url[64]; //  http://127.0.0.1:PORT (https with TLS)
     char log[300];
+    bool tls;           //  set before start: it serves HTTPS ...
+    const char *listen; //  ... on this address (default 127.0.0.1)
 } gateway_t;
 
 //  Starts the gateway on the city CONFIG with EXTRA arguments; true once it
@@ -27,13 +29,14 @@ static bool
 s_gateway_start (gateway_t *g, daemon_t *d, const char *config, const char *extra)
 {
     int port = s_free_port ();
-    snprintf (g->url, sizeof (g->url), "http://127.0.0.1:%d", port);
+    snprintf (g->url, sizeof (g->url), "%s://127.0.0.1:%d", g->tls ? "https" : "http", port);
     snprintf (g->log, sizeof (g->log), "%s/gateway.log", d->dir);
     char command[1500];
     snprintf (command, sizeof (command),
-              "exec %s/bin/gridcase-gateway -c %s --listen 127.0.0.1:%d --command %s --events %s "
+              "exec %s/bin/gridcase-gateway -c %s --listen %s:%d --command %s --events %s "
               "%s 2>>%s",
-              s_build, config, port, d->command, d->events, extra ? extra : "", g->log);
+              s_build, config, g->listen ? g->listen : "127.0.0.1", port, d->command, d->events,
+              extra ? extra : "", g->log);
     g->pid = fork ();
     if (g->pid == 0) {
         execl ("/bin/sh", "sh", "-c", command, (char *)NULL);
@@ -43,7 +46,7 @@ s_gateway_start (gateway_t *g, daemon_t *d, const char *config, const char *extr
         s_started[s_started_count++] = g->pid;
     for (int attempt = 0; attempt < 50; attempt++) {
         char probe[200], out[64];
-        snprintf (probe, sizeof (probe), "curl -s -o /dev/null -w '%%{http_code}' %s/metrics",
+        snprintf (probe, sizeof (probe), "curl -sk -o /dev/null -w '%%{http_code}' %s/metrics",
                   g->url);
         if (s_run (probe, out, sizeof (out)) == 0 && streq (out, "200"))
             return true;
@@ -59,7 +62,7 @@ static int
 s_get (gateway_t *g, const char *path, char *out, size_t size)
 {
     char command[600];
-    snprintf (command, sizeof (command), "curl -s -w '\\n%%{http_code}' '%s%s'", g->url, path);
+    snprintf (command, sizeof (command), "curl -sk -w '\\n%%{http_code}' '%s%s'", g->url, path);
     if (s_run (command, out, size) != 0)
         return -1;
     char *last = strrchr (out, '\n');
@@ -711,6 +714,61 @@ test_open311_hostile_posts (void)
     return true;
 }
 
+//  HTTPS of its own: with tls_cert and tls_key it serves TLS, on a public
+//  address too; plain HTTP gets nothing from it; half a pair is refused
+static bool
+test_the_gateway_speaks_tls (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    static char out[1 << 16];
+    char command[2000], cwd[400];
+    CHECK (getcwd (cwd, sizeof (cwd)));
+    snprintf (command, sizeof (command),
+              "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem "
+              "-days 2 -subj /CN=localhost 2>/dev/null",
+              d.dir, d.dir);
+    CHECK_OP (system (command), ==, 0);
+    snprintf (
+        command, sizeof (command),
+        "sed 's|^gridcase$|gateway\\n    tls_cert = \"cert.pem\"\\n    tls_key = \"key.pem\"\\n"
+        "gridcase|; s|\"sample-roster.cfg\"|\"%s/deploy/sample-roster.cfg\"|; "
+        "s|\"sample-grids.geojson\"|\"%s/deploy/sample-grids.geojson\"|' "
+        "deploy/sample-city.cfg > %s/tls.cfg",
+        cwd, cwd, d.dir);
+    CHECK_OP (system (command), ==, 0);
+    char config[300];
+    snprintf (config, sizeof (config), "%s/tls.cfg", d.dir);
+    gateway_t g = {0};
+    g.tls = true;
+    g.listen = "0.0.0.0"; //  not loopback: TLS makes it allowed
+    CHECK (s_gateway_start (&g, &d, config, NULL));
+    CHECK_OP (s_get (&g, "/open311/v2/discovery.json", out, sizeof (out)), ==, 200);
+    EXPECT_CONTAINS (out, "https://");
+    CHECK_OP (s_post (&g, "json", "-k " HOTLINE " -d service_code=garbage -d address_id=jiahe-01",
+                      out, sizeof (out)),
+              ==, 201);
+    //  Plain HTTP to it: no answer a client could take for one
+    char plain[600];
+    snprintf (plain, sizeof (plain), "curl -s -o /dev/null -w '%%{http_code}' http%s/metrics",
+              g.url + 5);
+    s_run (plain, out, sizeof (out));
+    EXPECT (!streq (out, "200"));
+    kill (g.pid, SIGTERM);
+    int status = -1;
+    waitpid (g.pid, &status, 0);
+    EXPECT (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    //  Half a pair
+    snprintf (command, sizeof (command), "sed -i '/tls_key/d' %s/tls.cfg", d.dir);
+    CHECK_OP (system (command), ==, 0);
+    snprintf (command, sizeof (command), "%s/bin/gridcase-gateway -c %s/tls.cfg 2>&1", s_build,
+              d.dir);
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "both tls_cert and tls_key");
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -725,5 +783,6 @@ main (int argc, char *argv[])
     RUN (test_open311_idempotent_post);
     RUN (test_open311_public_reads_hold_nothing_personal);
     RUN (test_open311_hostile_posts);
+    RUN (test_the_gateway_speaks_tls);
     return TESTS_DONE ();
 }

@@ -20,7 +20,7 @@ static const char *s_usage =
     "                        [--events ENDPOINT]\n"
     "  -c, --config FILE      the city's config (its gateway section: listen, command,\n"
     "                         events, actor, cert, server_key, threads,\n"
-    "                         behind_tls_proxy)\n"
+    "                         tls_cert, tls_key, behind_tls_proxy)\n"
     "      --listen ADDR:PORT where HTTP is served (default " GW_LISTEN_DEFAULT ")\n"
     "      --command ENDPOINT the daemon's command socket (default the config's)\n"
     "      --events ENDPOINT  the daemon's events socket (default the config's)\n"
@@ -182,6 +182,31 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
     return result;
 }
 
+//  The PEM file NAME (relative to the directory of config FILE) as a
+//  string; NULL when NAME is NULL or it cannot be read (logged)
+static char *
+s_pem (const char *file, const char *name)
+{
+    if (!name)
+        return NULL;
+    char path[1024];
+    const char *slash = strrchr (file, '/');
+    if (name[0] == '/' || !slash)
+        snprintf (path, sizeof (path), "%s", name);
+    else
+        snprintf (path, sizeof (path), "%.*s/%s", (int)(slash - file), file, name);
+    zchunk_t *chunk = zchunk_slurp (path, 1 << 20);
+    char *text = chunk ? zchunk_strdup (chunk) : NULL;
+    zchunk_destroy (&chunk);
+    if (!text || !strstr (text, "-----BEGIN ")) {
+        zsys_error ("cannot read %s as a PEM file (named in the gateway section of %s)", path,
+                    file);
+        free (text);
+        return NULL;
+    }
+    return text;
+}
+
 //  ADDR:PORT into ADDRESS; false when it is not one
 static bool
 s_listen_address (const char *text, struct sockaddr_in *address)
@@ -252,16 +277,34 @@ main (int argc, char *argv[])
     const char *proxied = zconfig_get (root, "gateway/behind_tls_proxy", "off");
     bool behind_proxy = strcmp (proxied, "on") == 0 || strcmp (proxied, "true") == 0 ||
                         strcmp (proxied, "yes") == 0;
+    //  TLS of its own (libmicrohttpd with GnuTLS): a PEM certificate and key
+    char *tls_cert = s_pem (file, zconfig_get (root, "gateway/tls_cert", NULL));
+    char *tls_key = s_pem (file, zconfig_get (root, "gateway/tls_key", NULL));
+    bool tls = tls_cert && tls_key;
     struct sockaddr_in address;
     int rc = 0;
     if (!s_listen_address (listen, &address)) {
         zsys_error ("listen address '%s' is not ADDR:PORT (e.g. %s)", listen, GW_LISTEN_DEFAULT);
         rc = 2;
-    } else if ((ntohl (address.sin_addr.s_addr) >> 24) != 127 && !behind_proxy) {
+    } else if ((zconfig_get (root, "gateway/tls_cert", NULL) && !tls_cert) ||
+               (zconfig_get (root, "gateway/tls_key", NULL) && !tls_key) ||
+               !!tls_cert != !!tls_key) {
+        if (!!tls_cert != !!tls_key)
+            zsys_error ("TLS needs both tls_cert and tls_key (PEM files) in the gateway section "
+                        "of %s",
+                        file);
+        rc = 1;
+    } else if (tls && !MHD_is_feature_supported (MHD_FEATURE_TLS)) {
+        zsys_error ("this libmicrohttpd was built without TLS: put the gateway behind a TLS "
+                    "proxy instead (behind_tls_proxy = on in %s)",
+                    file);
+        rc = 1;
+    } else if ((ntohl (address.sin_addr.s_addr) >> 24) != 127 && !behind_proxy && !tls) {
         //  Plain HTTP carries api keys and residents' details: loopback only,
-        //  unless a TLS proxy in front says otherwise
-        zsys_error ("refusing to serve plain HTTP on %s, which is not loopback: put it behind a "
-                    "TLS proxy and set behind_tls_proxy = on in the gateway section of %s",
+        //  unless it speaks TLS or a TLS proxy in front says so
+        zsys_error ("refusing to serve plain HTTP on %s, which is not loopback: give the gateway "
+                    "section of %s tls_cert and tls_key, or put it behind a TLS proxy and set "
+                    "behind_tls_proxy = on",
                     listen, file);
         rc = 1;
     }
@@ -283,7 +326,7 @@ main (int argc, char *argv[])
         rc = 1;
     }
     char base_url[300];
-    snprintf (base_url, sizeof (base_url), "http://%s", listen);
+    snprintf (base_url, sizeof (base_url), "%s://%s", tls ? "https" : "http", listen);
     gw_t gateway = {city,       base_url,      command, actor, city->curve ? cert : NULL,
                     server_key, gw_daemon_call};
     //  Signals wait for sigwait below: the server's threads inherit the mask
@@ -294,16 +337,25 @@ main (int argc, char *argv[])
     pthread_sigmask (SIG_BLOCK, &stop, NULL);
     struct MHD_Daemon *http = NULL;
     if (rc == 0) {
-        http = MHD_start_daemon (
-            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-            s_answer, &gateway, MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL,
-            MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads, MHD_OPTION_SOCK_ADDR,
-            (struct sockaddr *)&address, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned int)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-            MHD_OPTION_END);
+        struct MHD_OptionItem options[] = {
+            {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)s_done, NULL},
+            {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
+            {MHD_OPTION_SOCK_ADDR, 0, &address},
+            {MHD_OPTION_CONNECTION_LIMIT, 256, NULL},
+            {MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64, NULL},
+            {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
+            {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+            {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls_cert},
+            {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls_key},
+            {MHD_OPTION_END, 0, NULL}};
+        http = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                                     MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
+                                 0, NULL, NULL, s_answer, &gateway, MHD_OPTION_ARRAY, options,
+                                 MHD_OPTION_END);
         if (!http) {
-            zsys_error ("cannot serve HTTP on %s: %s", listen, strerror (errno));
+            zsys_error ("cannot serve %s on %s: %s", tls ? "HTTPS" : "HTTP", listen,
+                        tls ? "check tls_cert and tls_key (PEM) and the address"
+                            : strerror (errno));
             rc = 1;
         }
     }
@@ -317,6 +369,8 @@ main (int argc, char *argv[])
         MHD_stop_daemon (http);
         gw_daemon_close_all ();
     }
+    free (tls_cert);
+    free (tls_key);
     zconfig_destroy (&root);
     gc_config_destroy (&city);
     return rc;
