@@ -769,6 +769,79 @@ test_the_gateway_speaks_tls (void)
     return true;
 }
 
+//  With CURVE the gateway is known by its key, the daemon's roster says it
+//  is a gateway, and it files for the hotline as before
+static bool
+test_the_gateway_over_curve (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-gateway-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    static char out[1 << 16];
+    char command[1200];
+    snprintf (command, sizeof (command),
+              "%s/bin/gridcase keygen %s/server > /dev/null && "
+              "%s/bin/gridcase keygen %s/gw > /dev/null",
+              s_build, d.dir, s_build, d.dir);
+    CHECK_OP (system (command), ==, 0);
+    char file[300];
+    snprintf (file, sizeof (file), "%s/gw", d.dir);
+    zcert_t *gw = zcert_load (file);
+    snprintf (file, sizeof (file), "%s/server", d.dir);
+    zcert_t *server = zcert_load (file);
+    CHECK (gw && server);
+    //  The sample roster, the gateway holding its key
+    snprintf (command, sizeof (command),
+              "sed 's|^    actor = gateway$|    actor = gateway\\n        key = \"%s\"|' "
+              "deploy/sample-roster.cfg > %s/roster.cfg",
+              zcert_public_txt (gw), d.dir);
+    CHECK_OP (system (command), ==, 0);
+    char settings[400], roster[300];
+    snprintf (settings, sizeof (settings), "    curve = on\n    server_cert = \"%s/server\"\n",
+              d.dir);
+    snprintf (roster, sizeof (roster), "%s/roster.cfg", d.dir);
+    CHECK (s_daemon_config (&d, settings, roster));
+    snprintf (d.cert, sizeof (d.cert), "%s/gw", d.dir);
+    snprintf (d.server_key, sizeof (d.server_key), "%s/server", d.dir);
+    CHECK (s_daemon_start (&d, NULL));
+    //  Its config: the daemon's, and a gateway section with its certificate
+    FILE *config = fopen (d.config_file, "a");
+    CHECK (config);
+    fprintf (config, "gateway\n    cert = \"%s/gw\"\n    server_key = \"%s\"\n", d.dir,
+             zcert_public_txt (server));
+    fclose (config);
+    zcert_destroy (&gw);
+    zcert_destroy (&server);
+    gateway_t g = {0};
+    CHECK (s_gateway_start (&g, &d, d.config_file, NULL));
+    CHECK_OP (s_post (&g, "json", HOTLINE " -d service_code=garbage -d address_id=jiahe-01", out,
+                      sizeof (out)),
+              ==, 201);
+    json_error_t error;
+    json_t *created = json_loads (out, 0, &error);
+    const char *id =
+        json_string_value (json_object_get (json_array_get (created, 0), "service_request_id"));
+    CHECK (id);
+    char path[200];
+    snprintf (path, sizeof (path), "/open311/v2/requests/%s.json?api_key=sample-hotline-key", id);
+    CHECK_OP (s_get (&g, path, out, sizeof (out)), ==, 200);
+    EXPECT_CONTAINS (out, "jiahe-01");
+    json_decref (created);
+    CHECK_OP (s_get (&g, "/metrics", out, sizeof (out)), ==, 200);
+    EXPECT_CONTAINS (out, "gridcase_up 1");
+    kill (g.pid, SIGTERM);
+    waitpid (g.pid, NULL, 0);
+    //  Without its certificate it does not start against a CURVE daemon
+    snprintf (command, sizeof (command),
+              "sed -i '/^    cert = /d' %s && %s/bin/gridcase-gateway "
+              "-c %s 2>&1",
+              d.config_file, s_build, d.config_file);
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "CURVE");
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -784,5 +857,6 @@ main (int argc, char *argv[])
     RUN (test_open311_public_reads_hold_nothing_personal);
     RUN (test_open311_hostile_posts);
     RUN (test_the_gateway_speaks_tls);
+    RUN (test_the_gateway_over_curve);
     return TESTS_DONE ();
 }

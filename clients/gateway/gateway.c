@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define GW_LISTEN_DEFAULT "127.0.0.1:7580"
 
@@ -272,6 +273,17 @@ main (int argc, char *argv[])
         events = zconfig_get (root, "gateway/events", city->events);
     const char *actor = zconfig_get (root, "gateway/actor", "gateway");
     const char *cert = zconfig_get (root, "gateway/cert", NULL);
+    //  Under systemd the certificate may come as credentials (LoadCredential=
+    //  NAME and NAME_secret): a bare name is looked up there first
+    char credential[1024];
+    const char *credentials = getenv ("CREDENTIALS_DIRECTORY");
+    if (cert && !strchr (cert, '/') && credentials && *credentials) {
+        snprintf (credential, sizeof (credential), "%s/%s_secret", credentials, cert);
+        if (access (credential, R_OK) == 0) {
+            snprintf (credential, sizeof (credential), "%s/%s", credentials, cert);
+            cert = credential;
+        }
+    }
     const char *server_key = zconfig_get (root, "gateway/server_key", NULL);
     long threads = strtol (zconfig_get (root, "gateway/threads", "8"), NULL, 10);
     const char *proxied = zconfig_get (root, "gateway/behind_tls_proxy", "off");
