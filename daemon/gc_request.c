@@ -142,6 +142,7 @@ s_text (const char *field)
         {"title", 200, false},   {"description", 4000, true}, {"address", 500, false},
         {"text", 4000, true},    {"note", 4000, true},        {"reason", 2000, false},
         {"comment", 2000, true}, {"path", 1024, false},       {"detail", 4000, true},
+        {"name", 100, false},    {"phone", 40, false},        {"email", 254, false},
     };
     for (size_t i = 0; i < sizeof (texts) / sizeof (texts[0]); i++)
         if (streq (field, texts[i].name))
