@@ -11,13 +11,15 @@ VERSION = 0.1.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
                protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \
-               valgrind python3 redis-server redis-tools tzdata libmicrohttpd-dev libxml2-dev curl wrk
+               valgrind python3 redis-server redis-tools tzdata libmicrohttpd-dev libxml2-dev curl wrk \
+               libsodium-dev openssl chromium
 PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson
 
 CC ?= cc
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC \
               -DGC_VERSION='"$(VERSION)"' \
               -DGC_SAMPLE_CITY='"$(PREFIX)/share/gridcase/sample-city.cfg"' \
+              -DGC_WEB_ROOT='"$(PREFIX)/share/gridcase/web"' \
               -I$(BUILD)/gen -Iinclude -Idaemon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 SANFLAGS = -fsanitize=address,undefined
 ifeq ($(SANITIZE),1)
@@ -47,10 +49,31 @@ TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase $(BUILD)/bin/gridcase-gateway
 LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
-.PHONY: all deps test tests run clean install format lint fuzz valgrind bench
+.PHONY: all deps test tests run clean install format lint fuzz valgrind bench web
 .SECONDARY:
 
-all: $(BINS) $(LIBS)
+all: $(BINS) $(LIBS) web
+
+# The supervisors' page (served by gridcase-gateway): its own files and the
+# pinned npm libraries (web/package-lock.json), copied with a gzipped twin
+# each into $(BUILD)/web; npm reaches the registry at build time only
+WEB_SRC = web/index.html web/login.html web/login.js web/app.js web/app.css
+WEB_VENDOR = web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css \
+             web/node_modules/d3-array/dist/d3-array.min.js web/node_modules/d3-geo/dist/d3-geo.min.js
+web: $(BUILD)/web/.built
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "make web needs Node.js and npm (the machine's)"; exit 1; }
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+
+$(BUILD)/web/.built: $(WEB_SRC) web/node_modules/.package-lock.json
+	@rm -rf $(BUILD)/web && mkdir -p $(BUILD)/web/vendor
+	cp $(WEB_SRC) $(BUILD)/web/
+	cp $(WEB_VENDOR) $(BUILD)/web/vendor/
+	find $(BUILD)/web -type f ! -name '*.gz' -exec gzip -9 -k -n {} \;
+	@echo "the page's first load: $$(cat $(BUILD)/web/index.html.gz $(BUILD)/web/app.js.gz $(BUILD)/web/app.css.gz \
+	  $(BUILD)/web/vendor/*.gz | wc -c) bytes gzipped (budget 300 KB)"
+	@touch $@
 
 SUDO = $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -84,7 +107,7 @@ CLI_OBJ = $(BUILD)/obj/clients/cli_main.o $(BUILD)/obj/clients/cli_output.o $(BU
           $(BUILD)/obj/daemon/gc_time.o $(BUILD)/obj/daemon/gc_util.o
 
 # The CLI never opens a store: no LMDB (gridcased --check reads one)
-CLI_LDLIBS = $(shell pkg-config --libs libczmq libzmq libprotobuf-c lmdb libcrypto jansson 2>/dev/null) -lm
+CLI_LDLIBS = $(shell pkg-config --libs libczmq libzmq libprotobuf-c lmdb libcrypto jansson libsodium 2>/dev/null) -lm
 
 $(BUILD)/bin/gridcase: $(CLI_OBJ) $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
@@ -95,8 +118,9 @@ $(BUILD)/bin/gridcase: $(CLI_OBJ) $(BUILD)/lib/libgridcase.a
 GATEWAY_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard clients/gateway/*.c)) \
               $(BUILD)/obj/daemon/gc_config.o $(BUILD)/obj/daemon/gc_config_keys.o \
               $(BUILD)/obj/daemon/gc_zpl.o $(BUILD)/obj/daemon/gc_rules.o $(BUILD)/obj/daemon/gc_geo.o $(BUILD)/obj/daemon/gc_holder.o \
+              $(BUILD)/obj/daemon/gc_access.o \
               $(BUILD)/obj/daemon/gc_time.o $(BUILD)/obj/daemon/gc_util.o
-GATEWAY_PKGS = libczmq libzmq libprotobuf-c libcrypto jansson libmicrohttpd libxml-2.0
+GATEWAY_PKGS = libczmq libzmq libprotobuf-c libcrypto jansson libmicrohttpd libxml-2.0 libsodium
 $(BUILD)/obj/clients/gateway/%.o: CFLAGS += $(shell pkg-config --cflags libmicrohttpd libxml-2.0 2>/dev/null)
 
 $(BUILD)/bin/gridcase-gateway: $(GATEWAY_OBJ) $(BUILD)/lib/libgridcase.a

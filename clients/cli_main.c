@@ -71,6 +71,8 @@ static const char *s_usage_text =
     "  backup DIR               a compacting copy of the store, taken while serving\n"
     "  keygen NAME              a CURVE key pair: NAME (public) and NAME_secret\n"
     "  keygen --api-key ACTOR   an api key for ACTOR (the HTTP gateway), and its roster line\n"
+    "  passwd ACTOR             a web password for ACTOR (the supervisors' page): its roster\n"
+    "                           line (read from the terminal, or one line of stdin)\n"
     "\n"
     "  -e, --endpoint ENDPOINT  the daemon's command socket (default $GRIDCASE_ENDPOINT,\n"
     "                           else tcp://127.0.0.1:7570)\n"

@@ -3,7 +3,9 @@
 #include "cli.h"
 #include "gc_util.h"
 
+#include <sodium.h>
 #include <sys/random.h>
+#include <termios.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -279,6 +281,65 @@ s_cmd_keygen (context_t *ctx, const cli_args_t *a)
     return 0;
 }
 
+static const char *const s_cmd_passwd_options[] = {NULL};
+
+//  One line of the terminal or of stdin, without its newline; PROMPT and no
+//  echo on a terminal
+static bool
+s_read_secret (const char *prompt, char *out, size_t size)
+{
+    bool tty = isatty (STDIN_FILENO);
+    struct termios saved, quiet;
+    if (tty) {
+        fprintf (stderr, "%s", prompt);
+        tcgetattr (STDIN_FILENO, &saved);
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    bool ok = fgets (out, (int)size, stdin) != NULL;
+    if (tty) {
+        tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+        fprintf (stderr, "\n");
+    }
+    if (ok)
+        out[strcspn (out, "\r\n")] = 0;
+    return ok;
+}
+
+//  A web password for the roster's ACTOR (the gateway's supervisors' page):
+//  read twice on a terminal, once from a pipe; printed only as its hash
+static int
+s_cmd_passwd (context_t *ctx, const cli_args_t *a)
+{
+    (void)ctx;
+    if (a->positionals != 1)
+        return cli_usage ("passwd takes the roster actor the password is for");
+    char password[256], again[256];
+    if (!s_read_secret ("web password: ", password, sizeof (password)))
+        return cli_usage ("no password given");
+    if (isatty (STDIN_FILENO) &&
+        (!s_read_secret ("again: ", again, sizeof (again)) || strcmp (password, again) != 0)) {
+        fprintf (stderr, "gridcase: the two passwords differ; nothing printed\n");
+        return EXIT_USAGE;
+    }
+    if (strlen (password) < 8) {
+        fprintf (stderr, "gridcase: a web password has 8 characters at least\n");
+        return EXIT_USAGE;
+    }
+    char hashed[crypto_pwhash_STRBYTES];
+    if (sodium_init () < 0 ||
+        crypto_pwhash_str (hashed, password, strlen (password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        fprintf (stderr, "gridcase: cannot hash the password (out of memory?)\n");
+        return EXIT_USAGE;
+    }
+    sodium_memzero (password, sizeof (password));
+    sodium_memzero (again, sizeof (again));
+    printf ("for the roster, under actor %s:   password = \"%s\"\n", a->id, hashed);
+    return 0;
+}
+
 static const char *const s_cmd_backup_options[] = {NULL};
 
 static int
@@ -320,5 +381,6 @@ const cli_command_t cli_reading_commands[] = {
     {"watch", s_cmd_watch, s_cmd_watch_options, false},
     {"backup", s_cmd_backup, s_cmd_backup_options, false},
     {"keygen", s_cmd_keygen, s_cmd_keygen_options, false},
+    {"passwd", s_cmd_passwd, s_cmd_passwd_options, false},
     {NULL, NULL, NULL, false},
 };

@@ -143,3 +143,18 @@ gc_chain_get (gc_txn_t *txn, uint64_t seq, const void **value, size_t *size)
     gc_key_pack (&key, GC_KEY_JOURNAL, seq);
     return gc_txn_get (txn, GC_DB_JOURNAL, &key, value, size);
 }
+
+bool
+gc_chain_links (gc_txn_t *txn, const Gridcase__JournalEntry *entry)
+{
+    uint8_t hash[GC_HASH_SIZE] = {0};
+    if (entry->seq > 1) {
+        const void *value;
+        size_t size;
+        if (gc_chain_get (txn, entry->seq - 1, &value, &size) != GC_OK)
+            return false;
+        gc_hash (value, size, hash);
+    }
+    return entry->prev_hash.len == GC_HASH_SIZE &&
+           memcmp (entry->prev_hash.data, hash, GC_HASH_SIZE) == 0;
+}

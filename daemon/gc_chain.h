@@ -19,5 +19,8 @@ uint64_t gc_chain_last (gc_txn_t *txn);
 int gc_chain_head (gc_txn_t *txn, uint64_t *seq, uint8_t *hash);
 //  Entry SEQ as stored (the bytes its hash is taken of)
 int gc_chain_get (gc_txn_t *txn, uint64_t seq, const void **value, size_t *size);
+//  Whether ENTRY carries the hash of the entry before it as stored (zeros
+//  for the first); false also when that entry cannot be read
+bool gc_chain_links (gc_txn_t *txn, const Gridcase__JournalEntry *entry);
 
 #endif

@@ -35,6 +35,7 @@ s_actor_destroy (void **item_p)
     gc_actor_t *actor = (gc_actor_t *)*item_p;
     if (actor) {
         free (actor->key);
+        free (actor->password);
         free (actor->grid);
     }
     s_named_destroy (item_p);
@@ -384,6 +385,19 @@ s_load_roster (gc_config_t *self, zconfig_t *roster)
         }
         if (s_actor_api_keys (self, a, actor))
             return -1;
+        zconfig_t *password = gc_zpl_child (a, "password");
+        if (password) {
+            //  A libsodium crypto_pwhash_str hash (gridcase passwd prints it)
+            const char *hashed = zconfig_value (password);
+            if (strncmp (hashed, "$argon2id$", 10) != 0 && strncmp (hashed, "$argon2i$", 9) != 0) {
+                gc_zpl_error (self->zpl, password,
+                              "actor '%s': the password is not a hash ($argon2id$…, as gridcase "
+                              "passwd prints it; the password itself never goes in the roster)",
+                              actor->id);
+                return -1;
+            }
+            actor->password = strdup (hashed);
+        }
         zconfig_t *key = gc_zpl_child (a, "key");
         if (key) {
             uint8_t binary[32];
@@ -817,8 +831,10 @@ gc_config_identify_request (gc_config_t *self, const Gridcase__Request *request,
         return NULL;
     }
     gc_actor_t *actor = gc_config_identify (self, request->on_behalf_of, why, why_size);
-    if (actor && (!actor->api_keys || actor->role == GRIDCASE__ROLE__ROLE_GATEWAY)) {
-        snprintf (why, why_size, "'%s' holds no api key: gateway %s cannot act for it", actor->id,
+    if (actor &&
+        ((!actor->api_keys && !actor->password) || actor->role == GRIDCASE__ROLE__ROLE_GATEWAY)) {
+        snprintf (why, why_size,
+                  "'%s' holds no api key or web password: gateway %s cannot act for it", actor->id,
                   sender->id);
         return NULL;
     }

@@ -76,6 +76,7 @@ struct _gc_actor_t {
     gc_department_t *department; //  worker
     char *key;                   //  its CURVE public key (Z85), NULL if none
     size_t api_keys;             //  api keys it holds (a gateway authenticates them)
+    char *password;              //  its web password's hash (crypto_pwhash_str), NULL: none
 };
 
 //  Rules that are not deadline windows

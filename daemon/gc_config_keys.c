@@ -51,18 +51,18 @@ static const gc_zpl_key_t s_departments[] = {{"department", IDS, s_department}, 
 static const gc_zpl_key_t s_category[] = {
     {"name", ONCE, NULL}, {"department", ONCE, NULL}, {"severity", ONCE, NULL}, {NULL, ONCE, NULL}};
 static const gc_zpl_key_t s_categories[] = {{"category", IDS, s_category}, {NULL, ONCE, NULL}};
-static const gc_zpl_key_t s_actor[] = {{"name", ONCE, NULL},      {"role", ONCE, NULL},
-                                       {"key", ONCE, NULL},       {"grid", IDS, NULL},
-                                       {"community", ONCE, NULL}, {"street", ONCE, NULL},
-                                       {"district", ONCE, NULL},  {"department", ONCE, NULL},
-                                       {"api_key", LINES, NULL},  {NULL, ONCE, NULL}};
+static const gc_zpl_key_t s_actor[] = {
+    {"name", ONCE, NULL},     {"role", ONCE, NULL},       {"key", ONCE, NULL},
+    {"grid", IDS, NULL},      {"community", ONCE, NULL},  {"street", ONCE, NULL},
+    {"district", ONCE, NULL}, {"department", ONCE, NULL}, {"api_key", LINES, NULL},
+    {"password", ONCE, NULL}, {NULL, ONCE, NULL}};
 static const gc_zpl_key_t s_roster[] = {{"actor", IDS, s_actor}, {NULL, ONCE, NULL}};
 //  gridcase-gateway's settings
 static const gc_zpl_key_t s_gateway[] = {
     {"listen", ONCE, NULL},           {"command", ONCE, NULL}, {"events", ONCE, NULL},
     {"behind_tls_proxy", ONCE, NULL}, {"actor", ONCE, NULL},   {"cert", ONCE, NULL},
     {"server_key", ONCE, NULL},       {"threads", ONCE, NULL}, {"tls_cert", ONCE, NULL},
-    {"tls_key", ONCE, NULL},          {NULL, ONCE, NULL}};
+    {"web_root", ONCE, NULL},         {"tls_key", ONCE, NULL}, {NULL, ONCE, NULL}};
 
 //  A file's top level: the daemon's settings, the city, the roster
 const gc_zpl_key_t gc_config_file_all[] = {{"gridcase", ONCE, s_settings},

@@ -113,6 +113,45 @@ s_public_entry (Gridcase__JournalEntry *entry)
     s_blank (entry->reporter);
 }
 
+//  The history's place in the journal's hash chain: each entry carries the
+//  hash of the entry before it, and the last one the case record's hash
+static void
+s_chain_words (gc_txn_t *txn, const Gridcase__Case *kase, Gridcase__JournalEntry **history,
+               size_t count, char *out, size_t size)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!gc_chain_links (txn, history[i])) {
+            snprintf (out, size,
+                      "broken: entry %" PRIu64 " does not carry the hash of entry %" PRIu64
+                      " (one of them was altered); gridcased --check says more",
+                      history[i]->seq, history[i]->seq - 1);
+            return;
+        }
+    gc_key_t key;
+    const void *stored;
+    size_t stored_size;
+    uint8_t hash[GC_HASH_SIZE];
+    bool sealed = true;
+    if (count && history[count - 1]->seq == kase->journal_seq &&
+        gc_key_pack (&key, GC_KEY_CASE, kase->id) &&
+        gc_txn_get (txn, GC_DB_CASES, &key, &stored, &stored_size) == GC_OK) {
+        gc_hash (stored, stored_size, hash);
+        const Gridcase__JournalEntry *last = history[count - 1];
+        sealed = last->case_sha256.len == GC_HASH_SIZE &&
+                 memcmp (last->case_sha256.data, hash, GC_HASH_SIZE) == 0;
+    }
+    if (!sealed)
+        snprintf (out, size,
+                  "broken: the case record is not the one entry %" PRIu64
+                  " sealed (altered); gridcased --check says more",
+                  kase->journal_seq);
+    else
+        snprintf (out, size,
+                  "intact: each of its %zu entries carries the hash of the entry before it in "
+                  "the journal, and the case record is the one the last sealed",
+                  count);
+}
+
 static void
 s_get (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
        const Gridcase__Request *request, gc_reply_t *out)
@@ -148,11 +187,14 @@ s_get (gc_config_t *config, gc_txn_t *txn, const gc_actor_t *actor,
         for (size_t i = 0; i < count; i++)
             s_public_entry (history[i]);
     }
+    char chain[300] = "";
+    if (get->with_history && ok)
+        s_chain_words (txn, kase, history, count, chain, sizeof (chain));
     if (get->with_history && !history)
         gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_INTERNAL,
                         "out of memory for the history of %s; try again", get->case_id);
     else if (ok)
-        gc_reply_case (out, request, kase, history, count);
+        gc_reply_case_chain (out, request, kase, history, count, get->with_history ? chain : NULL);
     else
         gc_reply_storage_error (out, request, "the case's history");
     s_free_entries (history, count);

@@ -87,10 +87,19 @@ void
 gc_reply_case (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
                Gridcase__JournalEntry **history, size_t count)
 {
+    gc_reply_case_chain (out, request, kase, history, count, NULL);
+}
+
+void
+gc_reply_case_chain (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
+                     Gridcase__JournalEntry **history, size_t count, const char *chain)
+{
     Gridcase__CaseReply result = GRIDCASE__CASE_REPLY__INIT;
     result.case_ = kase;
     result.history = history;
     result.n_history = count;
+    if (chain)
+        result.chain = (char *)chain;
     Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
     reply.result_case = GRIDCASE__REPLY__RESULT_CASE;
     reply.case_ = &result;

@@ -35,6 +35,9 @@ bool gc_reply_copy (gc_reply_t *out, const void *data, size_t size);
 //  A CaseReply holding KASE (and HISTORY entries, may be 0)
 void gc_reply_case (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
                     Gridcase__JournalEntry **history, size_t count);
+//  ... with CHAIN: the history's place in the journal's hash chain, in words
+void gc_reply_case_chain (gc_reply_t *out, const Gridcase__Request *request, Gridcase__Case *kase,
+                          Gridcase__JournalEntry **history, size_t count, const char *chain);
 //  A CaseReply holding the case as stored (its packed bytes, CASE of SIZE):
 //  the same bytes as gc_reply_case without packing the case again
 void gc_reply_case_packed (gc_reply_t *out, const Gridcase__Request *request, const void *kase,

@@ -69,6 +69,9 @@ static bool s_walk (walk_t *walk);
 bool
 gc_topics_may_follow (gc_config_t *config, const gc_actor_t *actor, const char *prefix)
 {
+    //  A gateway follows for the people signed in to it, each in their scope
+    if (actor && actor->role == GRIDCASE__ROLE__ROLE_GATEWAY)
+        return true;
     walk_t walk = {config, actor, prefix, false, 0, false};
     return s_walk (&walk);
 }

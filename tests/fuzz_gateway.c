@@ -203,7 +203,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             request.args++;
         }
     }
-    gw_reply_t reply = {0, NULL, 0, NULL};
+    gw_reply_t reply;
+    memset (&reply, 0, sizeof (reply));
     const char *route = gw_route (&s_gateway, &request, &reply);
     if (!route || !reply.status || !reply.type || (!reply.body && reply.size))
         abort ();

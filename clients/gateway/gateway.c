@@ -21,12 +21,13 @@ static const char *s_usage =
     "                        [--events ENDPOINT]\n"
     "  -c, --config FILE      the city's config (its gateway section: listen, command,\n"
     "                         events, actor, cert, server_key, threads,\n"
-    "                         tls_cert, tls_key, behind_tls_proxy)\n"
+    "                         tls_cert, tls_key, behind_tls_proxy, web_root)\n"
     "      --listen ADDR:PORT where HTTP is served (default " GW_LISTEN_DEFAULT ")\n"
     "      --command ENDPOINT the daemon's command socket (default the config's)\n"
     "      --events ENDPOINT  the daemon's events socket (default the config's)\n"
     "      --version          prints the version\n"
-    "Serves Open311 GeoReport v2 under /open311/v2/ and metrics at /metrics.\n";
+    "Serves Open311 GeoReport v2 under /open311/v2/, metrics at /metrics and the\n"
+    "supervisors' page at / (sign in at /login).\n";
 
 #define GW_BODY_MAX (64 * 1024) //  a POST's form at most, names and values
 
@@ -99,6 +100,22 @@ s_form_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *fil
     return MHD_YES;
 }
 
+//  A live stream: what it has, or nothing yet (the connection waits), or
+//  its end
+static ssize_t
+s_stream_read (void *cls, uint64_t pos, char *buffer, size_t max)
+{
+    (void)pos;
+    long got = gw_feed_read ((gw_stream_t *)cls, buffer, max);
+    return got < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)got;
+}
+
+static void
+s_stream_free (void *cls)
+{
+    gw_feed_close ((gw_stream_t *)cls);
+}
+
 static void
 s_done (void *cls, struct MHD_Connection *connection, void **state_p,
         enum MHD_RequestTerminationCode code)
@@ -150,7 +167,8 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
         return MHD_YES;
     }
     int64_t start = zclock_usecs ();
-    gw_reply_t reply = {0, NULL, 0, NULL};
+    gw_reply_t reply;
+    memset (&reply, 0, sizeof (reply));
     const char *route = "unknown";
     //  A body that could not be read is refused by the endpoint that takes one
     if (state->too_large) {
@@ -161,13 +179,31 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
         state->request.body_why =
             "the body is a form: application/x-www-form-urlencoded or multipart/form-data";
     }
-    state->request.idempotency_key =
+    gw_request_t *request = &state->request;
+    request->idempotency_key =
         MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Idempotency-Key");
-    route = gw_route ((gw_t *)cls, &state->request, &reply);
-    //  A reply that could not be written (out of memory) goes out empty
+    request->cookie = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Cookie");
+    request->origin = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Origin");
+    request->host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
+    request->accept_encoding =
+        MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Accept-Encoding");
+    request->connection = connection;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info && info->client_addr && info->client_addr->sa_family == AF_INET)
+        inet_ntop (AF_INET, &((const struct sockaddr_in *)info->client_addr)->sin_addr,
+                   request->address, sizeof (request->address));
+    route = gw_route ((gw_t *)cls, request, &reply);
+    //  A live stream is read as it comes; a reply that could not be written
+    //  (out of memory) goes out empty
     struct MHD_Response *response =
-        reply.body ? MHD_create_response_from_buffer (reply.size, reply.body, MHD_RESPMEM_MUST_FREE)
-                   : MHD_create_response_from_buffer (0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        reply.stream ? MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 4096, s_stream_read,
+                                                          reply.stream, s_stream_free)
+        : reply.body
+            ? MHD_create_response_from_buffer (reply.size, reply.body, MHD_RESPMEM_MUST_FREE)
+            : MHD_create_response_from_buffer (0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!response && reply.stream)
+        gw_feed_close (reply.stream);
     if (!response) {
         free (reply.body);
         return MHD_NO; //  the connection is closed
@@ -175,6 +211,28 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (!reply.type)
         reply.type = "text/plain; charset=utf-8";
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.type);
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header (response, "Referrer-Policy", "same-origin");
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL,
+                             reply.cache ? reply.cache : "no-store");
+    if (strncmp (reply.type, "text/html", 9) == 0) {
+        //  The page runs only its own scripts: a case title is never code
+        MHD_add_response_header (response, "Content-Security-Policy",
+                                 "default-src 'self'; script-src 'self'; style-src 'self'; "
+                                 "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                                 "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+        MHD_add_response_header (response, "X-Frame-Options", "DENY");
+    }
+    if (reply.location)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_LOCATION, reply.location);
+    if (*reply.cookie)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, reply.cookie);
+    if (reply.encoding) {
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_ENCODING, reply.encoding);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    }
+    if (reply.disposition)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_DISPOSITION, reply.disposition);
     if (reply.status == 503)
         MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, "5");
     enum MHD_Result result = MHD_queue_response (connection, reply.status, response);
@@ -286,6 +344,22 @@ main (int argc, char *argv[])
     }
     const char *server_key = zconfig_get (root, "gateway/server_key", NULL);
     long threads = strtol (zconfig_get (root, "gateway/threads", "8"), NULL, 10);
+    //  The page's files: the config's, else the build's beside this binary
+    //  (build/bin/../web), else the installed ones
+    char web_root[1100] = "", exe[1024];
+    const char *configured = zconfig_get (root, "gateway/web_root", NULL);
+    ssize_t len = readlink ("/proc/self/exe", exe, sizeof (exe) - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr (exe, '/');
+        if (slash)
+            *slash = 0;
+        snprintf (web_root, sizeof (web_root), "%s/../web", exe);
+    }
+    if (configured)
+        snprintf (web_root, sizeof (web_root), "%s", configured);
+    else if (!*web_root || !zsys_file_exists (web_root))
+        snprintf (web_root, sizeof (web_root), "%s", GC_WEB_ROOT);
     const char *proxied = zconfig_get (root, "gateway/behind_tls_proxy", "off");
     bool behind_proxy = strcmp (proxied, "on") == 0 || strcmp (proxied, "true") == 0 ||
                         strcmp (proxied, "yes") == 0;
@@ -339,8 +413,19 @@ main (int argc, char *argv[])
     }
     char base_url[300];
     snprintf (base_url, sizeof (base_url), "%s://%s", tls ? "https" : "http", listen);
-    gw_t gateway = {city,       base_url,      command, actor, city->curve ? cert : NULL,
-                    server_key, gw_daemon_call};
+    gw_t gateway = {city,
+                    base_url,
+                    command,
+                    actor,
+                    city->curve ? cert : NULL,
+                    server_key,
+                    gw_daemon_call,
+                    events,
+                    zsys_file_exists (web_root) ? web_root : NULL,
+                    tls};
+    if (rc == 0 && !gateway.web_root)
+        zsys_warning ("the supervisors' page is not served: no web root at %s (make web)",
+                      web_root);
     //  Signals wait for sigwait below: the server's threads inherit the mask
     sigset_t stop;
     sigemptyset (&stop);
@@ -360,16 +445,21 @@ main (int argc, char *argv[])
             {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls_cert},
             {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls_key},
             {MHD_OPTION_END, 0, NULL}};
-        http = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                                     MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
-                                 0, NULL, NULL, s_answer, &gateway, MHD_OPTION_ARRAY, options,
-                                 MHD_OPTION_END);
+        http = MHD_start_daemon (
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0),
+            0, NULL, NULL, s_answer, &gateway, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
         if (!http) {
             zsys_error ("cannot serve %s on %s: %s", tls ? "HTTPS" : "HTTP", listen,
                         tls ? "check tls_cert and tls_key (PEM) and the address"
                             : strerror (errno));
             rc = 1;
         }
+    }
+    if (rc == 0 && gw_feed_start (&gateway)) {
+        zsys_error ("cannot start the live log's thread");
+        MHD_stop_daemon (http);
+        rc = 1;
     }
     if (rc == 0) {
         zsys_notice ("serving Open311 at %s/open311/v2/ and metrics at %s/metrics for the city "
@@ -378,8 +468,12 @@ main (int argc, char *argv[])
         int signal = 0;
         sigwait (&stop, &signal);
         zsys_notice ("stopping on signal %d", signal);
+        //  Live streams end first: a suspended connection would hold the stop
+        gw_feed_end_all ();
         MHD_stop_daemon (http);
+        gw_feed_stop ();
         gw_daemon_close_all ();
+        gw_session_close_all ();
     }
     free (tls_cert);
     free (tls_key);

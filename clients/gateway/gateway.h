@@ -37,6 +37,9 @@ struct _gw_t {
     const char *cert;     //  CURVE: the gateway's certificate, NULL: local mode
     const char *server_key;
     gw_call_fn *call;
+    const char *events;   //  the daemon's events endpoint (the live log)
+    const char *web_root; //  the supervisors' page's files (make web), NULL: none
+    bool tls;             //  it serves HTTPS itself: cookies are Secure
 };
 
 //  One HTTP request as the routes see it: the query's and the form body's
@@ -56,17 +59,31 @@ typedef struct {
     const char *idempotency_key; //  the Idempotency-Key header, NULL: none
     unsigned body_status;        //  a POST's body could not be read: 413 or 400 ...
     const char *body_why;        //  ... and why
+    const char *cookie;          //  the Cookie header, NULL: none
+    const char *origin;          //  the Origin header, NULL: none
+    const char *host;            //  the Host header
+    const char *accept_encoding; //  the Accept-Encoding header
+    char address[64];            //  the client's address, for sign-in limits and logs
+    void *connection;            //  the HTTP layer's connection (a live stream suspends it)
 } gw_request_t;
 
 //  The value of parameter NAME, NULL if not given
 const char *gw_arg (const gw_request_t *request, const char *name);
 
-//  A reply to send: status and body
+typedef struct _gw_stream_t gw_stream_t;
+
+//  A reply to send: status and body, and what else the page needs
 typedef struct {
     unsigned status;
     char *body; //  malloc'd
     size_t size;
-    const char *type; //  its content type
+    const char *type;        //  its content type
+    const char *location;    //  a redirect's Location, NULL: none
+    char cookie[300];        //  a Set-Cookie value, "": none
+    const char *encoding;    //  Content-Encoding (a gzip file as it is), NULL: none
+    const char *cache;       //  Cache-Control, NULL: no-store
+    const char *disposition; //  Content-Disposition (a CSV download), NULL: none
+    gw_stream_t *stream;     //  a live stream (Server-Sent Events) instead of a body
 } gw_reply_t;
 
 //  DOCUMENT (takes it) written as FORMAT into REPLY with STATUS. A JSON
@@ -115,6 +132,55 @@ void gw_words_status (gc_config_t *city, const Gridcase__Case *kase, char *out, 
 void gw_words_holder (gc_config_t *city, const char *holder, char *out, size_t size);
 const char *gw_words_agency (gc_config_t *city, const Gridcase__Case *kase);
 const char *gw_words_update_status (Gridcase__EventType type, Gridcase__State state);
+
+//  Who is signed in to the supervisors' page (session.c)
+typedef struct {
+    char token[65]; //  the cookie's value: 32 random bytes in hex
+    char csrf[65];  //  what a changing request must carry
+    char actor[80]; //  the roster's id
+    int64_t created, seen;
+} gw_session_t;
+
+//  The session REQUEST's cookie names, still live (it is touched); false
+//  when none
+bool gw_session_find (const gw_request_t *request, gw_session_t *session);
+//  Signs ACTOR in with PASSWORD from ADDRESS: a new session (a new token,
+//  whatever cookie came); false with STATUS (401, 429) and WHY
+bool gw_session_login (gw_t *self, const char *actor, const char *password, const char *address,
+                       gw_session_t *session, unsigned *status, char *why, size_t why_size);
+//  Ends the session with TOKEN
+void gw_session_logout (const char *token);
+//  The Set-Cookie value for SESSION (NULL: one that clears the cookie)
+void gw_session_cookie (gw_t *self, const gw_session_t *session, char *out, size_t size);
+//  Frees every session (the gateway is stopping)
+void gw_session_close_all (void);
+
+//  The supervisors' page (web.c): sign-in, the page, its static files;
+//  true when PATH is one of its routes (REPLY set)
+bool gw_web (gw_t *self, const gw_request_t *request, gw_reply_t *reply);
+//  Its JSON and CSV API for SESSION (api.c): PATH below /api/
+void gw_api (gw_t *self, const gw_request_t *request, const gw_session_t *session, const char *path,
+             gw_reply_t *reply);
+//  A call to the daemon made for SESSION's actor
+int gw_api_call (gw_t *self, const gw_session_t *session, Gridcase__Request *request,
+                 Gridcase__Reply **reply_p);
+
+//  The live escalation log (feed.c): one SUB socket to the daemon's
+//  notices, each stream a topic followed for one session, gaps filled from
+//  the journal; the stream is written as Server-Sent Events
+int gw_feed_start (gw_t *self);
+//  Ends every stream (their connections are resumed to finish)
+void gw_feed_end_all (void);
+void gw_feed_stop (void);
+//  A stream of TOPIC for SESSION from journal seq SINCE on (NULL: refused,
+//  REPLY set)
+gw_stream_t *gw_feed_open (gw_t *self, const gw_session_t *session, const char *topic,
+                           uint64_t since, void *connection);
+//  Up to MAX bytes of the stream into BUFFER: >0 bytes, 0 nothing yet (the
+//  connection is suspended until there is), -1 it ended
+long gw_feed_read (gw_stream_t *stream, char *buffer, size_t max);
+//  The HTTP layer is done with the stream
+void gw_feed_close (gw_stream_t *stream);
 
 //  Counts a request to ROUTE answered with STATUS after SECONDS
 void gw_metrics_count (const char *route, unsigned status, double seconds);

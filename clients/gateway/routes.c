@@ -37,6 +37,10 @@ gw_route (gw_t *self, const gw_request_t *request, gw_reply_t *reply)
         gw_metrics (self, reply);
         return "metrics";
     }
+    if (gw_web (self, request, reply))
+        return strncmp (url, "/api/", 5) == 0      ? "api"
+               : strncmp (url, "/static/", 8) == 0 ? "static"
+                                                   : "page";
     static const char prefix[] = "/open311/v2/";
     char path[GW_URL_MAX];
     gw_format_t format = GW_JSON;
