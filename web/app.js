@@ -327,6 +327,14 @@
         box.appendChild(el('p', { class: 'note', text: '没有网格边界 No grid boundaries in this city (the grids setting).' }));
         return;
       }
+      // GeoJSON winds an outer ring anticlockwise; d3-geo, on the sphere,
+      // reads that as everything but the grid: turn such rings round
+      grids.features.forEach(function (feature) {
+        if (d3.geoArea(feature) > 2 * Math.PI) {
+          var polygons = feature.geometry.type === 'Polygon' ? [feature.geometry.coordinates] : feature.geometry.coordinates;
+          polygons.forEach(function (rings) { rings.forEach(function (ring) { ring.reverse(); }); });
+        }
+      });
       var projection = d3.geoMercator().fitSize([width, height], grids);
       var path = d3.geoPath(projection);
       grids.features.forEach(function (feature) {

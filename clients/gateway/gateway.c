@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -98,6 +99,18 @@ s_form_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *fil
     state->used += size;
     state->store[state->used] = 0;
     return MHD_YES;
+}
+
+//  libmicrohttpd's own messages (a client that went away mid-answer, ...)
+//  in the gateway's log
+static void
+s_http_log (void *cls, const char *format, va_list args)
+{
+    (void)cls;
+    char text[512];
+    vsnprintf (text, sizeof (text), format, args);
+    text[strcspn (text, "\n")] = 0;
+    zsys_info ("http: %s", text);
 }
 
 //  A live stream: what it has, or nothing yet (the connection waits), or
@@ -436,6 +449,7 @@ main (int argc, char *argv[])
     if (rc == 0) {
         struct MHD_OptionItem options[] = {
             {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)s_done, NULL},
+            {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)s_http_log, NULL},
             {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
             {MHD_OPTION_SOCK_ADDR, 0, &address},
             {MHD_OPTION_CONNECTION_LIMIT, 256, NULL},
