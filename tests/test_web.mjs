@@ -50,7 +50,7 @@ async function run (name, test) {
 
 // The daemon and two gateways (the second drops every 2nd notice)
 const dir = mkdtempSync(path.join(tmpdir(), 'gc-test-web-'));
-const ports = { command: await freePort(), events: await freePort(), web: await freePort(), drop: await freePort() };
+const ports = { command: await freePort(), events: await freePort(), web: await freePort(), drop: await freePort(), plain: await freePort() };
 const config = path.join(dir, 'city.cfg');
 writeFileSync(config, `gridcase
     command = "tcp://127.0.0.1:${ports.command}"
@@ -58,6 +58,17 @@ writeFileSync(config, `gridcase
     roster = "${cwd}/deploy/sample-roster.cfg"
     city = "${cwd}/deploy/sample-city.cfg"
     grids = "${cwd}/deploy/sample-grids.geojson"
+gateway
+    web_root = "${cwd}/build/web"
+`);
+
+// A city config without the grids' boundaries, for the map's plain layout
+const plainConfig = path.join(dir, 'plain.cfg');
+writeFileSync(plainConfig, `gridcase
+    command = "tcp://127.0.0.1:${ports.command}"
+    events = "tcp://127.0.0.1:${ports.events}"
+    roster = "${cwd}/deploy/sample-roster.cfg"
+    city = "${cwd}/deploy/sample-city.cfg"
 gateway
     web_root = "${cwd}/build/web"
 `);
@@ -89,6 +100,7 @@ async function until (what, test, ms = 15000) {
 
 const base = `http://127.0.0.1:${ports.web}`;
 const dropBase = `http://127.0.0.1:${ports.drop}`;
+const plainBase = `http://127.0.0.1:${ports.plain}`;
 let browser;
 
 function cleanup () {
@@ -101,6 +113,7 @@ try {
   await until('the daemon', async () => { cli('admin:admin', 'stats'); return true; });
   start('gridcase-gateway', ['-c', config, '--listen', `127.0.0.1:${ports.web}`]);
   start('gridcase-gateway', ['-c', config, '--listen', `127.0.0.1:${ports.drop}`], { GRIDCASE_DROP_NOTICES: '2' });
+  start('gridcase-gateway', ['-c', plainConfig, '--listen', `127.0.0.1:${ports.plain}`]);
   await until('the gateways', async () => (await fetch(base + '/login')).ok && (await fetch(dropBase + '/login')).ok);
 
   // Cases in two communities: one escalated in haihong, one in qianpu
@@ -239,6 +252,26 @@ try {
     await page.waitForSelector('#overdue table');
     await page.screenshot({ path: path.join(shots, 'phone.png') });
     await context.close();
+  });
+
+  await run('test_the_map_draws_each_grid_and_lists_its_cases', async () => {
+    const { context, page } = await signIn('c-haihong');
+    await page.goto(base + '/?view=map');
+    await page.waitForSelector('#map path.grid');
+    const grids = await page.$$eval('#map path.grid', (paths) => paths.map((p) => [p.getAttribute('data-grid'), p.getAttribute('class')]));
+    check(grids.length === 3 && grids.every((g) => g[0].startsWith('haihong-')), 'haihong\'s three grids: ' + JSON.stringify(grids));
+    check(grids.find((g) => g[0] === 'haihong-01')[1].includes('open'), 'haihong-01 has an open case');
+    await page.click('#map path[data-grid="haihong-01"]');
+    await page.waitForSelector('#grid-cases table');
+    check((await page.textContent('#grid-cases')).includes(haihong), 'its case is listed');
+    await context.close();
+    // A city without boundaries: the grids as tiles, community by community
+    const plain = await signIn('sup-siming', plainBase);
+    await plain.page.goto(plainBase + '/?view=map');
+    await plain.page.waitForSelector('.community button.grid');
+    check((await plain.page.$$('.community button.grid')).length === 10, 'ten grids as tiles');
+    check((await plain.page.$$('.community')).length === 4, 'in four communities');
+    await plain.context.close();
   });
 
   await run('test_the_page_refuses_what_an_attacker_tries', async () => {

@@ -323,8 +323,21 @@
       svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
       svg.setAttribute('id', 'map');
       box.appendChild(svg);
-      if (!grids.features.length) {
-        box.appendChild(el('p', { class: 'note', text: '没有网格边界 No grid boundaries in this city (the grids setting).' }));
+      if (!grids.bounded) {
+        // No boundaries in this city: the grids as tiles, community by community
+        svg.remove();
+        var byCommunity = {};
+        grids.features.forEach(function (feature) {
+          var p = feature.properties;
+          (byCommunity[p.community] = byCommunity[p.community] || []).push(p);
+        });
+        Object.keys(byCommunity).sort().forEach(function (community) {
+          box.appendChild(el('div', { class: 'community' }, [el('h3', { text: community })].concat(
+            byCommunity[community].map(function (p) {
+              return el('button', { class: 'tile grid ' + (p.overdue ? 'overdue' : p.open ? 'open' : 'calm'), 'data-grid': p.grid,
+                text: p.name + ' (' + p.open + '/' + p.overdue + ')', onclick: function () { gridCases(p.grid, list); } });
+            }))));
+        });
         return;
       }
       // GeoJSON winds an outer ring anticlockwise; d3-geo, on the sphere,

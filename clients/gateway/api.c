@@ -607,6 +607,17 @@ s_grids (gw_t *self, const gw_session_t *session, gw_reply_t *reply)
     stats.period = "today";
     Gridcase__Reply *answer = NULL;
     int rc = gw_api_call (self, session, &call, &answer);
+    //  Without boundaries: each grid without a shape, for a plain layout by
+    //  community
+    if (!file) {
+        file = json_pack ("{s:[]}", "features");
+        const gc_list_t *grids = &self->city->lists[GC_KIND_GRID];
+        for (size_t g = 0; g < grids->count; g++)
+            json_array_append_new (json_object_get (file, "features"),
+                                   json_pack ("{s:s, s:{s:s}, s:n}", "type", "Feature",
+                                              "properties", "grid",
+                                              ((gc_grid_t *)grids->items[g])->id, "geometry"));
+    }
     size_t i;
     json_t *feature;
     json_array_foreach (json_object_get (file, "features"), i, feature)

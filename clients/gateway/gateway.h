@@ -1,13 +1,15 @@
 /*  gridcase-gateway - an HTTP door to gridcased for the city's hotline and
-    civic apps (Open311 GeoReport v2) and for the operator (metrics). It
-    talks to the daemon through libgridcase, so the daemon stays the one
-    writer. What its files share: gateway.c starts it and serves HTTP,
-    params.c reads a request's parameters, routes.c says which endpoint a
-    request is for, open311.c answers the
+    civic apps (Open311 GeoReport v2), for the supervisors (their page) and
+    for the operator (metrics). It talks to the daemon through libgridcase,
+    so the daemon stays the one writer. What its files share: gateway.c
+    starts it and serves HTTP, params.c reads a request's parameters,
+    routes.c says which endpoint a request is for, open311.c answers the
     Open311 discovery and services, requests.c the service requests and
-    their updates, words.c says where a case is in words, daemon.c calls
-    the daemon, document.c writes a reply as JSON or XML, metrics.c counts
-    and shows what the gateway and the daemon did. */
+    their updates, words.c says where a case is in words, daemon.c calls the
+    daemon, document.c writes a reply as JSON or XML, metrics.c counts and
+    shows what the gateway and the daemon did; session.c signs supervisors
+    in, web.c serves their page and its files, api.c its API, feed.c its
+    live log. */
 #ifndef GW_GATEWAY_H_INCLUDED
 #define GW_GATEWAY_H_INCLUDED
 
