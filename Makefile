@@ -235,6 +235,9 @@ install: all
 	install -m 644 include/gridcase.h include/gridcase_json.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg deploy/sample-grids.geojson \
 	  $(DESTDIR)$(PREFIX)/share/gridcase/
+	install -d $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor
+	install -m 644 $(wildcard $(BUILD)/web/*.*) $(DESTDIR)$(PREFIX)/share/gridcase/web/
+	install -m 644 $(wildcard $(BUILD)/web/vendor/*) $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor/
 
 format:
 	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c clients/gateway/*.c clients/gateway/*.h include/*.h tests/*.c tests/*.h tests/bench/*.c
