@@ -130,7 +130,7 @@ try {
   });
 
   async function signIn (actor, at = base) {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(at + '/login');
     await page.fill('#actor', actor);
@@ -199,6 +199,11 @@ try {
       check(Number(rows[i][4]) === f.closed, `row ${i} closed ${rows[i][4]} vs ${f.closed}`);
       check(Number(rows[i][12]) === f.open_now, `row ${i} open ${rows[i][12]} vs ${f.open_now}`);
     });
+    // Any table downloads as CSV, with a BOM
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#figures-table button.csv')]);
+    const saved = require('node:fs').readFileSync(await download.path());
+    check(saved[0] === 0xEF && saved[1] === 0xBB && saved[2] === 0xBF, 'the table\'s CSV starts with a BOM');
+    check(saved.toString('utf8').includes(figures[0].name || figures[0].key), 'the table\'s CSV holds its rows');
     await page.waitForSelector('#chart-bars canvas');
     await page.waitForSelector('#chart-daily canvas');
     // The CSV downloads: a BOM, then the columns

@@ -87,11 +87,30 @@
     return el('a', { href: '/cases/' + encodeURIComponent(id), text: id, class: 'case' });
   }
 
+  // A table with a button that downloads it as CSV (a UTF-8 BOM first, so
+  // that Excel on a Chinese Windows desktop reads it right)
   function table(headers, rows, className) {
-    return el('table', { class: className || '' }, [
+    var node = el('table', { class: className || '' }, [
       el('thead', {}, [el('tr', {}, headers.map(function (h) { return el('th', { text: h }); }))]),
       el('tbody', {}, rows)
     ]);
+    var button = el('button', { type: 'button', class: 'csv noprint', text: '下载 CSV', onclick: function () { download(node); } });
+    return el('div', { class: 'table' }, [button, node]);
+  }
+
+  function download(node) {
+    var quote = function (text) {
+      text = (text || '').replace(/\s+/g, ' ').trim();
+      return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+    };
+    var lines = Array.prototype.map.call(node.querySelectorAll('tr'), function (tr) {
+      return Array.prototype.map.call(tr.children, function (c) { return quote(c.textContent); }).join(',');
+    });
+    var blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
+    var link = el('a', { href: URL.createObjectURL(blob), download: 'gridcase.csv' });
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
   }
 
   function cell(content) {
@@ -153,10 +172,13 @@
     var body = el('tbody', { id: 'log-rows' });
     main.appendChild(el('h2', {}, ['升级日志 Escalation log ', status]));
     main.appendChild(form);
-    main.appendChild(el('table', { class: 'log' }, [
+    var logTable = el('table', { class: 'log' }, [
       el('thead', {}, [el('tr', {}, ['时间 Time', '事件 Event', '案件 Case', '流转 From → to', '原因 Reason', '操作人 By'].map(function (h) { return el('th', { text: h }); }))]),
       body
-    ]));
+    ]);
+    main.appendChild(el('div', { class: 'table' }, [
+      el('button', { type: 'button', class: 'csv noprint', id: 'log-csv', text: '下载 CSV', onclick: function () { download(logTable); } }),
+      logTable]));
     api('log?' + params(filters)).then(function (log) {
       log.entries.forEach(function (entry) { body.appendChild(logRow(entry)); });
       if (!log.follow_topic) { status.textContent = ''; return; }
@@ -253,14 +275,15 @@
     var received = rows.map(function (f) { return f.received; });
     var bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 60] }) : null;
     new uPlot({
-      title: '按期处置率与受理量 On-time rate (%) and cases received, by area',
+      title: '受理量与按期处置率 Cases received (bars) and on-time rate (%), by area',
       width: Math.min(target.clientWidth || 900, 1200), height: 300,
-      scales: { x: { time: false }, pct: { range: [0, 100] } },
-      axes: [{ values: function (u, ticks) { return ticks.map(function (t) { return rows[t] ? (rows[t].name || rows[t].key) : ''; }); } },
-        { scale: 'pct', label: '%' }, { side: 1, label: 'received', grid: { show: false } }],
-      series: [{}, { label: '按期处置率 on time %', scale: 'pct', stroke: '#2b6cb0', fill: 'rgba(43,108,176,0.4)', paths: bars },
-        { label: '受理 received', stroke: '#c05621', width: 2 }]
-    }, [xs, ys, received], target);
+      scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, pct: { range: [0, 100] },
+        y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
+      axes: [{ values: function (u, ticks) { return ticks.map(function (t) { return Number.isInteger(t) && rows[t] ? (rows[t].name || rows[t].key) : ''; }); } },
+        { label: 'received' }, { side: 1, scale: 'pct', label: '%', grid: { show: false } }],
+      series: [{}, { label: '受理 received', stroke: '#2b6cb0', fill: 'rgba(43,108,176,0.5)', paths: bars, points: { show: false } },
+        { label: '按期处置率 on time %', scale: 'pct', stroke: '#c05621', width: 0, points: { show: true, size: 10, fill: '#c05621' } }]
+    }, [xs, received, ys], target);
   }
 
   function lineChart(target, daily) {
