@@ -495,15 +495,18 @@ s_figures_csv (gw_t *self, const gw_request_t *request, const gw_session_t *sess
                                "satisfaction"};
         const double values[] = {f->on_time_rate, f->closure_rate, f->rework_rate, f->bounce_rate,
                                  f->satisfaction};
+        //  A rate or time with nothing to compute it from is an empty cell
         for (int c = 0; c < 5; c++)
-            snprintf (v[4 + c], sizeof (v[4 + c]),
-                      gridcase_figure_undefined (f, rates[c]) ? "" : "%.4f", values[c]);
-        snprintf (v[9], sizeof (v[9]),
-                  gridcase_figure_undefined (f, "respond_mean_ms") ? "" : "%" PRIu64,
-                  f->respond_mean_ms);
-        snprintf (v[10], sizeof (v[10]),
-                  gridcase_figure_undefined (f, "resolve_mean_ms") ? "" : "%" PRIu64,
-                  f->resolve_mean_ms);
+            snprintf (v[4 + c], sizeof (v[4 + c]), "%.4f", values[c]);
+        snprintf (v[9], sizeof (v[9]), "%" PRIu64, f->respond_mean_ms);
+        snprintf (v[10], sizeof (v[10]), "%" PRIu64, f->resolve_mean_ms);
+        for (int c = 0; c < 5; c++)
+            if (gridcase_figure_undefined (f, rates[c]))
+                v[4 + c][0] = 0;
+        if (gridcase_figure_undefined (f, "respond_mean_ms"))
+            v[9][0] = 0;
+        if (gridcase_figure_undefined (f, "resolve_mean_ms"))
+            v[10][0] = 0;
         snprintf (v[11], sizeof (v[11]), "%" PRIu64, f->open_now);
         snprintf (v[12], sizeof (v[12]), "%" PRIu64, f->overdue_now);
         const char *fields[] = {f->key, f->name, v[0], v[1], v[2],  v[3],  v[4], v[5],
