@@ -235,6 +235,9 @@ install: all
 	install -m 644 include/gridcase.h include/gridcase_json.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg deploy/sample-grids.geojson \
 	  $(DESTDIR)$(PREFIX)/share/gridcase/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libgridcase\nDescription: gridcase client library (ZeroMQ + protobuf case events, outbox)\nVersion: %s\nRequires.private: libczmq libzmq libprotobuf-c lmdb libcrypto jansson\nLibs: -L$${libdir} -lgridcase\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libgridcase.pc
 	install -d $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor
 	install -m 644 $(wildcard $(BUILD)/web/*.*) $(DESTDIR)$(PREFIX)/share/gridcase/web/
 	install -m 644 $(wildcard $(BUILD)/web/vendor/*) $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor/

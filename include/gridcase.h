@@ -26,6 +26,9 @@ extern "C" {
 
 typedef struct _gridcase_t gridcase_t;
 
+//  The library's version ("0.1.0"), as gridcased --version prints the daemon's
+const char *gridcase_version (void);
+
 //  Connects a DEALER to ENDPOINT ("tcp://127.0.0.1:7570") as the client with
 //  id CLIENT_ID (16 bytes), whose next request gets sequence FIRST_SEQUENCE.
 gridcase_t *gridcase_new (const char *endpoint, const uint8_t *client_id, uint64_t first_sequence);

@@ -1460,6 +1460,18 @@ test_installed_sample_city_starts (void)
                      "--as officer:o-haihong-01 report --grid haihong-01 --category gas-leak "
                      "--title 'installed'"),
               ==, 0);
+    //  A program finds the library through pkg-config, and its version
+    snprintf (command, sizeof (command),
+              "export PKG_CONFIG_PATH=%s/root/usr/local/lib/pkgconfig; pkg-config --modversion "
+              "libgridcase && pkg-config --libs --cflags libgridcase",
+              d.dir);
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 0);
+    EXPECT_CONTAINS (out, GC_VERSION);
+    EXPECT_CONTAINS (out, "-lgridcase");
+    EXPECT (streq (gridcase_version (), GC_VERSION));
+    //  The supervisors' page is installed where the installed gateway looks
+    snprintf (command, sizeof (command), "%s/root/usr/local/share/gridcase/web/index.html", d.dir);
+    EXPECT (zsys_file_exists (command));
     s_daemon_remove (&d);
     return true;
 }

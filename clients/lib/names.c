@@ -170,3 +170,9 @@ gridcase_case_id_of (Gridcase__Request *request)
         return NULL;
     return (char **)((char *)body + field->offset);
 }
+
+const char *
+gridcase_version (void)
+{
+    return GC_VERSION;
+}
