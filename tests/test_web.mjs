@@ -314,6 +314,15 @@ try {
     // The API only reads, and only signed in
     check((await fetch(base + '/api/overdue')).status === 401, 'the API without a session');
     check((await fetch(base + '/api/me', { method: 'POST', ...jar })).status === 405, 'the API refuses a POST');
+    // A flood of sign-ins at once: two are checked at a time (each takes
+    // 64 MiB), the rest are told to come back, none is answered by a crash
+    const flood = await Promise.all(Array.from({ length: 12 }, (_, i) => fetch(base + '/login', {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'actor=nobody-' + i + '&password=wrong'
+    })));
+    check(flood.every((r) => r.status === 303), 'every sign-in answered');
+    check(flood.some((r) => (r.headers.get('location') || '').includes('busy')), 'some told the gateway is busy');
+    check((await fetch(base + '/api/me', jar)).status === 200, 'the session still works after the flood');
     // Guessing passwords: the sixth try is locked out
     let last;
     for (let i = 0; i < 6; i++) {

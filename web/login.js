@@ -8,4 +8,5 @@
   }
   if (query.get('failed')) { document.getElementById('failed').hidden = false; }
   if (query.get('locked')) { document.getElementById('locked').hidden = false; }
+  if (query.get('busy')) { document.getElementById('busy').hidden = false; }
 })();

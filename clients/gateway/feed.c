@@ -28,7 +28,6 @@ struct _gw_stream_t {
     char actor[80];
     char token[65]; //  its session
     uint64_t last;  //  the journal seq it has given up to, on its topic
-    bool fill;      //  a gap: fill from the journal first
     char *buffer;   //  SSE text not yet read by the HTTP layer
     size_t length;
     bool suspended; //  its connection waits for data
@@ -91,55 +90,48 @@ s_event (gw_stream_t *stream, const Gridcase__JournalEntry *entry)
 
 //  The entries of STREAM's topic after its last, from the journal, made for
 //  its actor; called without the lock (it calls the daemon)
+//  A page of the journal into the stream, if it is still there
+static bool
+s_fill_page (const Gridcase__JournalReply *page, void *arg)
+{
+    gw_stream_t *probe = (gw_stream_t *)arg;
+    pthread_mutex_lock (&s_lock);
+    bool listed = zlistx_find (s_streams, probe) != NULL;
+    for (size_t i = 0; listed && i < page->n_entries; i++)
+        s_event (probe, page->entries[i]);
+    pthread_mutex_unlock (&s_lock);
+    return listed;
+}
+
 static void
 s_fill (gw_stream_t *probe)
 {
     pthread_mutex_lock (&s_lock);
+    //  Its connection may have closed (and freed it) since the gap was seen
+    if (!zlistx_find (s_streams, probe)) {
+        pthread_mutex_unlock (&s_lock);
+        return;
+    }
     char topic[160], actor[80];
     snprintf (topic, sizeof (topic), "%s", probe->topic);
     snprintf (actor, sizeof (actor), "%s", probe->actor);
     uint64_t since = probe->last;
-    probe->fill = false;
     pthread_mutex_unlock (&s_lock);
     gc_actor_t *who = gc_config_actor (s_gateway->city, actor);
-    for (int page = 0; who && page < 20; page++) {
-        Gridcase__Request call = GRIDCASE__REQUEST__INIT;
-        Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
-        Gridcase__Actor on_behalf = GRIDCASE__ACTOR__INIT;
-        on_behalf.role = who->role;
-        on_behalf.id = who->id;
-        call.on_behalf_of = &on_behalf;
-        call.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
-        call.journal = &journal;
-        journal.topic = topic;
-        journal.since = since;
-        Gridcase__Reply *answer = NULL;
-        int rc = s_gateway->call (s_gateway, &call, NULL, &answer);
-        if (rc != GRIDCASE_OK || !answer->journal) {
-            zsys_warning ("web: cannot fill the live log of %s on %s from the journal", actor,
-                          topic);
-            if (answer)
-                gridcase__reply__free_unpacked (answer, NULL);
-            return;
-        }
-        const Gridcase__JournalReply *got = answer->journal;
-        pthread_mutex_lock (&s_lock);
-        //  The stream may have gone meanwhile: only those still listed
-        for (gw_stream_t *stream = (gw_stream_t *)zlistx_first (s_streams); stream;
-             stream = (gw_stream_t *)zlistx_next (s_streams))
-            if (stream == probe)
-                for (size_t i = 0; i < got->n_entries; i++)
-                    s_event (stream, got->entries[i]);
-        pthread_mutex_unlock (&s_lock);
-        uint64_t next = got->n_entries ? got->entries[got->n_entries - 1]->seq : since;
-        if (got->scanned_to > next)
-            next = got->scanned_to;
-        bool done = next <= since || next >= got->last_seq;
-        since = next;
-        gridcase__reply__free_unpacked (answer, NULL);
-        if (done)
-            break;
-    }
+    if (!who)
+        return;
+    Gridcase__Actor on_behalf = GRIDCASE__ACTOR__INIT;
+    on_behalf.role = who->role;
+    on_behalf.id = who->id;
+    Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
+    journal.topic = topic;
+    journal.since = since;
+    Gridcase__Reply *failed = NULL;
+    if (gw_journal_pages (s_gateway, &on_behalf, &journal, 20, s_fill_page, probe, &failed) !=
+        GRIDCASE_OK)
+        zsys_warning ("web: cannot fill the live log of %s on %s from the journal", actor, topic);
+    if (failed)
+        gridcase__reply__free_unpacked (failed, NULL);
 }
 
 //  The topics wanted now, subscribed to and dropped as streams come and go
@@ -189,10 +181,9 @@ s_notice (const char *topic, zframe_t *body)
     for (gw_stream_t *stream = (gw_stream_t *)zlistx_first (s_streams); stream;
          stream = (gw_stream_t *)zlistx_next (s_streams))
         if (strcmp (stream->topic, topic) == 0) {
-            if (notice->prev_seq > stream->last) {
-                stream->fill = true;
+            if (notice->prev_seq > stream->last)
                 zlistx_add_end (gaps, stream);
-            } else
+            else
                 s_event (stream, notice->entry);
         }
     pthread_mutex_unlock (&s_lock);

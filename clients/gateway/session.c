@@ -17,6 +17,7 @@
 #define GW_FAILS_PER_ACTOR 5    //  failed attempts on one actor in the window
 #define GW_FAILS_PER_ADDRESS 20 //  ... and from one address
 #define GW_FAILURES_MAX 10000   //  the table of failures at most
+#define GW_CHECKING_MAX 2       //  passwords checked at once (each takes 64 MiB)
 
 typedef struct {
     int count;
@@ -26,6 +27,7 @@ typedef struct {
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static zhashx_t *s_sessions; //  token -> gw_session_t
 static zhashx_t *s_failures; //  "actor:ID" or "address:A" -> failures_t
+static int s_checking;       //  passwords being checked now
 
 static void
 s_tables (void)
@@ -132,7 +134,16 @@ gw_session_login (gw_t *self, const char *actor_id, const char *password, const 
     s_tables ();
     bool locked = s_too_many (by_actor, GW_FAILS_PER_ACTOR, false) ||
                   s_too_many (by_address, GW_FAILS_PER_ADDRESS, false);
+    //  A flood of sign-ins waits its turn outside, not in memory
+    bool busy = !locked && s_checking >= GW_CHECKING_MAX;
+    if (!locked && !busy)
+        s_checking++;
     pthread_mutex_unlock (&s_lock);
+    if (busy) {
+        *status = 503;
+        snprintf (why, why_size, "too many sign-ins at once; try again in a moment");
+        return false;
+    }
     if (locked) {
         zsys_warning ("web: sign-in as '%.80s' from %s refused: too many failed attempts", actor_id,
                       address);
@@ -149,6 +160,7 @@ gw_session_login (gw_t *self, const char *actor_id, const char *password, const 
               crypto_pwhash_str_verify (hashed, password, strlen (password)) == 0 && actor &&
               actor->password && actor->role != GRIDCASE__ROLE__ROLE_GATEWAY;
     pthread_mutex_lock (&s_lock);
+    s_checking--;
     if (!ok) {
         s_too_many (by_actor, GW_FAILS_PER_ACTOR, true);
         s_too_many (by_address, GW_FAILS_PER_ADDRESS, true);

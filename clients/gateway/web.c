@@ -120,7 +120,9 @@ s_login (gw_t *self, const gw_request_t *request, gw_reply_t *reply)
     if (!actor || !password ||
         !gw_session_login (self, actor, password, request->address, &session, &status, why,
                            sizeof (why))) {
-        s_redirect (reply, status == 429 ? "/login?locked=1" : "/login?failed=1");
+        s_redirect (reply, status == 429   ? "/login?locked=1"
+                           : status == 503 ? "/login?busy=1"
+                                           : "/login?failed=1");
         return;
     }
     //  The old session, if the browser had one, ends: a session is never
