@@ -145,58 +145,66 @@ s_me (gw_t *self, const gw_session_t *session, gw_reply_t *reply)
 //  --------------------------------------------------------------------------
 //  The escalation log, newest first
 
+//  What a log read gathers from each page
+typedef struct {
+    const char *type; //  only entries of this event type, NULL: all
+    json_t *rows;
+    bool first;
+    char topic[160];
+    uint64_t last_seq;
+} log_t;
+
+static bool
+s_log_page (const Gridcase__JournalReply *page, void *arg)
+{
+    log_t *log = (log_t *)arg;
+    for (size_t i = 0; i < page->n_entries; i++) {
+        const Gridcase__JournalEntry *entry = page->entries[i];
+        if (log->type && *log->type && strcmp (log->type, gridcase_event_name (entry->type)) != 0)
+            continue;
+        json_array_append_new (log->rows, gridcase_json (&entry->base));
+        if (json_array_size (log->rows) > GW_LOG_ROWS)
+            json_array_remove (log->rows, 0); //  the newest are kept
+    }
+    if (log->first)
+        snprintf (log->topic, sizeof (log->topic), "%s", page->follow_topic);
+    log->first = false;
+    log->last_seq = page->last_seq;
+    return true;
+}
+
 static void
 s_log (gw_t *self, const gw_request_t *request, const gw_session_t *session, gw_reply_t *reply)
 {
     const char *area = gw_arg (request, "area"), *department = gw_arg (request, "department");
-    const char *type = gw_arg (request, "type"), *period = gw_arg (request, "period");
-    json_t *rows = json_array ();
-    uint64_t since = 0, last_seq = 0;
-    char topic[160] = "";
-    for (int page = 0; page < GW_LOG_PAGES; page++) {
-        Gridcase__Request call = GRIDCASE__REQUEST__INIT;
-        Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
-        call.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
-        call.journal = &journal;
-        journal.log_only = true;
-        journal.since = since;
-        journal.area = (char *)(area && *area ? area : "");
-        journal.department = (char *)(department && *department ? department : "");
-        journal.period = (char *)(period && *period ? period : "");
-        Gridcase__Reply *answer = NULL;
-        if (!s_call (self, session, &call, &answer, reply)) {
-            json_decref (rows);
-            return;
-        }
-        const Gridcase__JournalReply *got = answer->journal;
-        for (size_t i = 0; got && i < got->n_entries; i++) {
-            const Gridcase__JournalEntry *entry = got->entries[i];
-            if (type && *type && strcmp (type, gridcase_event_name (entry->type)) != 0)
-                continue;
-            json_array_append_new (rows, gridcase_json (&entry->base));
-            if (json_array_size (rows) > GW_LOG_ROWS)
-                json_array_remove (rows, 0); //  the newest are kept
-        }
-        uint64_t next = got && got->n_entries ? got->entries[got->n_entries - 1]->seq : since;
-        if (got && got->scanned_to > next)
-            next = got->scanned_to;
-        if (got && page == 0)
-            snprintf (topic, sizeof (topic), "%s", got->follow_topic);
-        last_seq = got ? got->last_seq : last_seq;
-        bool done = !got || next <= since || next >= got->last_seq;
-        since = next;
-        gridcase__reply__free_unpacked (answer, NULL);
-        if (done)
-            break;
+    const char *period = gw_arg (request, "period");
+    log_t log = {gw_arg (request, "type"), json_array (), true, "", 0};
+    Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
+    journal.log_only = true;
+    journal.area = (char *)(area && *area ? area : "");
+    journal.department = (char *)(department && *department ? department : "");
+    journal.period = (char *)(period && *period ? period : "");
+    gc_actor_t *actor = gc_config_actor (self->city, session->actor);
+    Gridcase__Actor who = GRIDCASE__ACTOR__INIT;
+    who.role = actor ? actor->role : GRIDCASE__ROLE__ROLE_UNSPECIFIED;
+    who.id = (char *)session->actor;
+    Gridcase__Reply *failed = NULL;
+    int rc = gw_journal_pages (self, &who, &journal, GW_LOG_PAGES, s_log_page, &log, &failed);
+    if (rc != GRIDCASE_OK) {
+        s_failed (reply, rc, failed);
+        if (failed)
+            gridcase__reply__free_unpacked (failed, NULL);
+        json_decref (log.rows);
+        return;
     }
     //  Newest first
     json_t *newest = json_array ();
-    for (size_t i = json_array_size (rows); i > 0; i--)
-        json_array_append (newest, json_array_get (rows, i - 1));
-    json_decref (rows);
+    for (size_t i = json_array_size (log.rows); i > 0; i--)
+        json_array_append (newest, json_array_get (log.rows, i - 1));
+    json_decref (log.rows);
     s_json (reply, 200,
-            json_pack ("{s:o, s:s, s:I}", "entries", newest, "follow_topic", topic, "last_seq",
-                       (json_int_t)last_seq));
+            json_pack ("{s:o, s:s, s:I}", "entries", newest, "follow_topic", log.topic, "last_seq",
+                       (json_int_t)log.last_seq));
 }
 
 //  --------------------------------------------------------------------------

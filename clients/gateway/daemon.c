@@ -101,3 +101,36 @@ gw_daemon_error (int rc, const Gridcase__Reply *reply, gw_format_t format, gw_re
               reply->error->message);
     gw_error (out, status, format, text);
 }
+
+int
+gw_journal_pages (gw_t *self, Gridcase__Actor *on_behalf, Gridcase__JournalRequest *query,
+                  int max_pages, gw_page_fn *fn, void *arg, Gridcase__Reply **failed)
+{
+    *failed = NULL;
+    uint64_t since = query->since;
+    for (int page = 0; page < max_pages; page++) {
+        Gridcase__Request call = GRIDCASE__REQUEST__INIT;
+        call.on_behalf_of = on_behalf;
+        call.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
+        call.journal = query;
+        query->since = since;
+        Gridcase__Reply *answer = NULL;
+        int rc = self->call (self, &call, NULL, &answer);
+        if (rc != GRIDCASE_OK || !answer->journal) {
+            *failed = answer;
+            return rc == GRIDCASE_OK ? GRIDCASE_EREPLY : rc;
+        }
+        const Gridcase__JournalReply *got = answer->journal;
+        bool more = fn (got, arg);
+        //  A filtered read says how far it looked when it found nothing more
+        uint64_t next = got->n_entries ? got->entries[got->n_entries - 1]->seq : since;
+        if (got->scanned_to > next)
+            next = got->scanned_to;
+        bool done = !more || next <= since || next >= got->last_seq;
+        since = next;
+        gridcase__reply__free_unpacked (answer, NULL);
+        if (done)
+            break;
+    }
+    return GRIDCASE_OK;
+}

@@ -94,3 +94,11 @@ gw_error (gw_reply_t *reply, unsigned status, gw_format_t format, const char *de
         errors, json_pack ("{s:i, s:s}", "code", (int)status, "description", description));
     gw_document (reply, status, format, "errors", errors);
 }
+
+void
+gw_unknown_service (gw_reply_t *reply, gw_format_t format, const char *code)
+{
+    char why[300];
+    snprintf (why, sizeof (why), "no service '%.200s' (GET services lists them)", code);
+    gw_error (reply, 404, format, why);
+}

@@ -96,6 +96,8 @@ void gw_document (gw_reply_t *reply, unsigned status, gw_format_t format, const 
                   json_t *document);
 //  The spec's error body, [{code, description}], in FORMAT
 void gw_error (gw_reply_t *reply, unsigned status, gw_format_t format, const char *description);
+//  404 for a service_code that names no category of the city
+void gw_unknown_service (gw_reply_t *reply, gw_format_t format, const char *code);
 
 //  An Open311 endpoint (PATH below /open311/v2/, without its extension);
 //  false when there is none by that name
@@ -117,6 +119,13 @@ const char *gw_route (gw_t *self, const gw_request_t *request, gw_reply_t *reply
 //  The daemon through libgridcase (daemon.c): each thread its own client
 int gw_daemon_call (gw_t *self, Gridcase__Request *request, const uint8_t *client_id,
                     Gridcase__Reply **reply_p);
+//  Reads the journal with QUERY page by page from its since on, made for
+//  ON_BEHALF (NULL: the gateway's own read), handing each page to FN until
+//  FN says enough, the journal ends or MAX_PAGES were read. GRIDCASE_OK, or
+//  the failed call's code with its reply, if any, in *FAILED (free it)
+typedef bool (gw_page_fn) (const Gridcase__JournalReply *page, void *arg);
+int gw_journal_pages (gw_t *self, Gridcase__Actor *on_behalf, Gridcase__JournalRequest *query,
+                      int max_pages, gw_page_fn *fn, void *arg, Gridcase__Reply **failed);
 //  Closes every thread's client (the HTTP server has stopped)
 void gw_daemon_close_all (void);
 //  The HTTP status and spec error for a call that did not succeed (RC, and

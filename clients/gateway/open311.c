@@ -66,9 +66,7 @@ s_service_definition (gw_t *self, const char *code, gw_format_t format, gw_reply
 {
     gc_category_t *category = gc_config_category (self->city, code);
     if (!category) {
-        char why[300];
-        snprintf (why, sizeof (why), "no service '%.200s' (GET services lists them)", code);
-        gw_error (reply, 404, format, why);
+        gw_unknown_service (reply, format, code);
         return;
     }
     gw_document (reply, 200, format, "service_definition",

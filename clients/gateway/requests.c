@@ -218,9 +218,7 @@ gw_requests_post (gw_t *self, const gw_request_t *request, gw_format_t format, g
     }
     gc_category_t *category = gc_config_category (self->city, code);
     if (!category) {
-        char why[300];
-        snprintf (why, sizeof (why), "no service '%.200s' (GET services lists them)", code);
-        gw_error (reply, 404, format, why);
+        gw_unknown_service (reply, format, code);
         return;
     }
     const char *lat = gw_arg (request, "lat"), *lon = gw_arg (request, "long");
@@ -395,9 +393,7 @@ s_list (gw_t *self, const gc_actor_t *actor, const gw_request_t *request, gw_for
     const char *status = gw_arg (request, "status");
     int64_t from, to;
     if (code && !gc_config_category (self->city, code)) {
-        char why[300];
-        snprintf (why, sizeof (why), "no service '%.200s' (GET services lists them)", code);
-        gw_error (reply, 404, format, why);
+        gw_unknown_service (reply, format, code);
         return;
     }
     if (status && strcmp (status, "open") != 0 && strcmp (status, "closed") != 0) {
@@ -528,55 +524,50 @@ s_update (gw_t *self, const Gridcase__JournalEntry *entry)
                       "updated_datetime", when, "description", words, "media_url", "");
 }
 
+//  What an updates read gathers from each page
+typedef struct {
+    gw_t *self;
+    int64_t from, to;
+    bool open_end;
+    json_t *updates;
+} updates_t;
+
+static bool
+s_updates_page (const Gridcase__JournalReply *page, void *arg)
+{
+    updates_t *u = (updates_t *)arg;
+    for (size_t i = 0; i < page->n_entries && json_array_size (u->updates) < GW_UPDATES_MAX; i++) {
+        const Gridcase__JournalEntry *entry = page->entries[i];
+        if (entry->time >= u->from && (u->open_end || entry->time <= u->to))
+            json_array_append_new (u->updates, s_update (u->self, entry));
+    }
+    return json_array_size (u->updates) < GW_UPDATES_MAX;
+}
+
 void
 gw_request_updates (gw_t *self, const gw_request_t *request, gw_format_t format, gw_reply_t *reply)
 {
     gc_actor_t *actor = NULL;
-    int64_t from, to;
-    bool open_end = false;
+    updates_t u = {self, 0, 0, false, NULL};
     if (!s_key_actor (self, request, format, reply, &actor) ||
-        !s_period (request, GW_DAY_MS, &from, &to, &open_end, format, reply))
+        !s_period (request, GW_DAY_MS, &u.from, &u.to, &u.open_end, format, reply))
         return;
-    json_t *updates = json_array ();
-    uint64_t since = 0;
-    bool failed = false;
-    for (int pages = 0; pages < GW_DAEMON_PAGES_MAX && json_array_size (updates) < GW_UPDATES_MAX;
-         pages++) {
-        Gridcase__Request call = GRIDCASE__REQUEST__INIT;
-        Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
-        Gridcase__Actor who;
-        s_on_behalf (&call, &who, actor);
-        call.op_case = GRIDCASE__REQUEST__OP_JOURNAL;
-        call.journal = &journal;
-        journal.since = since;
-        journal.from_day = gc_local_day (from);
-        journal.to_day = open_end ? 0 : gc_local_day (to);
-        Gridcase__Reply *answer = NULL;
-        int rc = self->call (self, &call, NULL, &answer);
-        if (rc != GRIDCASE_OK || !answer->journal) {
-            gw_daemon_error (rc, answer, format, reply);
-            if (answer)
-                gridcase__reply__free_unpacked (answer, NULL);
-            failed = true;
-            break;
-        }
-        const Gridcase__JournalReply *page = answer->journal;
-        for (size_t i = 0; i < page->n_entries && json_array_size (updates) < GW_UPDATES_MAX; i++) {
-            const Gridcase__JournalEntry *entry = page->entries[i];
-            if (entry->time >= from && (open_end || entry->time <= to))
-                json_array_append_new (updates, s_update (self, entry));
-        }
-        uint64_t next = page->n_entries ? page->entries[page->n_entries - 1]->seq : 0;
-        if (page->scanned_to > next)
-            next = page->scanned_to;
-        bool done = next <= since || next >= page->last_seq;
-        since = next;
-        gridcase__reply__free_unpacked (answer, NULL);
-        if (done)
-            break;
+    u.updates = json_array ();
+    Gridcase__Request holder = GRIDCASE__REQUEST__INIT;
+    Gridcase__Actor who;
+    s_on_behalf (&holder, &who, actor);
+    Gridcase__JournalRequest journal = GRIDCASE__JOURNAL_REQUEST__INIT;
+    journal.from_day = gc_local_day (u.from);
+    journal.to_day = u.open_end ? 0 : gc_local_day (u.to);
+    Gridcase__Reply *failed = NULL;
+    int rc = gw_journal_pages (self, holder.on_behalf_of, &journal, GW_DAEMON_PAGES_MAX,
+                               s_updates_page, &u, &failed);
+    if (rc == GRIDCASE_OK)
+        gw_document (reply, 200, format, "service_request_updates", u.updates);
+    else {
+        gw_daemon_error (rc, failed, format, reply);
+        if (failed)
+            gridcase__reply__free_unpacked (failed, NULL);
+        json_decref (u.updates);
     }
-    if (failed)
-        json_decref (updates);
-    else
-        gw_document (reply, 200, format, "service_request_updates", updates);
 }
