@@ -13,7 +13,7 @@ DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-
                protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \
                valgrind python3 redis-server redis-tools tzdata libmicrohttpd-dev libxml2-dev curl wrk \
                libsodium-dev openssl chromium fonts-wqy-zenhei
-PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson
+PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson libsystemd
 
 CC ?= cc
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC \
@@ -33,6 +33,9 @@ CFLAGS_OPT = -O2
 endif
 CFLAGS += $(CFLAGS_BASE) $(CFLAGS_OPT)
 LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libgridcase needs neither systemd nor the daemon's store beyond its outbox
+LIB_PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson
+LIB_LDLIBS = $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null) -lm
 
 GEN = $(BUILD)/gen/gridcase.pb-c.c $(BUILD)/gen/gridcase.pb-c.h
 DAEMON_SRC = daemon/gc_auth.c daemon/gc_flow.c daemon/gc_peers.c daemon/gc_store.c daemon/gc_util.c daemon/gc_config.c daemon/gc_request.c \
@@ -43,7 +46,7 @@ DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clients/lib/names.o
              $(BUILD)/obj/gen/gridcase.pb-c.o
 LIB_OBJ = $(BUILD)/obj/clients/lib/gridcase.o $(BUILD)/obj/clients/lib/json.o $(BUILD)/obj/clients/lib/names.o $(BUILD)/obj/clients/lib/outbox.o \
           $(BUILD)/obj/gen/gridcase.pb-c.o
-TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator test_field test_gateway
+TEST_NAMES = test_store test_units test_lifecycle test_supervision test_e2e test_attacks test_operator test_field test_gateway test_service
 TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase $(BUILD)/bin/gridcase-gateway
@@ -133,7 +136,7 @@ $(BUILD)/lib/libgridcase.a: $(LIB_OBJ)
 
 $(BUILD)/lib/libgridcase.so: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,libgridcase.so.0 $^ $(LDLIBS) -o $@
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libgridcase.so.0 $^ $(LIB_LDLIBS) -o $@
 
 # Unit tests of the daemon's modules link them directly
 $(BUILD)/tests/test_store $(BUILD)/tests/test_lifecycle $(BUILD)/tests/test_supervision: \
@@ -145,7 +148,8 @@ $(BUILD)/tests/test_units: $(BUILD)/obj/tests/test_units.o $(DAEMON_OBJ) $(BUILD
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(filter-out $(BUILD)/obj/gen/gridcase.pb-c.o,$^) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_e2e $(BUILD)/tests/test_attacks $(BUILD)/tests/test_operator $(BUILD)/tests/test_field: $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/lib/libgridcase.a
+$(BUILD)/tests/test_e2e $(BUILD)/tests/test_attacks $(BUILD)/tests/test_operator $(BUILD)/tests/test_field \
+  $(BUILD)/tests/test_service: $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/lib/libgridcase.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -46,7 +46,7 @@ s_grid_destroy (void **item_p)
 {
     gc_grid_t *grid = (gc_grid_t *)*item_p;
     if (grid)
-        free (grid->officer);
+        free (grid->crew);
     s_named_destroy (item_p);
 }
 
@@ -316,9 +316,11 @@ s_actor_grid (gc_actor_t *actor, gc_grid_t *grid)
 {
     actor->grid = (gc_grid_t **)realloc (actor->grid, (actor->grids + 1) * sizeof (gc_grid_t *));
     actor->grid[actor->grids++] = grid;
-    grid->officer =
-        (gc_actor_t **)realloc (grid->officer, (grid->officers + 1) * sizeof (gc_actor_t *));
-    grid->officer[grid->officers++] = actor;
+    size_t count = grid->crew ? grid->crew->count : 0;
+    grid->crew =
+        (gc_crew_t *)realloc (grid->crew, sizeof (gc_crew_t) + (count + 1) * sizeof (gc_actor_t *));
+    grid->crew->officer[count] = actor;
+    grid->crew->count = count + 1;
 }
 
 //  The place or department item NAME of ACTOR's node names, looked up in
@@ -700,6 +702,7 @@ gc_config_destroy (gc_config_t **self_p)
     gc_config_t *self = *self_p;
     if (self) {
         //  Children first: their tables point into their parents
+        zlistx_destroy (&self->retired);
         zhashx_destroy (&self->keys);
         zhashx_destroy (&self->api_keys);
         gc_geo_destroy (&self->geo);
@@ -724,6 +727,129 @@ gc_config_destroy (gc_config_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+//  --------------------------------------------------------------------------
+//  A roster reloaded
+
+static void *s_lookup (gc_config_t *self, zhashx_t *table, const char *id);
+
+//  A roster replaced: its tables and the grids' officer lists, kept until
+//  the config goes
+typedef struct {
+    zhashx_t *actors, *keys, *api_keys;
+    size_t crews;
+    gc_crew_t **crew;
+} s_retired_t;
+
+static void
+s_retired_destroy (void **item_p)
+{
+    s_retired_t *retired = (s_retired_t *)*item_p;
+    if (retired) {
+        zhashx_destroy (&retired->keys);
+        zhashx_destroy (&retired->api_keys);
+        zhashx_destroy (&retired->actors);
+        for (size_t i = 0; i < retired->crews; i++)
+            free (retired->crew[i]);
+        free (retired->crew);
+        free (retired);
+        *item_p = NULL;
+    }
+}
+
+//  Points ACTOR (of a fresh config) at SELF's places; false, with WHY, if
+//  SELF lacks one of them
+static bool
+s_actor_rehome (gc_config_t *self, gc_actor_t *actor, char *why, size_t why_size)
+{
+    struct {
+        const char *kind;
+        void **item;
+        zhashx_t *table;
+    } scope[] = {{"community", (void **)&actor->community, self->communities},
+                 {"street", (void **)&actor->street, self->streets},
+                 {"district", (void **)&actor->district, self->districts},
+                 {"department", (void **)&actor->department, self->departments}};
+    for (size_t i = 0; i < sizeof (scope) / sizeof (scope[0]); i++) {
+        if (!*scope[i].item)
+            continue;
+        const char *id = *(char **)*scope[i].item;
+        *scope[i].item = s_lookup (self, scope[i].table, id);
+        if (!*scope[i].item) {
+            snprintf (why, why_size,
+                      "actor '%s' names %s '%s', which the running city does not have", actor->id,
+                      scope[i].kind, id);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < actor->grids; i++) {
+        const char *id = actor->grid[i]->id;
+        actor->grid[i] = gc_config_grid (self, id);
+        if (!actor->grid[i]) {
+            snprintf (why, why_size,
+                      "actor '%s' names grid '%s', which the running city does not have", actor->id,
+                      id);
+            return false;
+        }
+    }
+    return true;
+}
+
+int
+gc_config_take_roster (gc_config_t *self, gc_config_t **fresh_p, char *why, size_t why_size)
+{
+    gc_config_t *fresh = *fresh_p;
+    int rc = 0;
+    //  Each fresh actor is pointed at the running city's places: a copy of
+    //  the fresh config's, not to be kept after it goes
+    for (gc_actor_t *actor = (gc_actor_t *)zhashx_first (fresh->actors); actor && rc == 0;
+         actor = (gc_actor_t *)zhashx_next (fresh->actors))
+        if (!s_actor_rehome (self, actor, why, why_size))
+            rc = -1;
+    const gc_list_t *grids = &self->lists[GC_KIND_GRID];
+    gc_crew_t **crew = rc == 0 ? (gc_crew_t **)zmalloc (grids->count * sizeof (gc_crew_t *)) : NULL;
+    for (size_t i = 0; crew && i < grids->count; i++) {
+        //  The fresh grid's officer list, moved to the running grid of that id
+        gc_grid_t *grid = (gc_grid_t *)grids->items[i];
+        gc_grid_t *other = (gc_grid_t *)zhashx_lookup (fresh->grids, grid->id);
+        crew[i] = other ? other->crew : NULL;
+        if (other)
+            other->crew = NULL;
+    }
+    if (rc == 0) {
+        s_retired_t *retired = (s_retired_t *)zmalloc (sizeof (s_retired_t));
+        pthread_mutex_lock (&self->lock);
+        retired->actors = self->actors;
+        retired->keys = self->keys;
+        retired->api_keys = self->api_keys;
+        self->actors = fresh->actors;
+        self->keys = fresh->keys;
+        self->api_keys = fresh->api_keys;
+        fresh->actors = fresh->keys = fresh->api_keys = NULL;
+        retired->crews = grids->count;
+        retired->crew = crew;
+        for (size_t i = 0; i < grids->count; i++) {
+            gc_grid_t *grid = (gc_grid_t *)grids->items[i];
+            crew[i] = __atomic_exchange_n (&grid->crew, crew[i], __ATOMIC_ACQ_REL);
+        }
+        if (!self->retired) {
+            self->retired = zlistx_new ();
+            zlistx_set_destructor (self->retired, s_retired_destroy);
+        }
+        zlistx_add_end (self->retired, retired);
+        pthread_mutex_unlock (&self->lock);
+    }
+    gc_config_destroy (fresh_p);
+    return rc;
+}
+
+const gc_crew_t *
+gc_grid_crew (const gc_grid_t *grid)
+{
+    static const gc_crew_t none = {0};
+    const gc_crew_t *crew = __atomic_load_n (&grid->crew, __ATOMIC_ACQUIRE);
+    return crew ? crew : &none;
 }
 
 //  Lookups may come from the writer and the reader threads at once, and a

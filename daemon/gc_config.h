@@ -36,13 +36,19 @@ typedef struct {
 
 typedef struct _gc_actor_t gc_actor_t;
 
+//  A grid's officers, as many as the roster names. Never changed once
+//  made: a reloaded roster gives the grid a new one (gc_grid_crew reads it)
+typedef struct {
+    size_t count;
+    gc_actor_t *officer[];
+} gc_crew_t;
+
 typedef struct {
     char *id;
     char *name;
     gc_calendar_t *calendar; //  the community's: the officer keeps its hours
     gc_community_t *community;
-    size_t officers; //  as many as the roster names
-    gc_actor_t **officer;
+    gc_crew_t *crew; //  NULL: no officer; read it with gc_grid_crew
     bool bounded;    //  the grids file gives it a boundary ...
     double lat, lon; //  ... whose centre this is
 } gc_grid_t;
@@ -135,6 +141,7 @@ typedef struct {
     gc_policy_t policy;
     gc_list_t lists[GC_KIND_COUNT];
     pthread_mutex_t lock; //  lookups come from several threads
+    zlistx_t *retired;    //  rosters replaced by a reload, freed with the config
     gc_zpl_t *zpl;        //  while loading: the files, to say where a mistake is
 } gc_config_t;
 
@@ -142,6 +149,17 @@ typedef struct {
 //  on a mistake logs each one as FILE:LINE with the line, and returns NULL
 gc_config_t *gc_config_load (const char *file);
 void gc_config_destroy (gc_config_t **self_p);
+
+//  Takes FRESH's roster (its actors, CURVE keys, api keys and the grids'
+//  officers) in place of SELF's, at once for every thread that looks one
+//  up; FRESH is a config loaded later from the same file, and is destroyed.
+//  The roster replaced stays in memory until SELF is destroyed, as a thread
+//  may still hold one of its actors. -1 with WHY when FRESH's roster names
+//  a place or department SELF does not have (the city changed: that takes
+//  a restart); SELF is then unchanged.
+int gc_config_take_roster (gc_config_t *self, gc_config_t **fresh_p, char *why, size_t why_size);
+//  GRID's officers now (never NULL)
+const gc_crew_t *gc_grid_crew (const gc_grid_t *grid);
 
 gc_grid_t *gc_config_grid (gc_config_t *self, const char *id);
 gc_category_t *gc_config_category (gc_config_t *self, const char *id);

@@ -130,8 +130,9 @@ gc_journal_record (gc_config_t *config, gc_txn_t *txn, const Gridcase__Case *kas
     s_topic_add (topics, &count, storage, &used, s_topic_of (kase, entry->from));
     s_topic_add (topics, &count, storage, &used, s_topic_of (kase, entry->to));
     gc_grid_t *grid = gc_config_grid (config, kase->grid);
-    for (size_t i = 0; grid && i < grid->officers; i++) {
-        s_holder_queue (extra, "officer", grid->officer[i]->id);
+    const gc_crew_t *crew = grid ? gc_grid_crew (grid) : NULL;
+    for (size_t i = 0; crew && i < crew->count; i++) {
+        s_holder_queue (extra, "officer", crew->officer[i]->id);
         s_topic_add (topics, &count, storage, &used, extra);
     }
     for (size_t i = 0; i < kase->n_helper_departments; i++) {

@@ -5,6 +5,10 @@
 
 #include <ctype.h>
 #include <czmq.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
 #include <math.h>
 
 //  Unpacking one request may use at most this much memory
@@ -500,8 +504,9 @@ gc_request_with_case (const Gridcase__Request *request, const char *id, Gridcase
     return body_copy;
 }
 
-void
-gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us)
+size_t
+gc_request_log_fields (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us,
+                       char fields[GC_LOG_FIELDS][GC_LOG_FIELD])
 {
     //  The case it is about: the operation's case_id, when it has one
     char **named = gridcase_case_id_of ((Gridcase__Request *)request);
@@ -523,9 +528,51 @@ gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int6
         what[i] = (char)tolower ((unsigned char)outcome->name[6 + i]);
         what[i + 1] = 0;
     }
-    zsys_debug ("%s:%s %s%s%s #%" PRIu64 " -> %s in %.2f ms", who,
-                request->actor ? request->actor->id : "-", gridcase_op_name (request),
-                *kase ? " " : "", kase, request->sequence, what, (double)took_us / 1000.0);
+    const char *actor = request->actor && request->actor->id ? request->actor->id : "-";
+    size_t count = 0;
+    snprintf (fields[count++], GC_LOG_FIELD, "MESSAGE=%s:%s %s%s%s #%" PRIu64 " -> %s in %.2f ms",
+              who, actor, gridcase_op_name (request), *kase ? " " : "", kase, request->sequence,
+              what, (double)took_us / 1000.0);
+    snprintf (fields[count++], GC_LOG_FIELD, "PRIORITY=%d", code ? 6 : 7);
+    snprintf (fields[count++], GC_LOG_FIELD, "GRIDCASE_OP=%s", gridcase_op_name (request));
+    snprintf (fields[count++], GC_LOG_FIELD, "GRIDCASE_ACTOR=%s:%s", who, actor);
+    snprintf (fields[count++], GC_LOG_FIELD, "GRIDCASE_REQUEST=%" PRIu64, request->sequence);
+    snprintf (fields[count++], GC_LOG_FIELD, "GRIDCASE_ERROR=%s", what);
+    if (*kase)
+        snprintf (fields[count++], GC_LOG_FIELD, "GRIDCASE_CASE=%s", kase);
+    return count;
+}
+
+//  True when standard error is the journal's stream (systemd sets
+//  $JOURNAL_STREAM to its device and inode)
+static bool
+s_journal (void)
+{
+    static int journal = -1;
+    if (journal < 0) {
+        const char *stream = getenv ("JOURNAL_STREAM");
+        unsigned long long device, inode;
+        struct stat info;
+        journal = stream && sscanf (stream, "%llu:%llu", &device, &inode) == 2 &&
+                  fstat (STDERR_FILENO, &info) == 0 && (unsigned long long)info.st_dev == device &&
+                  (unsigned long long)info.st_ino == inode;
+    }
+    return journal == 1;
+}
+
+void
+gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us)
+{
+    char fields[GC_LOG_FIELDS][GC_LOG_FIELD];
+    size_t count = gc_request_log_fields (request, code, took_us, fields);
+    if (s_journal ()) {
+        struct iovec vector[GC_LOG_FIELDS + 1];
+        for (size_t i = 0; i < count; i++)
+            vector[i] = (struct iovec){fields[i], strlen (fields[i])};
+        vector[count++] = (struct iovec){"SYSLOG_IDENTIFIER=gridcased", 27};
+        sd_journal_sendv (vector, (int)count);
+    } else
+        zsys_debug ("%s", fields[0] + 8);
 }
 
 void

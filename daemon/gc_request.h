@@ -53,9 +53,20 @@ void gc_task_destroy (gc_task_t **self_p);
 void *gc_request_with_case (const Gridcase__Request *request, const char *id,
                             Gridcase__Request *copy);
 
-//  Logs (zsys_debug) who asked what about which case, the outcome and the
-//  time it took: what -v shows of every request
+//  Logs who asked what about which case, the outcome and the time it took:
+//  what -v shows of every request. Under systemd, when standard error is
+//  the journal ($JOURNAL_STREAM), it goes to the journal with the fields of
+//  gc_request_log_fields beside the message; else through zsys_debug
 void gc_request_log (const Gridcase__Request *request, Gridcase__ErrorCode code, int64_t took_us);
+
+//  The journal fields of a request's log line, each "NAME=value": MESSAGE,
+//  PRIORITY, GRIDCASE_OP, GRIDCASE_ACTOR, GRIDCASE_REQUEST (its sequence),
+//  GRIDCASE_ERROR (ok or the code's name) and GRIDCASE_CASE (when it names
+//  one); how many were filled (at most GC_LOG_FIELDS of GC_LOG_FIELD bytes)
+#define GC_LOG_FIELDS 8
+#define GC_LOG_FIELD 512
+size_t gc_request_log_fields (const Gridcase__Request *request, Gridcase__ErrorCode code,
+                              int64_t took_us, char fields[GC_LOG_FIELDS][GC_LOG_FIELD]);
 
 //  What a request id is bound to (GC_BINDING_SIZE bytes): half the SHA-256 of
 //  the sender (its CURVE key, or the actor it names in local mode), half the

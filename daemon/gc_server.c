@@ -24,6 +24,7 @@
 #include "gridcase.h"
 
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 //  Requests taken off the socket for one commit at most
@@ -524,15 +525,79 @@ s_reader_reply (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  What systemd shows in `systemctl status`: what was served so far
+static void
+s_notify_status (server_t *self, const char *state)
+{
+    size_t connections = gc_peers_count (self->peers[0]) + gc_peers_count (self->peers[1]);
+    sd_notifyf (0,
+                "%sSTATUS=serving the city of %s: requests %" PRIu64 ", commits %" PRIu64
+                ", deadlines acted on %" PRIu64 ", connections %zu",
+                state, self->config->timezone, self->counters[C_requests],
+                self->counters[C_commits], self->counters[C_deadlines], connections);
+}
+
+//  The roster a SIGHUP had the main thread read, FRESH: taken here, between
+//  two batches, so every request after this one sees the new roster whole
+static void
+s_reload (server_t *self, gc_config_t *fresh)
+{
+    char why[512] = "";
+    size_t actors = zhashx_size (fresh->actors), keys = zhashx_size (fresh->keys),
+           api_keys = zhashx_size (fresh->api_keys);
+    if (self->config->curve && !keys) {
+        snprintf (why, sizeof (why), "no actor in it has a key: nobody could connect");
+        gc_config_destroy (&fresh);
+    } else
+        gc_config_take_roster (self->config, &fresh, why, sizeof (why));
+    if (*why)
+        zsys_error ("reload refused, the roster in use stays: config %s: %s", self->config->file,
+                    why);
+    else
+        zsys_info ("roster reloaded from %s: %zu actors, %zu CURVE keys, %zu api keys; they "
+                   "apply from the next request on",
+                   self->config->file, actors, keys, api_keys);
+    s_notify_status (self, "READY=1\n");
+}
+
 static int
 s_pipe_ready (zloop_t *loop, zsock_t *reader, void *arg)
 {
     (void)loop;
-    (void)arg;
-    char *command = zstr_recv (reader);
-    int rc = command && streq (command, "$TERM") ? -1 : 0;
+    server_t *self = (server_t *)arg;
+    zmsg_t *msg = zmsg_recv (reader);
+    char *command = msg ? zmsg_popstr (msg) : NULL;
+    int rc = !command || streq (command, "$TERM") ? -1 : 0;
+    zframe_t *pointer = command && streq (command, "RELOAD") ? zmsg_first (msg) : NULL;
+    if (pointer && zframe_size (pointer) == sizeof (gc_config_t *)) {
+        gc_config_t *fresh;
+        memcpy (&fresh, zframe_data (pointer), sizeof (fresh));
+        s_reload (self, fresh);
+    }
     zstr_free (&command);
+    zmsg_destroy (&msg);
     return rc;
+}
+
+//  From the loop itself: a loop that stopped turning stops the pings, and
+//  systemd restarts the daemon (WatchdogSec=)
+static int
+s_watchdog (zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    (void)arg;
+    sd_notify (0, "WATCHDOG=1");
+    return 0;
+}
+
+static int
+s_status (zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    s_notify_status ((server_t *)arg, "");
+    return 0;
 }
 
 //  A subscription or unsubscription on the events socket. With CURVE the
@@ -776,12 +841,20 @@ gc_server_actor (zsock_t *pipe, void *args)
     for (int i = 0; i < 2; i++)
         zloop_reader (self->loop, gc_peers_monitor (self->peers[i]), s_peers_event, self->peers[i]);
     zloop_timer (self->loop, 250, 0, s_peers_check, self);
+    //  Under systemd (Type=notify): a watchdog ping at half its interval,
+    //  the served counts every 5 s
+    uint64_t watchdog_us = 0;
+    if (sd_watchdog_enabled (0, &watchdog_us) > 0 && watchdog_us >= 2000)
+        zloop_timer (self->loop, watchdog_us / 2000, 0, s_watchdog, self);
+    if (getenv ("NOTIFY_SOCKET"))
+        zloop_timer (self->loop, 5000, 0, s_status, self);
     //  Signals are the main thread's business: it sends $TERM
     zloop_set_nonstop (self->loop, true);
     zsys_info ("serving commands on %s, notices on %s, store %s (map %zu MiB), %zu reader "
                "threads",
                self->config->command, self->config->events, self->config->datadir,
                gc_store_map_size (self->store) >> 20, self->readers);
+    s_notify_status (self, "READY=1\n");
     zsock_signal (pipe, 0);
     zloop_start (self->loop);
     zsys_info ("stopping: %" PRIu64 " requests served, %" PRIu64 " commits",

@@ -112,8 +112,9 @@ s_walk (walk_t *walk)
                 s_topic (walk, topics[kind][t], id);
             if (kind == GC_KIND_GRID) {
                 const gc_grid_t *grid = (const gc_grid_t *)list->items[i];
-                for (size_t k = 0; k < grid->officers; k++)
-                    s_topic (walk, "officer", grid->officer[k]->id);
+                const gc_crew_t *crew = gc_grid_crew (grid);
+                for (size_t k = 0; k < crew->count; k++)
+                    s_topic (walk, "officer", crew->officer[k]->id);
             }
         }
     }

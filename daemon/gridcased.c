@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #ifndef GC_VERSION
@@ -100,6 +101,24 @@ s_check_store (const char *dir)
             r.deadlines, r.queued, r.log_entries, r.topics, r.gauges);
     printf ("store %s is consistent\n", dir);
     return 0;
+}
+
+//  SIGHUP (systemctl reload): the config file read again here, off the
+//  server's thread, and its roster handed to the server, which takes it
+//  between two batches. A file with a mistake changes nothing.
+static void
+s_reload (zactor_t *server, gc_config_t *config)
+{
+    sd_notify (0, "RELOADING=1\nSTATUS=reading the roster again");
+    zsys_info ("SIGHUP: reading the roster and keys again from %s", config->file);
+    gc_config_t *fresh = gc_config_load (config->file);
+    if (!fresh) {
+        zsys_error ("reload refused, the roster in use stays: config %s has the mistakes above",
+                    config->file);
+        sd_notify (0, "READY=1\nSTATUS=the reload was refused: see the log");
+        return;
+    }
+    zsock_send (server, "sp", "RELOAD", fresh);
 }
 
 int
@@ -267,15 +286,16 @@ main (int argc, char *argv[])
                           "connections per socket the config allows can be served",
                           (unsigned long)files.rlim_cur, config->connections);
     }
-    //  SIGINT and SIGTERM are this thread's alone, read from a signalfd:
-    //  blocked before the server's threads start, so they inherit the block
-    //  and whichever thread the kernel would pick, the stop is seen here
-    sigset_t stop;
-    sigemptyset (&stop);
-    sigaddset (&stop, SIGINT);
-    sigaddset (&stop, SIGTERM);
-    pthread_sigmask (SIG_BLOCK, &stop, NULL);
-    int signals = signalfd (-1, &stop, SFD_CLOEXEC);
+    //  SIGINT, SIGTERM and SIGHUP are this thread's alone, read from a
+    //  signalfd: blocked before the server's threads start, so they inherit
+    //  the block and whichever thread the kernel would pick, it is seen here
+    sigset_t caught;
+    sigemptyset (&caught);
+    sigaddset (&caught, SIGINT);
+    sigaddset (&caught, SIGTERM);
+    sigaddset (&caught, SIGHUP);
+    pthread_sigmask (SIG_BLOCK, &caught, NULL);
+    int signals = signalfd (-1, &caught, SFD_CLOEXEC);
     gc_server_args_t args = {config, verbose, false, ""};
     zactor_t *server = zactor_new (gc_server_actor, &args);
     int rc = 0;
@@ -289,8 +309,13 @@ main (int argc, char *argv[])
         while (zmq_poll (items, signals >= 0 ? 2 : 1, -1) >= 0 || errno == EINTR) {
             if (items[1].revents & ZMQ_POLLIN) {
                 struct signalfd_siginfo info;
-                if (read (signals, &info, sizeof (info)) == (ssize_t)sizeof (info))
-                    zsys_info ("signal %u received: shutting down", info.ssi_signo);
+                if (read (signals, &info, sizeof (info)) != (ssize_t)sizeof (info))
+                    continue;
+                if (info.ssi_signo == SIGHUP) {
+                    s_reload (server, config);
+                    continue;
+                }
+                zsys_info ("signal %u received: shutting down", info.ssi_signo);
                 break;
             }
             if (items[0].revents & ZMQ_POLLIN) {
@@ -303,6 +328,7 @@ main (int argc, char *argv[])
     }
     if (signals >= 0)
         close (signals);
+    sd_notify (0, "STOPPING=1\nSTATUS=stopping: finishing the batch in hand");
     zactor_destroy (&server);
     gc_config_destroy (&config);
     return rc;

@@ -447,7 +447,7 @@ test_config_has_no_small_caps (void)
     gc_actor_t *all = gc_config_actor (config, "o-all");
     CHECK (all && all->grids == 300 && streq (all->grid[299]->id, "g299"));
     gc_grid_t *first = gc_config_grid (config, "g0");
-    CHECK (first && first->officers == 40);
+    CHECK (first && gc_grid_crew (first)->count == 40);
     gc_config_destroy (&config);
     return true;
 }
@@ -737,10 +737,49 @@ test_gateway_delegation_and_intake_scope (void)
     return true;
 }
 
+//  What -v writes to the journal beside each request's message: the case,
+//  the actor, the request id and the outcome as fields a query can select
+static bool
+test_request_log_fields_for_the_journal (void)
+{
+    Gridcase__Actor actor = GRIDCASE__ACTOR__INIT;
+    actor.role = GRIDCASE__ROLE__ROLE_WORKER;
+    actor.id = "w-gas-01";
+    Gridcase__ClaimRequest claim = GRIDCASE__CLAIM_REQUEST__INIT;
+    claim.case_id = "20261123-0042";
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.actor = &actor;
+    request.sequence = 77;
+    request.op_case = GRIDCASE__REQUEST__OP_CLAIM;
+    request.claim = &claim;
+    char fields[GC_LOG_FIELDS][GC_LOG_FIELD];
+    size_t count =
+        gc_request_log_fields (&request, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED, 1500, fields);
+    CHECK_OP (count, ==, 7);
+    CHECK (streq (fields[0],
+                  "MESSAGE=worker:w-gas-01 claim 20261123-0042 #77 -> not_permitted in 1.50 ms"));
+    EXPECT_CONTAINS (fields[1], "PRIORITY=6");
+    EXPECT_CONTAINS (fields[2], "GRIDCASE_OP=claim");
+    EXPECT_CONTAINS (fields[3], "GRIDCASE_ACTOR=worker:w-gas-01");
+    EXPECT_CONTAINS (fields[4], "GRIDCASE_REQUEST=77");
+    EXPECT_CONTAINS (fields[5], "GRIDCASE_ERROR=not_permitted");
+    EXPECT_CONTAINS (fields[6], "GRIDCASE_CASE=20261123-0042");
+    //  A request about no case has no case field, and ok is debug
+    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_STATS;
+    request.stats = &stats;
+    count = gc_request_log_fields (&request, GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED, 10, fields);
+    CHECK_OP (count, ==, 6);
+    EXPECT_CONTAINS (fields[1], "PRIORITY=7");
+    EXPECT_CONTAINS (fields[5], "GRIDCASE_ERROR=ok");
+    return true;
+}
+
 int
 main (void)
 {
     zsys_init ();
+    RUN (test_request_log_fields_for_the_journal);
     RUN (test_request_decode_and_limits);
     RUN (test_grid_boundaries_place_points);
     RUN (test_gateway_delegation_and_intake_scope);

@@ -1,0 +1,310 @@
+/*  gridcase as a Debian service, with the real gridcased: a roster taken
+    again on SIGHUP without a restart, what systemd is told (ready, the
+    watchdog, status, reload, stopping), ServerInfo, and the man pages. */
+#include "gridcase.h"
+#include "testutil.h"
+
+#include <czmq.h>
+#include <sys/un.h>
+
+#include "daemon.h"
+
+//  Replaces FROM (its first occurrence) in FILE by TO; false if absent
+static bool
+s_edit (const char *file, const char *from, const char *to)
+{
+    zchunk_t *chunk = zchunk_slurp (file, 0);
+    if (!chunk)
+        return false;
+    zchunk_extend (chunk, "", 1);
+    char *text = (char *)zchunk_data (chunk);
+    char *at = strstr (text, from);
+    FILE *out = at ? fopen (file, "w") : NULL;
+    if (out) {
+        fprintf (out, "%.*s%s%s", (int)(at - text), text, to, at + strlen (from));
+        fclose (out);
+    }
+    zchunk_destroy (&chunk);
+    return out != NULL;
+}
+
+//  True once the daemon's log in D holds TEXT (waits up to 5 s)
+static bool
+s_logged (daemon_t *d, const char *text)
+{
+    char file[300];
+    snprintf (file, sizeof (file), "%s/daemon.log", d->dir);
+    for (int i = 0; i < 100; i++) {
+        zchunk_t *chunk = zchunk_slurp (file, 0);
+        bool found = false;
+        if (chunk) {
+            zchunk_extend (chunk, "", 1);
+            found = strstr ((char *)zchunk_data (chunk), text) != NULL;
+            zchunk_destroy (&chunk);
+        }
+        if (found)
+            return true;
+        zclock_sleep (50);
+    }
+    return false;
+}
+
+//  A client of D that connects with the certificate DIR/NAME
+static gridcase_t *
+s_keyed (daemon_t *d, const char *name, uint8_t fill)
+{
+    char cert[300];
+    snprintf (cert, sizeof (cert), "%s/%s", d->dir, name);
+    gridcase_t *client = s_client (d, fill);
+    gridcase_set_timeout (client, 3000);
+    if (gridcase_set_curve (client, cert, s_server_public (d)))
+        gridcase_destroy (&client);
+    return client;
+}
+
+//  CLIENT reports a red gas leak in GRID; the reply's error code (0: ok, -1:
+//  no reply)
+static int
+s_report_in (gridcase_t *client, const char *grid)
+{
+    Gridcase__ReportRequest report = GRIDCASE__REPORT_REQUEST__INIT;
+    report.grid = (char *)grid;
+    report.category = "gas-leak";
+    report.title = "reported across a reload";
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_REPORT;
+    request.report = &report;
+    Gridcase__Reply *reply = NULL;
+    int rc = gridcase_call (client, &request, &reply);
+    int code = rc == GRIDCASE_OK ? 0 : rc == GRIDCASE_EREPLY ? (int)reply->error->code : -1;
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    return code;
+}
+
+//  CLIENT asks for the daemon's counters; the reply's error code as above
+static int
+s_stats (gridcase_t *client)
+{
+    Gridcase__StatsRequest stats = GRIDCASE__STATS_REQUEST__INIT;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_STATS;
+    request.stats = &stats;
+    Gridcase__Reply *reply = NULL;
+    int rc = gridcase_call (client, &request, &reply);
+    int code = rc == GRIDCASE_OK ? 0 : rc == GRIDCASE_EREPLY ? (int)reply->error->code : -1;
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    return code;
+}
+
+//  The operator removes a lost phone's key and moves an officer to another
+//  grid, then sends SIGHUP: the key's next request gets no service, the
+//  officer's scope is the new one, everyone else goes on on the same
+//  connections; a roster with a mistake is refused and the one in use stays
+static bool
+test_sighup_takes_the_roster_again (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-service-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    char command[2048], file[300], roster[300];
+    const char *names[] = {"server", "lost", "moved", "admin"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf (command, sizeof (command), "%s/bin/gridcase keygen %s/%s > /dev/null", s_build,
+                  d.dir, names[i]);
+        CHECK_OP (system (command), ==, 0);
+    }
+    //  The sample roster with keys: the lost phone is o-haihong-01's, the
+    //  moved officer o-haihong-02 (haihong-02 and -03)
+    snprintf (roster, sizeof (roster), "%s/roster.cfg", d.dir);
+    snprintf (command, sizeof (command), "cp deploy/sample-roster.cfg %s", roster);
+    CHECK_OP (system (command), ==, 0);
+    const char *owners[] = {"lost", "o-haihong-01", "moved", "o-haihong-02", "admin", "admin"};
+    for (size_t i = 0; i < 6; i += 2) {
+        snprintf (file, sizeof (file), "%s/%s", d.dir, owners[i]);
+        zcert_t *cert = zcert_load (file);
+        CHECK (cert);
+        char from[64], to[200];
+        snprintf (from, sizeof (from), "    actor = %s\n", owners[i + 1]);
+        snprintf (to, sizeof (to), "    actor = %s\n        key = \"%s\"\n", owners[i + 1],
+                  zcert_public_txt (cert));
+        zcert_destroy (&cert);
+        CHECK (s_edit (roster, from, to));
+    }
+    char settings[400];
+    snprintf (settings, sizeof (settings), "    curve = on\n    server_cert = \"%s/server\"\n",
+              d.dir);
+    CHECK (s_daemon_config (&d, settings, roster));
+    snprintf (d.cert, sizeof (d.cert), "%s/admin", d.dir);
+    snprintf (d.server_key, sizeof (d.server_key), "%s/server", d.dir);
+    CHECK (s_daemon_start (&d, NULL));
+    gridcase_t *lost = s_keyed (&d, "lost", 0x11);
+    gridcase_t *moved = s_keyed (&d, "moved", 0x22);
+    gridcase_t *admin = s_keyed (&d, "admin", 0x33);
+    CHECK (lost && moved && admin);
+    CHECK_OP (s_report_in (lost, "haihong-01"), ==, 0);
+    CHECK_OP (s_report_in (moved, "haihong-02"), ==, 0);
+    CHECK_OP (s_report_in (moved, "qianpu-01"), ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+
+    //  The lost phone's key goes; o-haihong-02 now looks after qianpu-01
+    snprintf (file, sizeof (file), "%s/lost", d.dir);
+    zcert_t *cert = zcert_load (file);
+    CHECK (cert);
+    char line[200];
+    snprintf (line, sizeof (line), "        key = \"%s\"\n", zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    CHECK (s_edit (roster, line, ""));
+    CHECK (s_edit (roster, "        grid = haihong-02\n        grid = haihong-03\n",
+                   "        grid = qianpu-01\n"));
+    kill (d.pid, SIGHUP);
+    CHECK (s_logged (&d, "roster reloaded from"));
+    //  The same connections: the lost key is refused, the others go on
+    CHECK_OP (s_report_in (lost, "haihong-01"), ==, GRIDCASE__ERROR_CODE__ERROR_UNAUTHENTICATED);
+    CHECK_OP (s_report_in (moved, "qianpu-01"), ==, 0);
+    CHECK_OP (s_report_in (moved, "haihong-02"), ==, GRIDCASE__ERROR_CODE__ERROR_NOT_PERMITTED);
+    CHECK_OP (s_stats (admin), ==, 0);
+    //  A new connection with the lost key gets nowhere either
+    gridcase_t *again = s_keyed (&d, "lost", 0x44);
+    CHECK (again);
+    gridcase_set_timeout (again, 1000);
+    CHECK_OP (s_report_in (again, "haihong-01"), ==, -1);
+    gridcase_destroy (&again);
+
+    //  A roster with a mistake: refused with its file and line, the roster
+    //  in use stays
+    CHECK (s_edit (roster, "        role = committee\n", "        role = comittee\n"));
+    int line_no = 0;
+    snprintf (command, sizeof (command), "grep -n -m1 'role = comittee' %s | cut -d: -f1", roster);
+    char out[8192];
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 0);
+    line_no = atoi (out);
+    CHECK (line_no > 0);
+    kill (d.pid, SIGHUP);
+    char where[400];
+    snprintf (where, sizeof (where), "%s:%d: ", roster, line_no);
+    CHECK (s_logged (&d, where));
+    CHECK (s_logged (&d, "reload refused, the roster in use stays"));
+    CHECK_OP (s_report_in (moved, "qianpu-01"), ==, 0);
+    CHECK_OP (s_report_in (lost, "haihong-01"), ==, GRIDCASE__ERROR_CODE__ERROR_UNAUTHENTICATED);
+    //  gridcased --check-config names the same file and line, and exits 1
+    snprintf (command, sizeof (command), "%s/bin/gridcased --check-config -c %s 2>&1", s_build,
+              d.config_file);
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, where);
+    EXPECT_CONTAINS (out, "has no role");
+    CHECK_OP (s_stats (admin), ==, 0);
+    gridcase_destroy (&lost);
+    gridcase_destroy (&moved);
+    gridcase_destroy (&admin);
+    CHECK_OP (s_daemon_stop (&d, SIGTERM), ==, 0);
+    s_daemon_remove (&d);
+    return true;
+}
+
+//  The datagrams gridcased sent to the socket the test plays systemd on
+typedef struct {
+    int fd;
+    char path[200];
+    char said[65536];
+    size_t size;
+} notify_t;
+
+static bool
+s_notify_open (notify_t *n, const char *dir)
+{
+    memset (n, 0, sizeof (*n));
+    snprintf (n->path, sizeof (n->path), "%s/notify", dir);
+    n->fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {0};
+    addr.sun_family = AF_UNIX;
+    if (strlen (n->path) >= sizeof (addr.sun_path))
+        return false;
+    memcpy (addr.sun_path, n->path, strlen (n->path) + 1);
+    return n->fd >= 0 && bind (n->fd, (struct sockaddr *)&addr, sizeof (addr)) == 0;
+}
+
+//  Reads what arrives for up to MS, or until TEXT has been said
+static bool
+s_notify_until (notify_t *n, const char *text, int ms)
+{
+    int64_t end = zclock_mono () + ms;
+    while (!strstr (n->said, text) && zclock_mono () < end) {
+        zmq_pollitem_t item = {NULL, n->fd, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, 50) == 1 && n->size + 4096 < sizeof (n->said)) {
+            ssize_t got = recv (n->fd, n->said + n->size, 4095, 0);
+            if (got > 0) {
+                n->size += (size_t)got;
+                n->said[n->size++] = '\n';
+                n->said[n->size] = 0;
+            }
+        }
+    }
+    return strstr (n->said, text) != NULL;
+}
+
+static size_t
+s_count (const char *text, const char *what)
+{
+    size_t count = 0;
+    for (const char *at = strstr (text, what); at; at = strstr (at + 1, what))
+        count++;
+    return count;
+}
+
+//  Type=notify: READY=1 once the store is open and both sockets are bound
+//  (a request is answered then), STATUS with the served counts, WATCHDOG=1
+//  from the event loop at half WatchdogSec, RELOADING=1 and READY=1 around
+//  a SIGHUP, STOPPING=1 on SIGTERM
+static bool
+test_systemd_is_told_ready_alive_and_stopping (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-service-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    notify_t n;
+    CHECK (s_notify_open (&n, d.dir));
+    setenv ("NOTIFY_SOCKET", n.path, 1);
+    setenv ("WATCHDOG_USEC", "200000", 1);
+    bool started = s_daemon_start (&d, NULL);
+    unsetenv ("NOTIFY_SOCKET");
+    unsetenv ("WATCHDOG_USEC");
+    CHECK (started);
+    CHECK (s_notify_until (&n, "READY=1", 2000));
+    EXPECT_CONTAINS (n.said, "STATUS=serving the city of Asia/Shanghai: ");
+    //  The watchdog every 100 ms: at least five pings in a second
+    size_t before = s_count (n.said, "WATCHDOG=1");
+    s_notify_until (&n, "never said", 1000);
+    CHECK_OP (s_count (n.said, "WATCHDOG=1") - before, >=, 5);
+    //  The status counts what was served
+    char out[4096];
+    CHECK_OP (s_cli (&d, out, sizeof (out),
+                     "--as officer:o-haihong-01 report --grid haihong-01 --category garbage "
+                     "--title counted"),
+              ==, 0);
+    CHECK (s_notify_until (&n, ", commits 1, ", 7000));
+    //  A reload says so, and says ready again
+    n.size = 0;
+    n.said[0] = 0;
+    kill (d.pid, SIGHUP);
+    CHECK (s_notify_until (&n, "RELOADING=1", 2000));
+    CHECK (s_notify_until (&n, "READY=1", 2000));
+    CHECK_OP (s_daemon_stop (&d, SIGTERM), ==, 0);
+    CHECK (s_notify_until (&n, "STOPPING=1", 1000));
+    close (n.fd);
+    s_daemon_remove (&d);
+    return true;
+}
+
+int
+main (int argc, char *argv[])
+{
+    if (argc > 1)
+        s_build = argv[1];
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    atexit (s_kill_started);
+    RUN (test_sighup_takes_the_roster_again);
+    RUN (test_systemd_is_told_ready_alive_and_stopping);
+    return TESTS_DONE ();
+}
