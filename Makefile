@@ -123,7 +123,7 @@ GATEWAY_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard clients/gateway/*.c)) \
               $(BUILD)/obj/daemon/gc_zpl.o $(BUILD)/obj/daemon/gc_rules.o $(BUILD)/obj/daemon/gc_geo.o $(BUILD)/obj/daemon/gc_holder.o \
               $(BUILD)/obj/daemon/gc_access.o \
               $(BUILD)/obj/daemon/gc_time.o $(BUILD)/obj/daemon/gc_util.o
-GATEWAY_PKGS = libczmq libzmq libprotobuf-c libcrypto jansson libmicrohttpd libxml-2.0 libsodium
+GATEWAY_PKGS = libczmq libzmq libprotobuf-c libcrypto jansson libmicrohttpd libxml-2.0 libsodium libsystemd
 $(BUILD)/obj/clients/gateway/%.o: CFLAGS += $(shell pkg-config --cflags libmicrohttpd libxml-2.0 2>/dev/null)
 
 $(BUILD)/bin/gridcase-gateway: $(GATEWAY_OBJ) $(BUILD)/lib/libgridcase.a

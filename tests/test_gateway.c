@@ -854,6 +854,66 @@ test_the_gateway_over_curve (void)
     return true;
 }
 
+//  The city's own copy of the sample files in D's directory: its config
+static bool
+s_own_city (daemon_t *d, char *config, size_t size)
+{
+    char command[600];
+    snprintf (command, sizeof (command),
+              "cp deploy/sample-city.cfg deploy/sample-roster.cfg deploy/sample-grids.geojson %s/",
+              d->dir);
+    snprintf (config, size, "%s/sample-city.cfg", d->dir);
+    return system (command) == 0;
+}
+
+//  The hotline's api key is revoked: after SIGHUP to the daemon and the
+//  gateway, its next POST is refused (403) while reads go on, and nothing
+//  was restarted
+static bool
+test_the_gateway_takes_the_roster_again (void)
+{
+    daemon_t d = {0};
+    snprintf (d.dir, sizeof (d.dir), "/tmp/gc-test-gateway-XXXXXX");
+    CHECK (mkdtemp (d.dir));
+    char config[300], command[1200], out[8192];
+    CHECK (s_own_city (&d, config, sizeof (config)));
+    d.config = config;
+    CHECK (s_daemon_start (&d, NULL));
+    gateway_t g = {0};
+    CHECK (s_gateway_start (&g, &d, config, NULL));
+    pid_t daemon_pid = d.pid, gateway_pid = g.pid;
+    static char body[65536];
+    const char *form = HOTLINE " -d service_code=garbage -d address_id=qianpu-01 "
+                               "--data-urlencode 'description=bins full'";
+    CHECK_OP (s_post (&g, "json", form, body, sizeof (body)), ==, 201);
+    snprintf (command, sizeof (command),
+              "sed -i '/api_key = \"sha256:789adc/d' %s/sample-roster.cfg", d.dir);
+    CHECK_OP (system (command), ==, 0);
+    kill (d.pid, SIGHUP);
+    kill (g.pid, SIGHUP);
+    bool reloaded = false;
+    for (int i = 0; i < 50 && !reloaded; i++) {
+        zclock_sleep (100);
+        snprintf (command, sizeof (command), "grep -c 'roster reloaded' %s/daemon.log %s", d.dir,
+                  g.log);
+        s_run (command, out, sizeof (out));
+        reloaded = strstr (out, ":1\n") && !strstr (out, ":0");
+    }
+    CHECK (reloaded);
+    CHECK_OP (s_post (&g, "json", form, body, sizeof (body)), ==, 403);
+    EXPECT_CONTAINS (body, "api_key is not valid");
+    CHECK_OP (s_get (&g, "/open311/v2/requests.json?service_code=garbage", body, sizeof (body)), ==,
+              200);
+    EXPECT_CONTAINS (body, "\"address_id\":\"qianpu-01\"");
+    CHECK (d.pid == daemon_pid && g.pid == gateway_pid);
+    CHECK_OP (waitpid (g.pid, NULL, WNOHANG), ==, 0);
+    kill (g.pid, SIGTERM);
+    waitpid (g.pid, NULL, 0);
+    CHECK_OP (s_daemon_stop (&d, SIGTERM), ==, 0);
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -870,5 +930,6 @@ main (int argc, char *argv[])
     RUN (test_open311_hostile_posts);
     RUN (test_the_gateway_speaks_tls);
     RUN (test_the_gateway_over_curve);
+    RUN (test_the_gateway_takes_the_roster_again);
     return TESTS_DONE ();
 }

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -296,6 +297,25 @@ s_listen_address (const char *text, struct sockaddr_in *address)
     return inet_pton (AF_INET, host, &address->sin_addr) == 1;
 }
 
+//  SIGHUP (systemctl reload): the roster again, for api keys and web
+//  passwords; a file with a mistake changes nothing
+static void
+s_reload (gc_config_t *city)
+{
+    sd_notify (0, "RELOADING=1");
+    gc_config_t *fresh = gc_config_load (city->file);
+    char why[512] = "the config has the mistakes above";
+    if (fresh && gc_config_take_roster (city, &fresh, why, sizeof (why)) == 0)
+        zsys_notice ("roster reloaded from %s: api keys and web passwords apply from the next "
+                     "request on",
+                     city->file);
+    else {
+        gc_config_destroy (&fresh);
+        zsys_error ("reload refused, the roster in use stays: config %s: %s", city->file, why);
+    }
+    sd_notify (0, "READY=1");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -444,6 +464,7 @@ main (int argc, char *argv[])
     sigemptyset (&stop);
     sigaddset (&stop, SIGTERM);
     sigaddset (&stop, SIGINT);
+    sigaddset (&stop, SIGHUP);
     pthread_sigmask (SIG_BLOCK, &stop, NULL);
     struct MHD_Daemon *http = NULL;
     if (rc == 0) {
@@ -479,9 +500,12 @@ main (int argc, char *argv[])
         zsys_notice ("serving Open311 at %s/open311/v2/ and metrics at %s/metrics for the city "
                      "of %s (daemon at %s, notices at %s)",
                      base_url, base_url, file, command, events);
+        sd_notify (0, "READY=1\nSTATUS=serving Open311, the page and metrics");
         int signal = 0;
-        sigwait (&stop, &signal);
+        while (sigwait (&stop, &signal) == 0 && signal == SIGHUP)
+            s_reload (city);
         zsys_notice ("stopping on signal %d", signal);
+        sd_notify (0, "STOPPING=1");
         //  Live streams end first: a suspended connection would hold the stop
         gw_feed_end_all ();
         MHD_stop_daemon (http);
