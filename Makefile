@@ -7,7 +7,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
-VERSION = 0.1.0
+VERSION = 0.2.0
 
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
                protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \

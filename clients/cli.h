@@ -18,6 +18,7 @@
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
 #define EXIT_QUEUED 4 //  the daemon did not answer: the request waits in the outbox
+#define EXIT_OLD 5    //  the daemon is too old for this client (ServerInfo)
 
 typedef struct {
     const char *endpoint;
@@ -52,6 +53,10 @@ bool cli_number (const char *text, double *value);
 //  With an outbox, an unanswered changing request prints "queued @N" and
 //  gives EXIT_QUEUED.
 int cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p);
+//  Asks the daemon what it is (ServerInfo) and checks it is new enough for
+//  this client: 0 with *REPLY_P (NULL: not wanted), or an exit code with
+//  the reason on stderr (EXIT_OLD: upgrade the daemon)
+int cli_server_info (context_t *ctx, Gridcase__Reply **reply_p);
 //  The process's connection (and outbox), each call with the next request
 //  id of this user's client; NULL with *RC the exit code
 gridcase_t *cli_client (context_t *ctx, int *rc);

@@ -181,6 +181,37 @@ s_case_reference (Gridcase__Request *request)
 }
 
 int
+cli_server_info (context_t *ctx, Gridcase__Reply **reply_p)
+{
+    int rc;
+    gridcase_t *client = cli_client (ctx, &rc);
+    if (!client)
+        return rc;
+    Gridcase__Reply *reply = NULL;
+    char why[512];
+    rc = gridcase_server_info (client, GRIDCASE_PROTOCOL, &reply, why, sizeof (why));
+    if (reply)
+        cli_city_zone (ctx, reply->timezone);
+    if (rc != GRIDCASE_OK) {
+        if (rc == GRIDCASE_EUNREACHABLE)
+            fprintf (stderr, "gridcase: no answer from gridcased at %s within %d ms\n",
+                     ctx->endpoint, ctx->timeout);
+        else
+            fprintf (stderr, "gridcase: %s\n", why);
+        if (reply)
+            gridcase__reply__free_unpacked (reply, NULL);
+        return rc == GRIDCASE_EOLD     ? EXIT_OLD
+               : rc == GRIDCASE_EREPLY ? EXIT_REPLY
+                                       : EXIT_UNREACHABLE;
+    }
+    if (reply_p)
+        *reply_p = reply;
+    else
+        gridcase__reply__free_unpacked (reply, NULL);
+    return 0;
+}
+
+int
 cli_call (context_t *ctx, Gridcase__Request *request, Gridcase__Reply **reply_p)
 {
     *reply_p = NULL;

@@ -105,6 +105,15 @@ s_cmd_sync (context_t *ctx, const cli_args_t *a)
     gridcase_outbox_t *outbox = cli_outbox (ctx, &rc);
     if (!outbox)
         return rc;
+    //  What waits goes only to a daemon new enough for this client
+    size_t waiting_before = gridcase_outbox_waiting (outbox);
+    rc = waiting_before ? cli_server_info (ctx, NULL) : 0;
+    if (rc == EXIT_UNREACHABLE) {
+        fprintf (stderr, "gridcase: %zu still wait in %s\n", waiting_before, ctx->outbox);
+        return rc;
+    }
+    if (rc)
+        return rc;
     gridcase_t *client = cli_client (ctx, &rc);
     sync_t told = {ctx, 0};
     rc = gridcase_flush (client, s_told, &told);

@@ -1,7 +1,7 @@
 /*  gridcase - the command line client: one command, a subcommand per task.
     This file: the usage, the command tables' parsing (getopt_long per
     command), main. Exit codes: 0 ok, 1 error reply, 2 usage, 3 daemon
-    unreachable. */
+    unreachable, 4 queued, 5 daemon too old. */
 #include "cli.h"
 #include "gridcase_json.h"
 
@@ -61,6 +61,8 @@ static const char *s_usage_text =
     "                           the figures; without options the daemon's counters\n"
     "  weekly --community C [--week 2026-W47] [--csv]\n"
     "                           the weekly report\n"
+    "  info [--json]            the daemon: its version, protocol, city, time zone and mode,\n"
+    "                           and whether this client may use it (exit 5 if too old)\n"
     "  verify-journal           check the journal's hash chain as the daemon serves it\n"
     "                           (a store on disk: gridcased --check DIR)\n"
     "in the field (the outbox)\n"
@@ -100,7 +102,7 @@ static const char *s_usage_text =
     "A case is its id, or @N: the case made by this outbox's request N (a report\n"
     "queued offline).\n"
     "exit status: 0 ok, 1 the daemon refused (code and message on stderr), 2 usage,\n"
-    "3 daemon unreachable, 4 queued in the outbox\n";
+    "3 daemon unreachable, 4 queued in the outbox, 5 the daemon is too old for this client\n";
 
 //  The usage text's lines for COMMAND (its line, and the lines under it up
 //  to the next command or heading); false if the text has none

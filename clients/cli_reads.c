@@ -373,7 +373,36 @@ s_cmd_backup (context_t *ctx, const cli_args_t *a)
     return 0;
 }
 
+static const char *const s_cmd_info_options[] = {"json", NULL};
+
+//  gridcase info: which daemon this is, and whether this client may use it
+static int
+s_cmd_info (context_t *ctx, const cli_args_t *a)
+{
+    if (a->positionals)
+        return cli_usage ("info takes no positional arguments");
+    Gridcase__Reply *reply = NULL;
+    int rc = cli_server_info (ctx, &reply);
+    if (rc)
+        return rc;
+    const Gridcase__ServerInfoReply *info = reply->server_info;
+    if (a->json)
+        cli_print_json (&info->base);
+    else {
+        printf ("daemon   gridcased %s at %s (protocol %u, store schema %u)\n", info->version,
+                ctx->endpoint, info->protocol, info->schema);
+        printf ("city     %s, time zone %s\n", info->city, info->timezone);
+        printf ("mode     %s\n", info->curve ? "CURVE: encrypted, clients known by their key"
+                                             : "local: loopback only, no keys");
+        printf ("client   gridcase %s (protocol %d): compatible\n", gridcase_version (),
+                GRIDCASE_PROTOCOL);
+    }
+    gridcase__reply__free_unpacked (reply, NULL);
+    return 0;
+}
+
 const cli_command_t cli_reading_commands[] = {
+    {"info", s_cmd_info, s_cmd_info_options, false},
     {"show", s_cmd_show, s_cmd_show_options, false},
     {"journal", s_cmd_journal, s_cmd_journal_options, false},
     {"queue", s_cmd_queue, s_cmd_queue_options, false},

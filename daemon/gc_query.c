@@ -727,6 +727,33 @@ gc_query_actor (gc_config_t *config, const Gridcase__Request *request, gc_reply_
     return actor;
 }
 
+//  What this daemon is: its version, protocol and schema, the city, the zone
+static void
+s_server_info (gc_config_t *config, const Gridcase__Request *request, gc_reply_t *out)
+{
+    Gridcase__ServerInfoReply info = GRIDCASE__SERVER_INFO_REPLY__INIT;
+    info.version = GC_VERSION;
+    info.protocol = GRIDCASE_PROTOCOL;
+    info.schema = GC_SCHEMA_VERSION;
+    info.timezone = config->timezone;
+    info.curve = config->curve;
+    //  The city by its districts' names, in order of id
+    const gc_list_t *districts = gc_config_list (config, GC_KIND_DISTRICT);
+    char city[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < districts->count && used < sizeof (city); i++) {
+        const gc_district_t *district = (const gc_district_t *)districts->items[i];
+        int n = snprintf (city + used, sizeof (city) - used, "%s%s", i ? ", " : "",
+                          district->name ? district->name : district->id);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    info.city = city;
+    Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+    reply.result_case = GRIDCASE__REPLY__RESULT_SERVER_INFO;
+    reply.server_info = &info;
+    gc_reply_pack (out, request, &reply);
+}
+
 void
 gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *request, int64_t now,
                gc_reply_t *out)
@@ -746,6 +773,9 @@ gc_query_read (gc_config_t *config, gc_txn_t *txn, const Gridcase__Request *requ
             break;
         case GRIDCASE__REQUEST__OP_STATS:
             gc_query_stats (config, txn, actor, request, now, out);
+            break;
+        case GRIDCASE__REQUEST__OP_SERVER_INFO:
+            s_server_info (config, request, out);
             break;
         default:
             gc_reply_error (out, request, GRIDCASE__ERROR_CODE__ERROR_NOT_IMPLEMENTED,

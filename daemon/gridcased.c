@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #ifndef GC_VERSION
-#define GC_VERSION "0.1.0"
+#define GC_VERSION "0.2.0"
 #endif
 #ifndef GC_SAMPLE_CITY
 #define GC_SAMPLE_CITY "/usr/local/share/gridcase/sample-city.cfg"

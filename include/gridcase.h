@@ -23,10 +23,16 @@ extern "C" {
 #define GRIDCASE_ELOCAL 4       //  the request could not be sent (see errno / log)
 #define GRIDCASE_EQUEUED 5      //  no reply: the request waits in the outbox (gridcase_flush)
 #define GRIDCASE_EBUSY 6        //  another flush of this outbox is under way
+#define GRIDCASE_EOLD 7         //  the daemon is too old for this client (gridcase_server_info)
+
+//  The wire protocol's revision this library speaks: raised when a request
+//  or a field that clients rely on is added (2: ServerInfo). A daemon says
+//  its own in ServerInfoReply.protocol.
+#define GRIDCASE_PROTOCOL 2
 
 typedef struct _gridcase_t gridcase_t;
 
-//  The library's version ("0.1.0"), as gridcased --version prints the daemon's
+//  The library's version ("0.2.0"), as gridcased --version prints the daemon's
 const char *gridcase_version (void);
 
 //  Connects a DEALER to ENDPOINT ("tcp://127.0.0.1:7570") as the client with
@@ -54,6 +60,15 @@ void gridcase_set_timeout (gridcase_t *self, int msecs);
 //  On GRIDCASE_OK or GRIDCASE_EREPLY, *REPLY_P is the reply: free it with
 //  gridcase__reply__free_unpacked (reply, NULL).
 int gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_p);
+
+//  Asks the daemon what it is (ServerInfo) and checks that it speaks at
+//  least protocol MIN_PROTOCOL. GRIDCASE_OK: *REPLY_P holds the answer
+//  (reply->server_info; free it as gridcase_call's). GRIDCASE_EOLD: the
+//  daemon is older, or older than ServerInfo itself; WHY (WHY_SIZE bytes)
+//  says which version it is and what to upgrade. Otherwise gridcase_call's
+//  results, with WHY set.
+int gridcase_server_info (gridcase_t *self, uint32_t min_protocol, Gridcase__Reply **reply_p,
+                          char *why, size_t why_size);
 
 //  gridcase_call under the request id (CLIENT_ID, 16 bytes, and SEQUENCE)
 //  instead of this client's own: for a request that brings its own id (an

@@ -296,6 +296,104 @@ test_systemd_is_told_ready_alive_and_stopping (void)
     return true;
 }
 
+//  A daemon from before ServerInfo, played by the test: every request gets
+//  the answer gridcased 0.1 gave to an operation it did not know
+static void
+s_old_daemon (zsock_t *pipe, void *args)
+{
+    zsock_t *router = zsock_new_router ((const char *)args);
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    while (true) {
+        void *which = zpoller_wait (poller, -1);
+        if (which != router)
+            break;
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        zframe_t *body = zmsg_pop (msg);
+        Gridcase__Request *request =
+            body ? gridcase__request__unpack (NULL, zframe_size (body), zframe_data (body)) : NULL;
+        Gridcase__Error error = GRIDCASE__ERROR__INIT;
+        error.code = GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST;
+        error.message = "no operation in the request";
+        Gridcase__Reply reply = GRIDCASE__REPLY__INIT;
+        reply.result_case = GRIDCASE__REPLY__RESULT_ERROR;
+        reply.error = &error;
+        reply.timezone = "Asia/Shanghai";
+        if (request) {
+            reply.client_id = request->client_id;
+            reply.sequence = request->sequence;
+        }
+        size_t size = gridcase__reply__get_packed_size (&reply);
+        zframe_t *packed = zframe_new (NULL, size);
+        gridcase__reply__pack (&reply, zframe_data (packed));
+        zframe_send (&identity, router, ZFRAME_MORE);
+        zframe_send (&packed, router, 0);
+        if (request)
+            gridcase__request__free_unpacked (request, NULL);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+//  Clients ask the daemon what it is: the CLI's info shows it, and the CLI's
+//  sync and the gateway refuse a daemon too old for them with a clear
+//  message (exit 5), leaving what waits in the outbox
+static bool
+test_clients_refuse_a_daemon_too_old (void)
+{
+    daemon_t d = {0};
+    CHECK (s_daemon_start (&d, NULL));
+    char out[8192], args[3072], command[2048];
+    CHECK_OP (s_cli (&d, out, sizeof (out), "info"), ==, 0);
+    EXPECT_CONTAINS (out, "daemon   gridcased 0.2.0 at ");
+    EXPECT_CONTAINS (out, "(protocol 2, store schema 3)");
+    EXPECT_CONTAINS (out, "city     思明区 Siming District, time zone Asia/Shanghai");
+    EXPECT_CONTAINS (out, "mode     local");
+    CHECK_OP (s_cli (&d, out, sizeof (out), "info --json"), ==, 0);
+    EXPECT_CONTAINS (out, "\"protocol\":2,\"schema\":3,");
+    //  A report queued while nothing answers, then the old daemon appears
+    //  where the CLI looks
+    char old[64];
+    snprintf (old, sizeof (old), "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (command, sizeof (command),
+              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s %s/bin/gridcase --timeout 300 "
+              "--outbox %s/outbox --as officer:o-haihong-01 ",
+              d.dir, old, s_build, d.dir);
+    snprintf (args, sizeof (args),
+              "%s report --grid haihong-01 --category garbage --title 'bins' 2>/dev/null", command);
+    CHECK_OP (s_run (args, out, sizeof (out)), ==, 4);
+    zactor_t *fake = zactor_new (s_old_daemon, old);
+    snprintf (args, sizeof (args), "%s sync 2>&1", command);
+    CHECK_OP (s_run (args, out, sizeof (out)), ==, 5);
+    EXPECT_CONTAINS (out, "is older than gridcase 0.2 (it does not answer ServerInfo)");
+    EXPECT_CONTAINS (out, "upgrade gridcased");
+    snprintf (args, sizeof (args), "%s outbox", command);
+    CHECK_OP (s_run (args, out, sizeof (out)), ==, 0);
+    EXPECT_CONTAINS (out, "report");
+    snprintf (args, sizeof (args), "%s info 2>&1", command);
+    CHECK_OP (s_run (args, out, sizeof (out)), ==, 5);
+    //  The gateway will not serve for it
+    snprintf (args, sizeof (args),
+              "timeout 10 %s/bin/gridcase-gateway -c deploy/sample-city.cfg --listen "
+              "127.0.0.1:%d --command %s --events %s 2>&1",
+              s_build, s_free_port (), old, d.events);
+    CHECK_OP (s_run (args, out, sizeof (out)), ==, 1);
+    EXPECT_CONTAINS (out, "is older than gridcase 0.2");
+    zactor_destroy (&fake);
+    //  The real daemon takes what waited
+    snprintf (command, sizeof (command),
+              "GRIDCASE_STATE_DIR=%s/cli GRIDCASE_ENDPOINT=%s %s/bin/gridcase --outbox %s/outbox "
+              "--as officer:o-haihong-01 sync 2>&1",
+              d.dir, d.command, s_build, d.dir);
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 0);
+    EXPECT_CONTAINS (out, "1 answered; nothing waits");
+    s_daemon_remove (&d);
+    return true;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -306,5 +404,6 @@ main (int argc, char *argv[])
     atexit (s_kill_started);
     RUN (test_sighup_takes_the_roster_again);
     RUN (test_systemd_is_told_ready_alive_and_stopping);
+    RUN (test_clients_refuse_a_daemon_too_old);
     return TESTS_DONE ();
 }

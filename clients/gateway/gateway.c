@@ -297,6 +297,43 @@ s_listen_address (const char *text, struct sockaddr_in *address)
     return inet_pton (AF_INET, host, &address->sin_addr) == 1;
 }
 
+//  The daemon must be new enough for this gateway: -1 (logged) when it says
+//  it is older; one that does not answer yet is only warned of
+static int
+s_daemon_check (gw_t *gateway)
+{
+    uint8_t id[16];
+    zuuid_t *uuid = zuuid_new ();
+    memcpy (id, zuuid_data (uuid), sizeof (id));
+    zuuid_destroy (&uuid);
+    gridcase_t *client = gridcase_new (gateway->command, id, 1);
+    if (!client ||
+        (gateway->cert && gridcase_set_curve (client, gateway->cert, gateway->server_key))) {
+        gridcase_destroy (&client);
+        zsys_error ("cannot connect to the daemon at %s%s%s", gateway->command,
+                    gateway->cert ? " with the certificate " : "",
+                    gateway->cert ? gateway->cert : "");
+        return -1;
+    }
+    gridcase_set_actor (client, GRIDCASE__ROLE__ROLE_GATEWAY, gateway->actor);
+    gridcase_set_timeout (client, 2000);
+    Gridcase__Reply *reply = NULL;
+    char why[512];
+    int rc = gridcase_server_info (client, GRIDCASE_PROTOCOL, &reply, why, sizeof (why));
+    if (rc == GRIDCASE_OK)
+        zsys_notice ("the daemon at %s is gridcased %s (protocol %u) for %s", gateway->command,
+                     reply->server_info->version, reply->server_info->protocol,
+                     reply->server_info->city);
+    else if (rc == GRIDCASE_EOLD)
+        zsys_error ("%s", why);
+    else
+        zsys_warning ("%s: requests get 503 until it answers", why);
+    if (reply)
+        gridcase__reply__free_unpacked (reply, NULL);
+    gridcase_destroy (&client);
+    return rc == GRIDCASE_EOLD ? -1 : 0;
+}
+
 //  SIGHUP (systemctl reload): the roster again, for api keys and web
 //  passwords; a file with a mistake changes nothing
 static void
@@ -467,6 +504,8 @@ main (int argc, char *argv[])
     sigaddset (&stop, SIGHUP);
     pthread_sigmask (SIG_BLOCK, &stop, NULL);
     struct MHD_Daemon *http = NULL;
+    if (rc == 0 && s_daemon_check (&gateway))
+        rc = 1;
     if (rc == 0) {
         struct MHD_OptionItem options[] = {
             {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)s_done, NULL},

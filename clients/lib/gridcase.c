@@ -172,6 +172,45 @@ gridcase_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **r
 }
 
 int
+gridcase_server_info (gridcase_t *self, uint32_t min_protocol, Gridcase__Reply **reply_p, char *why,
+                      size_t why_size)
+{
+    Gridcase__ServerInfoRequest info = GRIDCASE__SERVER_INFO_REQUEST__INIT;
+    Gridcase__Request request = GRIDCASE__REQUEST__INIT;
+    request.op_case = GRIDCASE__REQUEST__OP_SERVER_INFO;
+    request.server_info = &info;
+    //  Never through the outbox: a question for the daemon now
+    int rc = lib_call (self, &request, reply_p);
+    Gridcase__Reply *reply = *reply_p;
+    if (rc == GRIDCASE_EREPLY && reply->error->code == GRIDCASE__ERROR_CODE__ERROR_BAD_REQUEST) {
+        //  A daemon from before ServerInfo finds no operation it knows
+        snprintf (why, why_size,
+                  "the daemon at %s is older than gridcase 0.2 (it does not answer ServerInfo); "
+                  "this client (libgridcase %s) needs protocol %u or later: upgrade gridcased",
+                  self->endpoint, GC_VERSION, min_protocol);
+        rc = GRIDCASE_EOLD;
+    } else if (rc == GRIDCASE_EREPLY)
+        snprintf (why, why_size, "the daemon at %s refused ServerInfo: %s", self->endpoint,
+                  reply->error->message);
+    else if (rc == GRIDCASE_OK && (reply->result_case != GRIDCASE__REPLY__RESULT_SERVER_INFO ||
+                                   reply->server_info->protocol < min_protocol)) {
+        bool info_given = reply->result_case == GRIDCASE__REPLY__RESULT_SERVER_INFO;
+        snprintf (why, why_size,
+                  "the daemon at %s is gridcased %s, protocol %u; this client (libgridcase %s) "
+                  "needs protocol %u or later: upgrade gridcased",
+                  self->endpoint, info_given ? reply->server_info->version : "?",
+                  info_given ? reply->server_info->protocol : 0, GC_VERSION, min_protocol);
+        rc = GRIDCASE_EOLD;
+    } else if (rc != GRIDCASE_OK)
+        snprintf (why, why_size, "no answer from the daemon at %s", self->endpoint);
+    if (rc == GRIDCASE_EOLD) {
+        gridcase__reply__free_unpacked (reply, NULL);
+        *reply_p = NULL;
+    }
+    return rc;
+}
+
+int
 lib_call (gridcase_t *self, Gridcase__Request *request, Gridcase__Reply **reply_p)
 {
     *reply_p = NULL;

@@ -144,6 +144,7 @@ gridcase_reads (const Gridcase__Request *request)
         case GRIDCASE__REQUEST__OP_JOURNAL:
         case GRIDCASE__REQUEST__OP_STATS:
         case GRIDCASE__REQUEST__OP_BACKUP:
+        case GRIDCASE__REQUEST__OP_SERVER_INFO:
             return true;
         default:
             return false;
