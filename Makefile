@@ -12,7 +12,8 @@ VERSION = 0.2.0
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
                protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \
                valgrind python3 redis-server redis-tools tzdata libmicrohttpd-dev libxml2-dev curl wrk \
-               libsodium-dev openssl chromium fonts-wqy-zenhei
+               libsodium-dev openssl chromium fonts-wqy-zenhei libsystemd-dev scdoc bash-completion \
+               devscripts debhelper lintian fakeroot
 PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson libsystemd
 
 CC ?= cc
@@ -52,10 +53,21 @@ TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase $(BUILD)/bin/gridcase-gateway
 LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
-.PHONY: all deps test tests run clean install format lint fuzz valgrind bench web
+.PHONY: all deps test tests run clean install format lint fuzz valgrind bench web man deb
 .SECONDARY:
 
-all: $(BINS) $(LIBS) web
+all: $(BINS) $(LIBS) web man
+
+# Man pages: deploy/man/*.scd.in with the README's sections put in by
+# deploy/man/readme-to-scd (so a page cannot drift from the README), then
+# scdoc
+MANS = $(BUILD)/man/gridcased.8 $(BUILD)/man/gridcase-gateway.8 $(BUILD)/man/gridcase.1 \
+       $(BUILD)/man/gridcase.conf.5
+man: $(MANS)
+$(BUILD)/man/%: deploy/man/%.scd.in deploy/man/readme-to-scd README.md
+	@mkdir -p $(dir $@)
+	deploy/man/readme-to-scd $< README.md $(VERSION) > $@.scd
+	scdoc < $@.scd > $@
 
 # The supervisors' page (served by gridcase-gateway): its own files and the
 # pinned npm libraries (web/package-lock.json), copied with a gzipped twin
@@ -134,9 +146,13 @@ $(BUILD)/lib/libgridcase.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(BUILD)/lib/libgridcase.so: $(LIB_OBJ)
+# Exports only gridcase_* (the API) and gridcase__* (the protobuf messages);
+# the soname's number follows the ABI policy in the README
+SONAME = libgridcase.so.0
+$(BUILD)/lib/libgridcase.so: $(LIB_OBJ) clients/lib/libgridcase.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,libgridcase.so.0 $^ $(LIB_LDLIBS) -o $@
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=clients/lib/libgridcase.map \
+	  -Wl,-z,defs $(LIB_OBJ) $(LIB_LDLIBS) -o $@
 
 # Unit tests of the daemon's modules link them directly
 $(BUILD)/tests/test_store $(BUILD)/tests/test_lifecycle $(BUILD)/tests/test_supervision: \
@@ -229,19 +245,27 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/gridcased -c deploy/sample-city.cfg -d var/gridcase
 
+LIBDIR ?= $(PREFIX)/lib
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include \
 	  $(DESTDIR)$(PREFIX)/share/gridcase
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(BUILD)/lib/libgridcase.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/lib/libgridcase.so $(DESTDIR)$(PREFIX)/lib/libgridcase.so.0
-	ln -sf libgridcase.so.0 $(DESTDIR)$(PREFIX)/lib/libgridcase.so
+	install -m 644 $(BUILD)/lib/libgridcase.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/lib/libgridcase.so $(DESTDIR)$(LIBDIR)/libgridcase.so.$(VERSION)
+	ln -sf libgridcase.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgridcase.so
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 $(BUILD)/man/gridcase.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(BUILD)/man/gridcase.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(BUILD)/man/gridcased.8 $(BUILD)/man/gridcase-gateway.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 deploy/bash-completion/gridcase $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	install -m 644 include/gridcase.h include/gridcase_json.h $(BUILD)/gen/gridcase.pb-c.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg deploy/sample-grids.geojson \
 	  $(DESTDIR)$(PREFIX)/share/gridcase/
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libgridcase\nDescription: gridcase client library (ZeroMQ + protobuf case events, outbox)\nVersion: %s\nRequires.private: libczmq libzmq libprotobuf-c lmdb libcrypto jansson\nLibs: -L$${libdir} -lgridcase\nCflags: -I$${includedir}\n' \
-	  '$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libgridcase.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	printf 'prefix=%s\nlibdir=$(LIBDIR)\nincludedir=$${prefix}/include\n\nName: libgridcase\nDescription: gridcase client library (ZeroMQ + protobuf case events, outbox)\nVersion: %s\nRequires.private: libczmq libzmq libprotobuf-c lmdb libcrypto jansson\nLibs: -L$${libdir} -lgridcase\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(LIBDIR)/pkgconfig/libgridcase.pc
 	install -d $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor
 	install -m 644 $(wildcard $(BUILD)/web/*.*) $(DESTDIR)$(PREFIX)/share/gridcase/web/
 	install -m 644 $(wildcard $(BUILD)/web/vendor/*) $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor/

@@ -7,6 +7,8 @@
 #include <sys/random.h>
 #include <termios.h>
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -211,7 +213,7 @@ s_cmd_watch (context_t *ctx, const cli_args_t *a)
                        v[1] ? CLI_JSON : CLI_TEXT);
 }
 
-static const char *const s_cmd_keygen_options[] = {"api-key", NULL};
+static const char *const s_cmd_keygen_options[] = {"api-key", "group=", NULL};
 
 //  An api key for the roster's actor NAME: printed once, kept nowhere; the
 //  roster holds its SHA-256
@@ -265,17 +267,31 @@ s_cmd_keygen (context_t *ctx, const cli_args_t *a)
         return EXIT_USAGE;
     }
     chmod (name, 0644);
+    //  --group: the daemon's group may read the secret (the packaged unit
+    //  runs as user and group gridcase)
+    const char *group = a->v[1];
+    struct group *g = group ? getgrnam (group) : NULL;
+    if (group && (!g || chown (secret, (uid_t)-1, g->gr_gid) || chmod (secret, 0640))) {
+        fprintf (stderr, "gridcase: cannot give %s to group '%s': %s\n", secret, group,
+                 g ? strerror (errno) : "no such group");
+        zcert_destroy (&cert);
+        return EXIT_USAGE;
+    }
     struct stat info;
-    unsigned uid = stat (secret, &info) == 0 ? (unsigned)info.st_uid : (unsigned)geteuid ();
-    printf ("wrote %s (the public key, mode 0644) and %s (keep it secret: mode 0600, owner uid "
-            "%u)\n"
+    if (stat (secret, &info) != 0)
+        memset (&info, 0, sizeof (info));
+    struct passwd *owner = getpwuid (info.st_uid);
+    struct group *owners = getgrgid (info.st_gid);
+    printf ("wrote %s (the public key, mode 0644) and %s (keep it secret: mode %04o, owner %s, "
+            "group %s)\n"
             "public key: %s\n"
             "for the roster:   key = \"%s\"\n",
-            name, secret, uid, zcert_public_txt (cert), zcert_public_txt (cert));
-    if (uid == 0)
-        printf ("only root can read %s: under systemd the shipped unit hands it to the daemon "
-                "with LoadCredential= (see the README); elsewhere make it readable by the "
-                "daemon's user\n",
+            name, secret, (unsigned)(info.st_mode & 07777), owner ? owner->pw_name : "?",
+            owners ? owners->gr_name : "?", zcert_public_txt (cert), zcert_public_txt (cert));
+    if (info.st_uid == 0 && !group)
+        printf ("only root can read %s: give the daemon's group read access (keygen --group "
+                "gridcase, as the packages' unit runs), or hand it over with systemd's "
+                "LoadCredential= (see the README)\n",
                 secret);
     zcert_destroy (&cert);
     return 0;

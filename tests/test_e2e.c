@@ -15,6 +15,10 @@
 
 #include "daemon.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
 static Gridcase__Request *
 s_report_request (Gridcase__Request *request, Gridcase__ReportRequest *report, const char *grid,
                   const char *title)
@@ -1527,7 +1531,21 @@ test_server_key_from_systemd_credentials (void)
     size_t got = fread (out, 1, sizeof (out) - 1, f);
     out[got] = 0;
     fclose (f);
-    EXPECT_CONTAINS (out, "mode 0600, owner uid");
+    EXPECT_CONTAINS (out, "(keep it secret: mode 0600, owner ");
+    //  --group: the daemon's group reads the secret (here: this user's own)
+    struct group *own = getgrgid (getegid ());
+    CHECK (own);
+    snprintf (command, sizeof (command), "%s/bin/gridcase keygen %s/grouped --group %s", s_build,
+              d.dir, own->gr_name);
+    CHECK_OP (s_run (command, out, sizeof (out)), ==, 0);
+    char says[200];
+    snprintf (says, sizeof (says), "mode 0640, owner %s, group %s)",
+              getpwuid (geteuid ()) ? getpwuid (geteuid ())->pw_name : "?", own->gr_name);
+    EXPECT_CONTAINS (out, says);
+    struct stat info;
+    snprintf (file, sizeof (file), "%s/grouped_secret", d.dir);
+    CHECK_OP (stat (file, &info), ==, 0);
+    CHECK_OP (info.st_mode & 0777, ==, 0640);
     s_daemon_remove (&d);
     return true;
 }
