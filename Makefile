@@ -53,10 +53,11 @@ TESTS = $(TEST_NAMES:%=$(BUILD)/tests/%)
 BINS = $(BUILD)/bin/gridcased $(BUILD)/bin/gridcase $(BUILD)/bin/gridcase-gateway
 LIBS = $(BUILD)/lib/libgridcase.a $(BUILD)/lib/libgridcase.so
 
-.PHONY: all deps test tests run clean install format lint fuzz valgrind bench web man deb
+.PHONY: all deps test tests run clean install install-files format lint fuzz valgrind bench web man deb programs
 .SECONDARY:
 
-all: $(BINS) $(LIBS) web man
+all: programs web man
+programs: $(BINS) $(LIBS)
 
 # Man pages: deploy/man/*.scd.in with the README's sections put in by
 # deploy/man/readme-to-scd (so a page cannot drift from the README), then
@@ -111,7 +112,7 @@ $(BUILD)/obj/gen/gridcase.pb-c.o: $(BUILD)/gen/gridcase.pb-c.c
 
 $(BUILD)/obj/%.o: %.c $(GEN) $(wildcard daemon/*.h include/*.h tests/*.h clients/*.h clients/gateway/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/bin/gridcased: $(BUILD)/obj/daemon/gridcased.o $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -175,7 +176,14 @@ $(BUILD)/tests/test_gateway: $(BUILD)/obj/tests/test_gateway.o $(BUILD)/lib/libg
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell pkg-config --libs libxml-2.0 2>/dev/null) -o $@
 $(BUILD)/obj/tests/test_gateway.o: CFLAGS += $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 
-tests: $(BINS) $(TESTS) $(BUILD)/tests/test_web
+tests: $(BINS) $(TESTS) $(BUILD)/tests/test_web $(BUILD)/tests/test_package
+
+# The Debian packages, man pages, completion and library face
+# (tests/test_package.sh: make deb, dpkg -x into a scratch root)
+$(BUILD)/tests/test_package: tests/test_package.sh
+	@mkdir -p $(dir $@)
+	printf '#!/bin/sh\nexec bash tests/test_package.sh "$$@"\n' > $@
+	chmod +x $@
 
 # The supervisors' page in Debian's Chromium (tests/test_web.mjs, driven by
 # playwright-core from web/node_modules); tests/run.sh runs it like the rest
@@ -246,7 +254,11 @@ run: deps
 	$(BUILD)/bin/gridcased -c deploy/sample-city.cfg -d var/gridcase
 
 LIBDIR ?= $(PREFIX)/lib
+# The page as built by make web (the Debian build brings it prebuilt)
+WEB_DIST ?= $(BUILD)/web
 install: all
+	@$(MAKE) --no-print-directory install-files
+install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include \
 	  $(DESTDIR)$(PREFIX)/share/gridcase
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
@@ -264,11 +276,27 @@ install: all
 	install -m 644 proto/gridcase.proto deploy/sample-city.cfg deploy/sample-roster.cfg deploy/sample-grids.geojson \
 	  $(DESTDIR)$(PREFIX)/share/gridcase/
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
-	printf 'prefix=%s\nlibdir=$(LIBDIR)\nincludedir=$${prefix}/include\n\nName: libgridcase\nDescription: gridcase client library (ZeroMQ + protobuf case events, outbox)\nVersion: %s\nRequires.private: libczmq libzmq libprotobuf-c lmdb libcrypto jansson\nLibs: -L$${libdir} -lgridcase\nCflags: -I$${includedir}\n' \
+	printf 'prefix=%s\nlibdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))\nincludedir=$${prefix}/include\n\nName: libgridcase\nDescription: gridcase client library (ZeroMQ + protobuf case events, outbox)\nVersion: %s\nRequires.private: libczmq libzmq libprotobuf-c lmdb libcrypto jansson\nLibs: -L$${libdir} -lgridcase\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(LIBDIR)/pkgconfig/libgridcase.pc
 	install -d $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor
-	install -m 644 $(wildcard $(BUILD)/web/*.*) $(DESTDIR)$(PREFIX)/share/gridcase/web/
-	install -m 644 $(wildcard $(BUILD)/web/vendor/*) $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor/
+	install -m 644 $(wildcard $(WEB_DIST)/*.*) $(DESTDIR)$(PREFIX)/share/gridcase/web/
+	install -m 644 $(wildcard $(WEB_DIST)/vendor/*) $(DESTDIR)$(PREFIX)/share/gridcase/web/vendor/
+
+# Debian packages (deploy/debian) into $(BUILD)/deb: the source tree copied
+# with deploy/debian as debian/ and the page prebuilt as web-dist/, built by
+# dpkg-buildpackage -us -uc -b, checked by lintian (errors fail the build)
+deb: deps web
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/gridcase-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./var --exclude=./web/node_modules --exclude=./.git . | \
+	  tar -xf - -C $(BUILD)/deb/gridcase-$(VERSION)
+	cp -r deploy/debian $(BUILD)/deb/gridcase-$(VERSION)/debian
+	cp -r $(BUILD)/web $(BUILD)/deb/gridcase-$(VERSION)/web-dist
+	rm -f $(BUILD)/deb/gridcase-$(VERSION)/web-dist/.built
+	cd $(BUILD)/deb/gridcase-$(VERSION) && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+	  { tail -40 ../build.log; exit 1; }
+	rm -rf $(BUILD)/deb/gridcase-$(VERSION)
+	lintian --fail-on error $(BUILD)/deb/*.changes
+	@ls $(BUILD)/deb/*.deb
 
 format:
 	clang-format -i daemon/*.c daemon/*.h clients/*.c clients/*.h clients/lib/*.c clients/gateway/*.c clients/gateway/*.h include/*.h tests/*.c tests/*.h tests/bench/*.c
