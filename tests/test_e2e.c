@@ -1476,6 +1476,18 @@ test_installed_sample_city_starts (void)
     //  The supervisors' page is installed where the installed gateway looks
     snprintf (command, sizeof (command), "%s/root/usr/local/share/gridcase/web/index.html", d.dir);
     EXPECT (zsys_file_exists (command));
+    //  ... and the man pages (each renders) and the completion
+    const char *pages[] = {"man8/gridcased.8", "man1/gridcase.1", "man5/gridcase.conf.5",
+                           "man8/gridcase-gateway.8"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf (command, sizeof (command),
+                  "man -l %s/root/usr/local/share/man/%s 2>&1 | grep -c '^NAME'", d.dir, pages[i]);
+        CHECK_OP (s_run (command, out, sizeof (out)), ==, 0);
+        EXPECT_CONTAINS (out, "1");
+    }
+    snprintf (command, sizeof (command),
+              "%s/root/usr/local/share/bash-completion/completions/gridcase", d.dir);
+    EXPECT (zsys_file_exists (command));
     s_daemon_remove (&d);
     return true;
 }
