@@ -12,7 +12,7 @@ VERSION = 0.2.0
 DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
                protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \
                valgrind python3 redis-server redis-tools tzdata libmicrohttpd-dev libxml2-dev curl wrk \
-               libsodium-dev openssl chromium fonts-wqy-zenhei libsystemd-dev scdoc bash-completion \
+               libsodium-dev openssl chromium fonts-wqy-zenhei libsystemd-dev scdoc bash-completion postgresql \
                devscripts debhelper lintian fakeroot
 PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson libsystemd
 

@@ -31,6 +31,21 @@ main (int argc, char **argv)
         fprintf (stderr, "bench_raw: cannot open LMDB in %s\n", argv[2]);
         return 1;
     }
+    //  On a directory used before, the keys go on after the last one: an
+    //  append under a key already there would fail (MDB_KEYEXIST)
+    uint64_t key = 0;
+    MDB_cursor *cursor;
+    MDB_val last_key, last_value;
+    if (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn) == 0) {
+        if (mdb_cursor_open (txn, dbi, &cursor) == 0) {
+            if (mdb_cursor_get (cursor, &last_key, &last_value, MDB_LAST) == 0 &&
+                last_key.mv_size == 8)
+                for (int b = 0; b < 8; b++)
+                    key = key << 8 | ((uint8_t *)last_key.mv_data)[b];
+            mdb_cursor_close (cursor);
+        }
+        mdb_txn_abort (txn);
+    }
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     zsock_set_rcvhwm (router, 100000);
     zsock_set_sndhwm (router, 100000);
@@ -40,7 +55,6 @@ main (int argc, char **argv)
     }
     void *socket = zsock_resolve (router);
     static zmq_msg_t identity[BATCH_MAX], payload[BATCH_MAX];
-    uint64_t key = 0;
     while (!zsys_interrupted) {
         zmq_pollitem_t item = {socket, 0, ZMQ_POLLIN, 0};
         if (zmq_poll (&item, 1, 500) <= 0)
@@ -57,7 +71,10 @@ main (int argc, char **argv)
             count++;
         }
         Gridcase__Request *requests[BATCH_MAX];
-        mdb_txn_begin (env, NULL, 0, &txn);
+        if (mdb_txn_begin (env, NULL, 0, &txn)) {
+            fprintf (stderr, "bench_raw: cannot begin a write\n");
+            return 1;
+        }
         for (size_t i = 0; i < count; i++) {
             requests[i] = gridcase__request__unpack (NULL, zmq_msg_size (&payload[i]),
                                                      zmq_msg_data (&payload[i]));
@@ -66,7 +83,12 @@ main (int argc, char **argv)
             for (int b = 0; b < 8; b++)
                 k[b] = (uint8_t)(key >> (56 - 8 * b));
             MDB_val mk = {8, k}, mv = {zmq_msg_size (&payload[i]), zmq_msg_data (&payload[i])};
-            mdb_put (txn, dbi, &mk, &mv, MDB_APPEND);
+            //  Nothing is acknowledged that was not written
+            int rc = mdb_put (txn, dbi, &mk, &mv, MDB_APPEND);
+            if (rc) {
+                fprintf (stderr, "bench_raw: write failed: %s\n", mdb_strerror (rc));
+                return 1;
+            }
         }
         if (mdb_txn_commit (txn)) {
             fprintf (stderr, "bench_raw: commit failed\n");

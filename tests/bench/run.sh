@@ -5,6 +5,15 @@
 #               record, deadline, queue and figures, acknowledged after commit
 #   raw         tests/bench/raw.c: ROUTER + protobuf-c unpack + LMDB group
 #               commit of one record per request + ack after commit
+#   postgresql  Debian's PostgreSQL, default durability (fsync and
+#               synchronous_commit on), on a free port in a temporary
+#               directory: the rows a report writes in one transaction
+#               (tests/bench/pg-schema.sql, pg-report.sql: case, journal
+#               entry chained to the previous one's SHA-256 under the chain
+#               head's row lock, idempotency row, deadline, queue entry),
+#               driven by pgbench; at 800 in flight its best connection
+#               count up to 800. "pg unchained" (pg-report-unchained.sql)
+#               drops the chain's lock: no hash chain, its upper bound
 #   redis       redis-server with appendonly yes, appendfsync always;
 #               redis-benchmark -t set -d 300
 # then ack latency at a steady 2,000 and 20,000 reports/s beside the raw loop
@@ -45,6 +54,20 @@ mkdir -p "$dir/redis"
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --appendonly yes \
     --appendfsync always --save "" --daemonize no >"$dir/redis.log" 2>&1 &
 pids="$pids $!"
+# PostgreSQL: its own cluster, in a directory its user owns (initdb and the
+# server refuse to run as root)
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+pg_port=$(port)
+pg_dir=$(mktemp -d /tmp/gc-bench-pg-XXXXXX)
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" -eq 0 ] && chown postgres "$pg_dir"
+as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --no-locale >"$pg_dir/initdb.log" 2>&1 ||
+    { echo "initdb failed:"; tail -5 "$pg_dir/initdb.log"; exit 1; }
+as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses='' -c max_connections=850" start >/dev/null ||
+    { echo "PostgreSQL did not start:"; tail -5 "$pg_dir/server.log"; exit 1; }
+pg_stop() { as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+trap 'pg_stop; cleanup' EXIT INT TERM
 sleep 1
 
 # median of the numbers on stdin
@@ -64,6 +87,27 @@ run_redis() { # connections pipeline
         awk -F'"' '/^"SET"/ { printf "rps=%s p50_us=%d p99_us=%d p999_us=-\n", $4, $10 * 1000, $14 * 1000 }'
 }
 
+# pgbench CONNECTIONS SCRIPT [SECONDS] on a fresh schema: one line like bench_load's;
+# latencies from its per-transaction log
+run_pg() {
+    "$pg_bin/psql" -h "$pg_dir" -p "$pg_port" -U postgres -q -v ON_ERROR_STOP=1 \
+        -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' -f tests/bench/pg-schema.sql postgres \
+        >/dev/null 2>&1 || { echo "rps=0 p50_us=0 p99_us=0 p999_us=0"; return; }
+    rm -rf "$dir/pglog" && mkdir -p "$dir/pglog"
+    threads=2; [ "$1" -lt 2 ] && threads=1
+    tps=$("$pg_bin/pgbench" -h "$pg_dir" -p "$pg_port" -U postgres -n -M prepared -c "$1" -j "$threads" \
+        -T "${3:-$seconds}" -f "$2" -l --log-prefix="$dir/pglog/tx" postgres 2>"$dir/pgbench.err" |
+        sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
+    cat "$dir"/pglog/tx* | awk '{ print $3 }' | sort -n >"$dir/pglat"
+    awk -v tps="${tps:-0}" '
+        function at(f,  i) { i = int(NR * f) + 1; if (i > NR) i = NR; return v[i] }
+        { v[NR] = $1 }
+        END {
+            if (!NR) { print "rps=0 p50_us=0 p99_us=0 p999_us=0"; exit }
+            printf "rps=%s p50_us=%d p99_us=%d p999_us=%d\n", tps, at(0.5), at(0.99), at(0.999)
+        }' "$dir/pglat"
+}
+
 measure() { # system connections pipeline [rate] -> "rps p50 p99 p999"
     out="$dir/runs"
     : >"$out"
@@ -73,6 +117,10 @@ measure() { # system connections pipeline [rate] -> "rps p50 p99 p999"
             gridcased) run_gridcase "tcp://127.0.0.1:$gc_port" "$2" "$3" ${4:-} >>"$out" ;;
             raw) run_gridcase "tcp://127.0.0.1:$raw_port" "$2" "$3" ${4:-} >>"$out" ;;
             redis) run_redis "$2" "$3" >>"$out" ;;
+            postgresql) run_pg "$(($2 * $3))" tests/bench/pg-report.sql >>"$out" ;;
+            pg_unchained) run_pg "$(($2 * $3))" tests/bench/pg-report-unchained.sql >>"$out" ;;
+            pg_best) run_pg "$pg_best" tests/bench/pg-report.sql >>"$out" ;;
+            pg_unchained_best) run_pg "$pg_best_unchained" tests/bench/pg-report-unchained.sql >>"$out" ;;
             fdatasync)
                 "$build/bench/bench_fsync" "$dir" "$seconds" "$((1000000 / $4))" |
                     sed 's/fdatasync_//g' >>"$out"
@@ -90,7 +138,18 @@ measure() { # system connections pipeline [rate] -> "rps p50 p99 p999"
 ms() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.2f", v / 1000 }'; }
 
 echo "gridcase benchmark: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), median of $runs runs of ${seconds}s"
-last_raw=-; last_redis=-
+echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{ print $3 }'), Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
+last_raw=-; last_redis=-; last_pg=-
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+# PostgreSQL's best connection count up to 800 for SCRIPT: one short run each
+pg_sweep() {
+    best=0; best_rps=0
+    for c in 100 200 400 800; do
+        rps=$(run_pg "$c" "$1" $(( (seconds + 1) / 2 )) | field rps)
+        if awk -v a="$rps" -v b="$best_rps" 'BEGIN { exit !(a > b) }'; then best=$c; best_rps=$rps; fi
+    done
+    echo "$best"
+}
 if part 1; then
 echo
 echo "1. durable acknowledged reports at equal numbers in flight"
@@ -98,19 +157,38 @@ echo "in flight        system        reports/s    p50 ms    p99 ms  p99.9 ms"
 for level in "1 1" "50 1" "50 16"; do
     set -- $level
     inflight=$(($1 * $2))
-    for system in gridcased raw redis; do
+    systems="gridcased raw postgresql pg_unchained redis"
+    if [ "$inflight" -gt 50 ]; then
+        pg_best=$(pg_sweep tests/bench/pg-report.sql)
+        pg_best_unchained=$(pg_sweep tests/bench/pg-report-unchained.sql)
+        systems="gridcased raw pg_best pg_unchained_best redis"
+    fi
+    for system in $systems; do
         result=$(measure "$system" "$1" "$2")
         set -- $result
-        eval "${system}_rps=$1"
-        printf "%-16s %-12s %10.0f %9s %9s %9s\n" "$inflight ($level)" "$system" "$1" \
+        label=$system
+        case $system in
+            pg_best) label="postgresql"; postgresql_rps=$1; label="postgresql $pg_best c" ;;
+            pg_unchained_best) pg_unchained_rps=$1; label="pg unchained $pg_best_unchained c" ;;
+            pg_unchained) pg_unchained_rps=$1; label="pg unchained" ;;
+            *) eval "${system}_rps=$1" ;;
+        esac
+        printf "%-16s %-12s %10.0f %9s %9s %9s\n" "$inflight ($level)" "$label" "$1" \
             "$(ms "$2")" "$(ms "$3")" "$(ms "$4")"
         set -- $level
     done
-    r1=$(awk -v a="$gridcased_rps" -v b="$raw_rps" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
-    r2=$(awk -v a="$gridcased_rps" -v b="$redis_rps" 'BEGIN { printf "%.2f", b ? a / b : 0 }')
-    echo "                 gridcased/raw = $r1, gridcased/redis = $r2"
+    r1=$(ratio "$gridcased_rps" "$raw_rps")
+    r2=$(ratio "$gridcased_rps" "$redis_rps")
+    r3=$(ratio "$gridcased_rps" "$postgresql_rps")
+    r4=$(ratio "$gridcased_rps" "$pg_unchained_rps")
+    echo "                 gridcased/raw = $r1, gridcased/postgresql = $r3 (unchained: $r4), gridcased/redis = $r2"
+    # The ratio to PostgreSQL's best: chained or not, whichever was faster
     last_raw=$r1; last_redis=$r2
+    last_pg=$(awk -v a="$r3" -v b="$r4" 'BEGIN { print (a < b || b == 0) ? a : b }')
 done
+echo "(postgresql: the same rows in one transaction of one call, the journal chained under the"
+echo " head's row lock; pg unchained: without that lock, no chain; N c: its best connection"
+echo " count up to 800; ratio pg below: against the faster of the two)"
 fi
 
 if part 2; then
@@ -220,4 +298,5 @@ printf "%-52s RSS %s MiB: %s MiB anonymous (private dirty %s MiB) + %s MiB of ma
     "memory of the daemon serving them" "$(kib "$rss")" "$(kib "$anon")" "$(kib "$dirty")" "$(kib "$file")"
 fi
 echo
-echo "ratio raw=$last_raw redis=$last_redis"
+echo "gridcased/redis at 800 in flight: $last_redis"
+echo "ratio raw=$last_raw pg=$last_pg"
