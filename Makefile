@@ -200,7 +200,7 @@ $(BUILD)/tests/fuzz_request: $(BUILD)/obj/tests/fuzz_request.o $(DAEMON_OBJ)
 # Benchmarks (never part of make test): gridcased beside the raw ceiling and
 # Redis with appendfsync always, on loopback, in one run
 BENCH_BINS = $(BUILD)/bench/bench_load $(BUILD)/bench/bench_raw $(BUILD)/bench/bench_first \
-             $(BUILD)/bench/bench_fsync $(BUILD)/bench/bench_city
+             $(BUILD)/bench/bench_fsync $(BUILD)/bench/bench_city $(BUILD)/bench/bench_replay
 # bench_city builds a city at scale with the daemon's own modules
 $(BUILD)/bench/bench_city: $(BUILD)/obj/tests/bench/bench_city.o $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -23,7 +23,12 @@
 # 1,000,000 open cases, built by bench_city with the daemon's own code): the
 # escalation tick with nothing due and with 10,000 cases due at once, the
 # restart to the first served request, the daemon's memory, and claims from
-# a department queue of 100,000.
+# a department queue of 100,000. Then a real city's days (part 5): five days
+# of Los Angeles 311 requests (../shared/data/la-311-*.csv) mapped onto a city
+# by tests/bench/la311.py and replayed by bench_replay with the daemon's
+# clock compressed x10,000 (BENCH_LA_HOURS_FAST of the data, default 168)
+# and x100 (BENCH_LA_HOURS_SLOW, default 6), workers claiming and resolving
+# at the data's times; then the journal counted against the daemon's figures.
 # Each figure is the median of BENCH_RUNS runs (default 3) of BENCH_SECONDS
 # (default 20). Usage: tests/bench/run.sh [BUILD]
 set -eu
@@ -33,7 +38,7 @@ runs=${BENCH_RUNS:-3}
 cases=${BENCH_CASES:-1000000}
 due=${BENCH_DUE:-10000}
 queued=${BENCH_QUEUED:-100000}
-parts=${BENCH_PARTS:-"1 2 4 3"}
+parts=${BENCH_PARTS:-"1 2 4 3 5"}
 part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 dir=$(mktemp -d /tmp/gc-bench-XXXXXX)
 pids=""
@@ -296,6 +301,48 @@ file=$(awk '/^Pss_File:/ { print $2 }' "$smaps")
 dirty=$(awk '/^Private_Dirty:/ { print $2 }' "$smaps")
 printf "%-52s RSS %s MiB: %s MiB anonymous (private dirty %s MiB) + %s MiB of mapped files\n" \
     "memory of the daemon serving them" "$(kib "$rss")" "$(kib "$anon")" "$(kib "$dirty")" "$(kib "$file")"
+fi
+if part 5; then
+echo
+la_csv=$(ls ../shared/data/la-311-*.csv 2>/dev/null | head -1)
+if [ -z "$la_csv" ]; then
+    echo "5. a real city's days: no ../shared/data/la-311-*.csv here, skipped"
+else
+    mkdir -p "$dir/la"
+    summary=$(python3 tests/bench/la311.py "$la_csv" "$dir/la")
+    echo "5. a real city's days: Los Angeles 311, $(echo "$summary" | field rows) requests from $(basename "$la_csv")"
+    echo "   mapped onto $(echo "$summary" | field streets) streets (APC), $(echo "$summary" | field communities) communities (APC and CD), $(echo "$summary" | field grids) grids (NC), 5 departments (agencies), $(echo "$summary" | field categories) categories"
+    echo "compressed  of the data  requests   req/s   p50 ms   p99 ms  late ms  escalations by deadline              figures = journal"
+    for replay in "10000 ${BENCH_LA_HOURS_FAST:-168}" "100 ${BENCH_LA_HOURS_SLOW:-6}"; do
+        set -- $replay
+        la_port=$(port)
+        rm -rf "$dir/la/data"
+        "$build/bin/gridcased" -c "$dir/la/city.cfg" -d "$dir/la/data" --time-scale "$1" \
+            --command "tcp://127.0.0.1:$la_port" --events "tcp://127.0.0.1:$(port)" 2>>"$dir/la/daemon.log" &
+        la_daemon=$!
+        sleep 0.5
+        "$build/bench/bench_replay" "tcp://127.0.0.1:$la_port" "$dir/la/events.tsv" "$1" "$2" >"$dir/la/replay" 2>>"$dir/la/replay.err"
+        kill "$la_daemon"; wait "$la_daemon" 2>/dev/null || true
+        # Counted on a daemon whose clock no longer runs fast
+        "$build/bin/gridcased" -c "$dir/la/city.cfg" -d "$dir/la/data" \
+            --command "tcp://127.0.0.1:$la_port" --events "tcp://127.0.0.1:$(port)" 2>>"$dir/la/daemon.log" &
+        la_daemon=$!
+        sleep 0.5
+        "$build/bench/bench_replay" "tcp://127.0.0.1:$la_port" --check "$(field first_day <"$dir/la/replay")" \
+            >>"$dir/la/replay" 2>>"$dir/la/replay.err" || true
+        kill "$la_daemon"; wait "$la_daemon" 2>/dev/null || true
+        r=$(cat "$dir/la/replay")
+        get() { echo "$r" | field "$1" | head -1; }
+        match=$(echo "$r" | sed -n 's/.*match=\([a-z]*\).*/\1/p')
+        printf "x%-10s %7s h %10s %7s %8s %8s %8s  community %s, street %s, district %s, supervision %s, overdue %s  %s\n" \
+            "$1" "$2" "$(get requests)" "$(get rps)" "$(ms "$(get p50_us)")" "$(ms "$(get p99_us)")" \
+            "$(get late_ms)" "$(get by_deadline_to_community)" "$(get to_street)" "$(get to_district)" \
+            "$(get supervision)" "$(get overdue)" "${match:-failed}"
+        [ "$(get errors)" = 0 ] || echo "   ($(get errors) requests refused; see the replay's log)"
+    done
+    echo "(late ms: the most an event went out after its time, in wall ms; escalations by the"
+    echo " daemon's deadlines as the journal holds them, besides each officer handing the case up)"
+fi
 fi
 echo
 echo "gridcased/redis at 800 in flight: $last_redis"
