@@ -103,22 +103,6 @@ s_topic_advance (gc_txn_t *txn, const char *topic, uint64_t seq)
     return prev;
 }
 
-//  A packed Notice: NOTICE's own fields, then the journal entry as stored
-//  (field 4, packed once for all the topics it goes out on)
-static zframe_t *
-s_notice_frame (const Gridcase__Notice *notice, const void *entry, size_t entry_size)
-{
-    size_t head = gridcase__notice__get_packed_size (notice);
-    uint8_t field[GC_PB_HEAD_MAX];
-    size_t field_size = gc_pb_head (field, 4, entry_size);
-    zframe_t *frame = zframe_new (NULL, head + field_size + entry_size);
-    uint8_t *data = zframe_data (frame);
-    gridcase__notice__pack (notice, data);
-    memcpy (data + head, field, field_size);
-    memcpy (data + head + field_size, entry, entry_size);
-    return frame;
-}
-
 void
 gc_journal_record (gc_config_t *config, gc_txn_t *txn, const Gridcase__Case *kase,
                    Gridcase__JournalEntry *entry, zlistx_t *notices)
@@ -161,17 +145,46 @@ gc_journal_record (gc_config_t *config, gc_txn_t *txn, const Gridcase__Case *kas
         gc_chain_get (txn, entry->seq, &packed, &packed_size) == GC_OK) {
         if (gc_log_event (entry->type))
             s_log_index (txn, entry);
+        //  Each notice: its own fields (topic, seq, prev_seq), then the
+        //  journal entry as stored (field 4, packed once for every topic)
+        Gridcase__Notice notice[GC_TOPICS_MAX];
+        size_t head[GC_TOPICS_MAX], total = 0;
+        uint8_t field[GC_PB_HEAD_MAX];
+        size_t field_size = gc_pb_head (field, 4, packed_size);
         for (size_t i = 0; i < count; i++) {
-            Gridcase__Notice notice = GRIDCASE__NOTICE__INIT;
-            notice.topic = topics[i];
-            notice.seq = entry->seq;
-            notice.prev_seq = s_topic_advance (txn, topics[i], entry->seq);
-            zmsg_t *msg = zmsg_new ();
-            zmsg_addstr (msg, topics[i]);
-            zframe_t *frame = s_notice_frame (&notice, packed, packed_size);
-            zmsg_append (msg, &frame);
-            zlistx_add_end (notices, msg);
+            gridcase__notice__init (&notice[i]);
+            notice[i].topic = topics[i];
+            notice[i].seq = entry->seq;
+            notice[i].prev_seq = s_topic_advance (txn, topics[i], entry->seq);
+            head[i] = gridcase__notice__get_packed_size (&notice[i]);
+            total += strlen (topics[i]) + head[i] + field_size + packed_size;
         }
+        gc_notices_t *out =
+            (gc_notices_t *)malloc (sizeof (gc_notices_t) + count * sizeof (gc_notice_t) + total);
+        if (!out) {
+            gc_txn_fail (txn, ENOMEM, "out of memory for the notices of an entry");
+            return;
+        }
+        out->escalation = entry->type == GRIDCASE__EVENT_TYPE__EVENT_ESCALATED ||
+                          entry->type == GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION ||
+                          entry->type == GRIDCASE__EVENT_TYPE__EVENT_OVERDUE;
+        out->count = count;
+        out->notice = (gc_notice_t *)(out + 1);
+        uint8_t *at = (uint8_t *)(out->notice + count);
+        for (size_t i = 0; i < count; i++) {
+            gc_notice_t *n = &out->notice[i];
+            n->topic = at;
+            n->topic_size = strlen (topics[i]);
+            memcpy (at, topics[i], n->topic_size);
+            at += n->topic_size;
+            n->notice = at;
+            n->notice_size = head[i] + field_size + packed_size;
+            gridcase__notice__pack (&notice[i], at);
+            memcpy (at + head[i], field, field_size);
+            memcpy (at + head[i] + field_size, packed, packed_size);
+            at += n->notice_size;
+        }
+        zlistx_add_end (notices, out);
     }
     entry->prev_hash.data = NULL;
     entry->prev_hash.len = 0;

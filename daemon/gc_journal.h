@@ -11,10 +11,26 @@
 #include "gc_holder.h"
 #include "gc_store.h"
 
+//  The notices of one journal entry, made in one allocation (free it): for
+//  each topic the entry goes out on, the topic and the packed Notice, to be
+//  sent as two frames after the commit
+typedef struct {
+    const uint8_t *topic;
+    size_t topic_size;
+    const uint8_t *notice;
+    size_t notice_size;
+} gc_notice_t;
+
+typedef struct {
+    bool escalation; //  an escalation, a supervision flag or an overdue case
+    size_t count;
+    gc_notice_t *notice; //  COUNT of them, in the same allocation
+} gc_notices_t;
+
 //  Appends ENTRY (about KASE as it is now) in TXN, and adds to NOTICES
-//  (zmsg_t: topic frame, packed Notice frame) the notices to publish after
-//  the commit. ENTRY's seq and prev_hash are set; its topics are left empty
-//  again. Failures stick in TXN.
+//  (gc_notices_t) the entry's notices to publish after the commit. ENTRY's
+//  seq and prev_hash are set; its topics are left empty again. Failures
+//  stick in TXN.
 void gc_journal_record (gc_config_t *config, gc_txn_t *txn, const Gridcase__Case *kase,
                         Gridcase__JournalEntry *entry, zlistx_t *notices);
 

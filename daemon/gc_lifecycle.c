@@ -366,7 +366,7 @@ gc_lifecycle_deadline (gc_config_t *config, gc_txn_t *txn, const char *case_id,
 void
 gc_notices_drop (zlistx_t *notices)
 {
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (notices, NULL)))
-        zmsg_destroy (&msg);
+    void *entry_notices;
+    while ((entry_notices = zlistx_detach (notices, NULL)))
+        free (entry_notices);
 }

@@ -12,6 +12,7 @@
 #include "gc_escalation.h"
 #include "gc_figures.h"
 #include "gc_flow.h"
+#include "gc_journal.h"
 #include "gc_peers.h"
 #include "gc_lifecycle.h"
 #include "gc_query.h"
@@ -165,27 +166,22 @@ s_reply_stats (server_t *self, item_t *item)
 static void
 s_publish (server_t *self)
 {
-    zmsg_t *msg;
-    while ((msg = (zmsg_t *)zlistx_detach (self->notices, NULL))) {
-        //  Each escalation goes out once on the topic "log": counted there
-        zframe_t *topic = zmsg_first (msg), *body = zmsg_next (msg);
-        if (topic && body && zframe_streq (topic, "log")) {
-            Gridcase__Notice *notice =
-                gridcase__notice__unpack (NULL, zframe_size (body), zframe_data (body));
-            if (notice && notice->entry &&
-                (notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_ESCALATED ||
-                 notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_SUPERVISION ||
-                 notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_OVERDUE))
-                gc_counters_escalated ();
-            if (notice)
-                gridcase__notice__free_unpacked (notice, NULL);
+    gc_notices_t *notices;
+    void *socket = zsock_resolve (self->events);
+    while ((notices = (gc_notices_t *)zlistx_detach (self->notices, NULL))) {
+        //  Each escalation counted once, whatever its topics
+        if (notices->escalation)
+            gc_counters_escalated ();
+        for (size_t i = 0; i < notices->count; i++) {
+            const gc_notice_t *n = &notices->notice[i];
+            //  XPUB never blocks: a subscriber at its limit misses the notice
+            if (zmq_send (socket, n->topic, n->topic_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+                zmq_send (socket, n->notice, n->notice_size, ZMQ_DONTWAIT) >= 0)
+                self->counters[C_notices]++;
+            else
+                self->counters[C_notices_dropped]++;
         }
-        if (zmsg_send (&msg, self->events) == 0)
-            self->counters[C_notices]++;
-        else {
-            self->counters[C_notices_dropped]++;
-            zmsg_destroy (&msg);
-        }
+        free (notices);
     }
 }
 
