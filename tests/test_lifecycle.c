@@ -4,6 +4,7 @@
     regrading, duplicates and a restart in the middle of a deadline. */
 #include "testutil.h"
 #include "gc_schema.h"
+#include "gc_journal.h"
 #include "world.h"
 #include "gc_figures.h"
 
@@ -123,26 +124,27 @@ test_story_committee_misses_and_street_dispatches (void)
     //  yet; the officer's topic links back to its previous notice
     uint64_t officer_prev = 0, officer_seen = 0;
     bool dept_seen = false;
-    for (zmsg_t *msg = (zmsg_t *)zlistx_first (w.notices); msg;
-         msg = (zmsg_t *)zlistx_next (w.notices)) {
-        char *topic = zframe_strdup (zmsg_first (msg));
-        zframe_t *frame = zmsg_next (msg);
-        Gridcase__Notice *notice =
-            gridcase__notice__unpack (NULL, zframe_size (frame), zframe_data (frame));
-        CHECK (notice && streq (notice->topic, topic));
-        if (streq (topic, "officer/o-haihong-01")) {
-            CHECK_OP (notice->prev_seq, ==, officer_seen);
-            officer_prev = notice->prev_seq;
-            officer_seen = notice->seq;
+    for (gc_notices_t *all = (gc_notices_t *)zlistx_first (w.notices); all;
+         all = (gc_notices_t *)zlistx_next (w.notices))
+        for (size_t k = 0; k < all->count; k++) {
+            const gc_notice_t *sent = &all->notice[k];
+            char *topic = strndup ((const char *)sent->topic, sent->topic_size);
+            Gridcase__Notice *notice =
+                gridcase__notice__unpack (NULL, sent->notice_size, sent->notice);
+            CHECK (notice && streq (notice->topic, topic));
+            if (streq (topic, "officer/o-haihong-01")) {
+                CHECK_OP (notice->prev_seq, ==, officer_seen);
+                officer_prev = notice->prev_seq;
+                officer_seen = notice->seq;
+            }
+            if (streq (topic, "dept/gas")) {
+                CHECK (notice->prev_seq == 0 &&
+                       notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_DISPATCHED);
+                dept_seen = true;
+            }
+            gridcase__notice__free_unpacked (notice, NULL);
+            free (topic);
         }
-        if (streq (topic, "dept/gas")) {
-            CHECK (notice->prev_seq == 0 &&
-                   notice->entry->type == GRIDCASE__EVENT_TYPE__EVENT_DISPATCHED);
-            dept_seen = true;
-        }
-        gridcase__notice__free_unpacked (notice, NULL);
-        free (topic);
-    }
     CHECK (dept_seen && officer_seen == 4 && officer_prev == 3);
     CHECK_OP (s_do (&w, t + MINUTE, GAS, "claim", "", "dept/gas"), ==, 0);
     CHECK (streq (w.kase->id, id));

@@ -4,6 +4,7 @@
 #include "gc_query.h"
 #include "gc_writer.h"
 #include "testutil.h"
+#include "gc_journal.h"
 #include "world.h"
 
 #include <math.h>
@@ -379,21 +380,22 @@ static size_t
 s_officer_chain (world_t *w, uint64_t *prev, uint64_t *seq, size_t max)
 {
     size_t n = 0;
-    for (zmsg_t *msg = (zmsg_t *)zlistx_first (w->notices); msg && n < max;
-         msg = (zmsg_t *)zlistx_next (w->notices)) {
-        char *topic = zframe_strdup (zmsg_first (msg));
-        zframe_t *frame = zmsg_next (msg);
-        if (streq (topic, "officer/o-haihong-01")) {
-            Gridcase__Notice *notice =
-                gridcase__notice__unpack (NULL, zframe_size (frame), zframe_data (frame));
-            if (notice) {
-                prev[n] = notice->prev_seq;
-                seq[n++] = notice->seq;
-                gridcase__notice__free_unpacked (notice, NULL);
+    for (gc_notices_t *all = (gc_notices_t *)zlistx_first (w->notices); all;
+         all = (gc_notices_t *)zlistx_next (w->notices))
+        for (size_t k = 0; k < all->count && n < max; k++) {
+            const gc_notice_t *sent = &all->notice[k];
+            char *topic = strndup ((const char *)sent->topic, sent->topic_size);
+            if (streq (topic, "officer/o-haihong-01")) {
+                Gridcase__Notice *notice =
+                    gridcase__notice__unpack (NULL, sent->notice_size, sent->notice);
+                if (notice) {
+                    prev[n] = notice->prev_seq;
+                    seq[n++] = notice->seq;
+                    gridcase__notice__free_unpacked (notice, NULL);
+                }
             }
+            free (topic);
         }
-        free (topic);
-    }
     return n;
 }
 
