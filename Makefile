@@ -13,7 +13,7 @@ DEB_PACKAGES = build-essential pkg-config libzmq3-dev libczmq-dev libprotobuf-c-
                protobuf-c-compiler liblmdb-dev lmdb-utils libssl-dev libjansson-dev clang libclang-rt-14-dev \
                valgrind python3 redis-server redis-tools tzdata libmicrohttpd-dev libxml2-dev curl wrk \
                libsodium-dev openssl chromium fonts-wqy-zenhei libsystemd-dev scdoc bash-completion postgresql \
-               devscripts debhelper lintian fakeroot
+               devscripts debhelper lintian fakeroot man-db
 PKGS = libczmq libzmq libprotobuf-c lmdb libcrypto jansson libsystemd
 
 CC ?= cc
