@@ -63,6 +63,11 @@ test_packages_hold_every_file() {
     dpkg-deb --ctrl-tarfile build/deb/gridcased_"$version"_*.deb | tar -xOf - ./conffiles >"$work/conffiles"
     grep -qx /etc/gridcase/gridcase.cfg "$work/conffiles" || fail "/etc/gridcase/gridcase.cfg is not a conffile"
     grep -qx /etc/gridcase/roster.cfg "$work/conffiles" || fail "/etc/gridcase/roster.cfg is not a conffile"
+    # The gateway runs as the same user, which reads a roster kept for the group
+    grep -qxF User=gridcase "$root/lib/systemd/system/gridcase-gateway.service" ||
+        fail "the gateway's unit does not run as gridcase"
+    dpkg-deb --ctrl-tarfile build/deb/gridcase-clients_"$version"_*.deb | tar -xOf - ./postinst |
+        grep -q 'adduser --system --group' || fail "gridcase-clients does not make the user gridcase"
     unit=$root/lib/systemd/system/gridcased.service
     for line in Type=notify WatchdogSec=30s User=gridcase StateDirectory=gridcase \
         'ExecReload=/bin/kill -HUP $MAINPID'; do
