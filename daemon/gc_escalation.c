@@ -129,6 +129,7 @@ struct _gc_escalation_timer_t {
     gc_config_t *config;
     zlistx_t *notices;
     gc_ticked_fn *ticked;
+    gc_busy_fn *busy;
     void *arg;
     int timer_id;     //  -1 when none is armed
     int64_t armed_at; //  the deadline (daemon clock) it is armed for
@@ -138,7 +139,7 @@ static int s_timer_fired (zloop_t *loop, int timer_id, void *arg);
 
 gc_escalation_timer_t *
 gc_escalation_timer_new (zloop_t *loop, gc_store_t *store, gc_config_t *config, zlistx_t *notices,
-                         gc_ticked_fn *ticked, void *arg)
+                         gc_ticked_fn *ticked, gc_busy_fn *busy, void *arg)
 {
     gc_escalation_timer_t *self = (gc_escalation_timer_t *)zmalloc (sizeof (gc_escalation_timer_t));
     self->loop = loop;
@@ -146,6 +147,7 @@ gc_escalation_timer_new (zloop_t *loop, gc_store_t *store, gc_config_t *config, 
     self->config = config;
     self->notices = notices;
     self->ticked = ticked;
+    self->busy = busy;
     self->arg = arg;
     self->timer_id = -1;
     return self;
@@ -202,6 +204,10 @@ s_timer_fired (zloop_t *loop, int timer_id, void *arg)
     (void)timer_id;
     gc_escalation_timer_t *self = (gc_escalation_timer_t *)arg;
     self->timer_id = -1;
+    if (self->busy && self->busy (self->arg)) {
+        s_timer_set (self, GC_ESCALATION_BUSY_MS);
+        return 0;
+    }
     size_t done = 0, grown = 0;
     int rc = gc_escalation_tick (self->store, self->config, gc_clock_now (), GC_ESCALATION_TICK_MAX,
                                  self->notices, &done, &grown);

@@ -39,13 +39,17 @@ int64_t gc_escalation_next (gc_txn_t *txn);
 //  a changed wall clock is noticed. When it fires, a tick acts on at most
 //  GC_ESCALATION_TICK_MAX deadlines (the next tick follows at once), and
 //  TICKED (ARG, rc, done, grown) lets the owner publish NOTICES and count.
+//  While BUSY (ARG) says another thread is writing, the tick waits
+//  GC_ESCALATION_BUSY_MS (that thread's batches act on what is due anyway).
 #define GC_ESCALATION_TICK_MAX 1000
 #define GC_ESCALATION_TIMER_MAX_MS 60000
+#define GC_ESCALATION_BUSY_MS 5
 typedef struct _gc_escalation_timer_t gc_escalation_timer_t;
 typedef void (gc_ticked_fn) (void *arg, int rc, size_t done, size_t grown);
+typedef bool (gc_busy_fn) (void *arg);
 gc_escalation_timer_t *gc_escalation_timer_new (zloop_t *loop, gc_store_t *store,
                                                 gc_config_t *config, zlistx_t *notices,
-                                                gc_ticked_fn *ticked, void *arg);
+                                                gc_ticked_fn *ticked, gc_busy_fn *busy, void *arg);
 void gc_escalation_timer_destroy (gc_escalation_timer_t **self_p);
 //  (Re)arms for the earliest deadline in the index: at start (what fell due
 //  while the daemon was down fires at once) and after every commit that may

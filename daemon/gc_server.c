@@ -2,9 +2,14 @@
 
     Data flows one way: socket -> decode and validate -> apply inside one
     write transaction for the whole batch -> commit -> replies -> notices.
-    Reads go, after the batch's commit, to reader threads: each answers in
-    its own read transaction and hands the reply back to be sent, so a long
-    list or a month of figures never holds up a commit. */
+    The writer thread (gc_writer) applies and commits; this thread takes and
+    decodes the next batch meanwhile, and answers the last one, so decoding
+    and replying overlap with the commit's flushes. Batches go in order: one
+    with the writer, one waiting at most; while both are taken the command
+    socket is left unread. Reads go, after the batch's commit, to reader
+    threads: each answers in its own read transaction and hands the reply
+    back to be sent, so a long list or a month of figures never holds up a
+    commit. */
 #include "gc_server.h"
 #include "gc_schema.h"
 #include "gc_auth.h"
@@ -107,6 +112,16 @@ typedef struct {
     uint8_t binding[GC_BINDING_SIZE]; //  a changing request: its sender and bytes
 } item_t;
 
+//  Requests taken off the socket together, and what the writer makes of them
+typedef struct {
+    item_t items[GC_BATCH_MAX];
+    size_t count;                   //  items taken
+    size_t unpacked;                //  what their decoded form holds
+    size_t writes;                  //  changing requests among them
+    gc_write_t write[GC_BATCH_MAX]; //  those, for the writer
+    gc_writer_job_t job;            //  with the writer thread: its notices, result
+} batch_t;
+
 typedef struct {
     gc_config_t *config;
     bool verbose;
@@ -114,8 +129,14 @@ typedef struct {
     zsock_t *command;
     zsock_t *events;
     zloop_t *loop;
-    zlistx_t *notices;
-    item_t items[GC_BATCH_MAX];
+    zlistx_t *notices; //  the escalation ticks'
+    batch_t *batch[2];
+    batch_t *writing;           //  with the writer thread, NULL: it is idle
+    batch_t *waiting;           //  taken, its turn after WRITING's
+    bool reading;               //  the command socket is in the loop
+    gc_writer_thread_t *writer; //  applies and commits each batch
+    gc_config_t *reload;        //  a roster read on SIGHUP, taken once the writer is idle
+    bool forget_due;            //  old request ids to forget once the writer is idle
     uint64_t counters[C_COUNT];
     gc_escalation_timer_t *timer; //  armed for the earliest deadline
     gc_auth_t *auth;              //  the ZAP handler, with curve = on
@@ -164,11 +185,11 @@ s_reply_stats (server_t *self, item_t *item)
 }
 
 static void
-s_publish (server_t *self)
+s_publish (server_t *self, zlistx_t *list)
 {
     gc_notices_t *notices;
     void *socket = zsock_resolve (self->events);
-    while ((notices = (gc_notices_t *)zlistx_detach (self->notices, NULL))) {
+    while ((notices = (gc_notices_t *)zlistx_detach (list, NULL))) {
         //  Each escalation counted once, whatever its topics
         if (notices->escalation)
             gc_counters_escalated ();
@@ -218,38 +239,48 @@ s_task_drop (void **task_p)
     gc_task_destroy ((gc_task_t **)task_p);
 }
 
-//  Applies every changing request of the batch in one write transaction
-//  (gc_writer); on error every one of them is answered with the store's
+//  Hands the batch's changing requests to the writer thread, which applies
+//  them in one write transaction (gc_writer)
 static void
-s_apply_writes (server_t *self, size_t count, size_t writes, int64_t now)
+s_batch_submit (server_t *self, batch_t *batch)
 {
-    gc_write_t batch[GC_BATCH_MAX];
     size_t n = 0;
-    for (size_t i = 0; i < count; i++) {
-        item_t *item = &self->items[i];
+    for (size_t i = 0; i < batch->count; i++) {
+        item_t *item = &batch->items[i];
         if (item->request && !gridcase_reads (item->request))
-            batch[n++] = (gc_write_t){item->request, item->binding, &item->reply, 0};
+            batch->write[n++] = (gc_write_t){item->request, item->binding, &item->reply, 0};
     }
-    gc_writer_result_t result;
-    int64_t start = zclock_usecs ();
-    int rc = gc_writer_batch (self->store, self->config, batch, n, now, self->notices, &result);
+    batch->job.writes = batch->write;
+    batch->job.count = n;
+    batch->job.now = gc_clock_now ();
+    self->writing = batch;
+    gc_writer_thread_submit (self->writer, &batch->job);
+}
+
+//  The writer's result counted; on error every changing request of the batch
+//  is answered with the store's
+static void
+s_batch_written (server_t *self, batch_t *batch)
+{
+    gc_writer_job_t *job = &batch->job;
+    int rc = job->rc;
     if (rc == GC_OK)
-        gc_counters_commit (n, zclock_usecs () - start);
-    self->counters[C_map_grown] += result.grown;
+        gc_counters_commit (job->count, job->usecs);
+    self->counters[C_map_grown] += job->result.grown;
     if (rc == GC_OK) {
         self->counters[C_commits]++;
-        self->counters[C_deadlines] += result.fired;
-        self->counters[C_repeated] += result.repeated;
-        self->counters[C_conflicts] += result.conflicts;
-        if (writes > 1)
-            self->counters[C_batched] += writes;
+        self->counters[C_deadlines] += job->result.fired;
+        self->counters[C_repeated] += job->result.repeated;
+        self->counters[C_conflicts] += job->result.conflicts;
+        if (batch->writes > 1)
+            self->counters[C_batched] += batch->writes;
         return;
     }
     self->counters[C_storage_failures]++;
-    zsys_warning ("store %s: %zu changing requests refused: %s", gc_store_dir (self->store), writes,
-                  gc_store_strerror (rc));
-    for (size_t i = 0; i < n; i++)
-        gc_reply_error (batch[i].reply, batch[i].request,
+    zsys_warning ("store %s: %zu changing requests refused: %s", gc_store_dir (self->store),
+                  batch->writes, gc_store_strerror (rc));
+    for (size_t i = 0; i < job->count; i++)
+        gc_reply_error (job->writes[i].reply, job->writes[i].request,
                         rc == GC_NOSPACE ? GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL
                         : rc == GC_BUSY  ? GRIDCASE__ERROR_CODE__ERROR_BUSY
                                          : GRIDCASE__ERROR_CODE__ERROR_STORAGE,
@@ -260,21 +291,14 @@ s_apply_writes (server_t *self, size_t count, size_t writes, int64_t now)
                                          : "storage error");
 }
 
+//  After the batch's commit (or with none to make): its reads go to the
+//  readers, everything else is answered, its notices go out
 static void
-s_process_batch (server_t *self, size_t count)
+s_batch_finish (server_t *self, batch_t *batch)
 {
-    int64_t now = gc_clock_now ();
-    size_t writes = 0;
-    for (size_t i = 0; i < count; i++) {
-        item_t *item = &self->items[i];
-        if (item->request && !gridcase_reads (item->request))
-            writes++;
-    }
-    if (writes)
-        s_apply_writes (self, count, writes, now);
     //  Reads go to flow control now, so they see everything committed above
-    for (size_t i = 0; i < count; i++) {
-        item_t *item = &self->items[i];
+    for (size_t i = 0; i < batch->count; i++) {
+        item_t *item = &batch->items[i];
         if (!item->request || !gridcase_reads (item->request))
             continue;
         if (gc_query_is_counters (item->request)) {
@@ -299,8 +323,8 @@ s_process_batch (server_t *self, size_t count)
         }
     }
 
-    for (size_t i = 0; i < count; i++) {
-        item_t *item = &self->items[i];
+    for (size_t i = 0; i < batch->count; i++) {
+        item_t *item = &batch->items[i];
         if (!item->forwarded) {
             if (item->reply.code != GRIDCASE__ERROR_CODE__ERROR_UNSPECIFIED)
                 self->counters[C_errors]++;
@@ -320,11 +344,29 @@ s_process_batch (server_t *self, size_t count)
         if (item->arena)
             gc_arena_reset (item->arena);
     }
+    batch->count = batch->unpacked = 0;
     gc_flow_dispatch (self->flow);
     s_flush (self);
-    s_publish (self);
-    if (writes)
+    s_publish (self, batch->job.notices);
+    if (batch->writes)
         gc_escalation_timer_arm (self->timer);
+}
+
+//  A batch taken off the socket, the writer idle: to the writer, or
+//  answered at once when it changes nothing
+static void
+s_batch_start (server_t *self, batch_t *batch)
+{
+    batch->writes = 0;
+    for (size_t i = 0; i < batch->count; i++) {
+        item_t *item = &batch->items[i];
+        if (item->request && !gridcase_reads (item->request))
+            batch->writes++;
+    }
+    if (batch->writes)
+        s_batch_submit (self, batch);
+    else
+        s_batch_finish (self, batch);
 }
 
 //  --------------------------------------------------------------------------
@@ -342,7 +384,7 @@ s_ticked (void *arg, int rc, size_t done, size_t grown)
         self->counters[C_deadlines] += done;
         if (done)
             zsys_info ("escalation: %zu deadline%s acted on", done, done == 1 ? "" : "s");
-        s_publish (self);
+        s_publish (self, self->notices);
     } else {
         self->counters[C_tick_failures]++;
         zsys_warning ("escalation: store %s refused the tick (%s); trying again in 1 s",
@@ -350,13 +392,24 @@ s_ticked (void *arg, int rc, size_t done, size_t grown)
     }
 }
 
-//  Forgets the replies to request ids older than the idempotency window
+//  The escalation timer's question: may this thread write now?
+static bool
+s_writer_busy (void *arg)
+{
+    return ((server_t *)arg)->writing != NULL;
+}
+
+//  Forgets the replies to request ids older than the idempotency window;
+//  while the writer thread is busy, once it is done
 static int
 s_forget (zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
     server_t *self = (server_t *)arg;
+    self->forget_due = self->writing != NULL;
+    if (self->forget_due)
+        return 0;
     size_t forgotten = 0, commits = 0, grown = 0;
     int rc = gc_writer_forget (self->store, gc_clock_wall () - self->config->idempotency,
                                &forgotten, &commits, &grown);
@@ -406,6 +459,19 @@ s_bind_request (server_t *self, item_t *item)
                         item->binding);
 }
 
+static int s_command_ready (zloop_t *loop, zsock_t *reader, void *arg);
+
+//  The command socket in the loop, or left unread while the writer is behind
+static void
+s_reading (server_t *self, bool on)
+{
+    if (on && !self->reading)
+        zloop_reader (self->loop, self->command, s_command_ready, self);
+    else if (!on && self->reading)
+        zloop_reader_end (self->loop, self->command);
+    self->reading = on;
+}
+
 //  Takes every message waiting on the command socket, up to a batch
 static int
 s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
@@ -413,9 +479,13 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
     (void)loop;
     server_t *self = (server_t *)arg;
     void *socket = zsock_resolve (reader);
-    size_t count = 0, unpacked = 0;
+    //  While the writer is busy the next batch grows, up to its bounds
+    batch_t *batch = self->waiting                     ? self->waiting
+                     : self->writing == self->batch[0] ? self->batch[1]
+                                                       : self->batch[0];
+    size_t count = batch->count, unpacked = batch->unpacked;
     while (count < GC_BATCH_MAX && unpacked < GC_BATCH_UNPACKED_MAX) {
-        item_t *item = &self->items[count];
+        item_t *item = &batch->items[count];
         zmq_msg_init (&item->identity);
         if (zmq_msg_recv (&item->identity, socket, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close (&item->identity);
@@ -477,8 +547,50 @@ s_command_ready (zloop_t *loop, zsock_t *reader, void *arg)
         }
         count++;
     }
-    if (count)
-        s_process_batch (self, count);
+    batch->count = count;
+    batch->unpacked = unpacked;
+    if (!self->writing) {
+        if (count)
+            s_batch_start (self, batch);
+    } else {
+        if (count)
+            self->waiting = batch;
+        //  Full: the socket waits until the writer is done
+        if (count >= GC_BATCH_MAX || unpacked >= GC_BATCH_UNPACKED_MAX)
+            s_reading (self, false);
+    }
+    return 0;
+}
+
+static void s_reload (server_t *self, gc_config_t *fresh);
+
+//  The writer thread is done with a batch: the next one goes to it at once,
+//  then this one is answered. What waited for an idle writer (a reload,
+//  forgetting old ids) is done in between
+static int
+s_writer_done (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void)loop;
+    (void)reader;
+    server_t *self = (server_t *)arg;
+    gc_writer_job_t *job = gc_writer_thread_done (self->writer);
+    batch_t *done = self->writing;
+    assert (done && job == &done->job);
+    self->writing = NULL;
+    if (self->reload) {
+        gc_config_t *fresh = self->reload;
+        self->reload = NULL;
+        s_reload (self, fresh);
+    }
+    if (self->forget_due)
+        s_forget (self->loop, 0, self);
+    batch_t *next = self->waiting;
+    self->waiting = NULL;
+    s_batch_written (self, done);
+    if (next)
+        s_batch_start (self, next);
+    s_batch_finish (self, done);
+    s_reading (self, true);
     return 0;
 }
 
@@ -538,6 +650,12 @@ s_notify_status (server_t *self, const char *state)
 static void
 s_reload (server_t *self, gc_config_t *fresh)
 {
+    if (self->writing) {
+        //  Between two batches: once the writer is done with this one
+        gc_config_destroy (&self->reload);
+        self->reload = fresh;
+        return;
+    }
     char why[512] = "";
     size_t actors = zhashx_size (fresh->actors), keys = zhashx_size (fresh->keys),
            api_keys = zhashx_size (fresh->api_keys);
@@ -691,11 +809,41 @@ s_auth_ready (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+static batch_t *
+s_batch_new (void)
+{
+    batch_t *self = (batch_t *)zmalloc (sizeof (batch_t));
+    self->job.notices = zlistx_new ();
+    return self;
+}
+
+//  A batch still taken at the end (the daemon stops): its requests go unanswered
+static void
+s_batch_destroy (batch_t **self_p)
+{
+    batch_t *self = *self_p;
+    if (self) {
+        for (size_t i = 0; i < self->count; i++) {
+            gc_reply_free (&self->items[i].reply);
+            zmq_msg_close (&self->items[i].identity);
+            zmq_msg_close (&self->items[i].payload);
+        }
+        for (size_t i = 0; i < GC_BATCH_MAX; i++)
+            gc_arena_destroy (&self->items[i].arena);
+        gc_notices_drop (self->job.notices);
+        zlistx_destroy (&self->job.notices);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
 static void
 s_server_destroy (server_t **self_p)
 {
     server_t *self = *self_p;
     if (self) {
+        //  The batch in hand is committed before the writer ends
+        gc_writer_thread_destroy (&self->writer);
         for (size_t i = 0; i < self->readers; i++)
             gc_reader_destroy (&self->reader[i]);
         gc_flow_destroy (&self->flow);
@@ -711,8 +859,9 @@ s_server_destroy (server_t **self_p)
         if (self->notices)
             gc_notices_drop (self->notices);
         zlistx_destroy (&self->notices);
-        for (size_t i = 0; i < GC_BATCH_MAX; i++)
-            gc_arena_destroy (&self->items[i].arena);
+        for (int b = 0; b < 2; b++)
+            s_batch_destroy (&self->batch[b]);
+        gc_config_destroy (&self->reload);
         gc_store_destroy (&self->store);
         free (self);
         *self_p = NULL;
@@ -788,6 +937,9 @@ gc_server_actor (zsock_t *pipe, void *args)
         return;
     }
     self->notices = zlistx_new ();
+    self->batch[0] = s_batch_new ();
+    self->batch[1] = s_batch_new ();
+    self->writer = gc_writer_thread_new (self->store, self->config);
     //  The readers: inproc PUSH out, PULL back, bound before they connect
     char tasks[64], results[64];
     snprintf (tasks, sizeof (tasks), "inproc://gridcase-reads-%p", (void *)self);
@@ -813,7 +965,7 @@ gc_server_actor (zsock_t *pipe, void *args)
         gc_schema_clock_resume (self->store);
     //  Deadlines that passed while the daemon was down fire right away
     self->timer = gc_escalation_timer_new (self->loop, self->store, self->config, self->notices,
-                                           s_ticked, self);
+                                           s_ticked, s_writer_busy, self);
     gc_escalation_timer_arm (self->timer);
     //  Old request ids are forgotten now and every ten minutes
     s_forget (self->loop, 0, self);
@@ -821,7 +973,8 @@ gc_server_actor (zsock_t *pipe, void *args)
     zloop_reader (self->loop, pipe, s_pipe_ready, self);
     if (self->auth)
         zloop_reader (self->loop, gc_auth_socket (self->auth), s_auth_ready, self);
-    zloop_reader (self->loop, self->command, s_command_ready, self);
+    s_reading (self, true);
+    zloop_reader (self->loop, gc_writer_thread_sock (self->writer), s_writer_done, self);
     zloop_reader (self->loop, self->from_readers, s_reader_reply, self);
     zloop_reader (self->loop, self->events, s_subscription, self);
     //  libzmq keeps every frame of a message until its last: what it holds

@@ -4,6 +4,7 @@
 #include "gc_schema.h"
 #include "gc_escalation.h"
 #include "gc_lifecycle.h"
+#include "gc_util.h"
 #include "gridcase.h"
 
 //  Request ids forgotten per commit
@@ -169,6 +170,94 @@ gc_writer_batch (gc_store_t *store, gc_config_t *config, gc_write_t *writes, siz
     result->grown = grown;
     return rc;
 }
+
+//  --------------------------------------------------------------------------
+//  The writer thread
+
+struct _gc_writer_thread_t {
+    zactor_t *actor;
+    gc_store_t *store;
+    gc_config_t *config;
+};
+
+//  Jobs come and go as their address, one frame; anything else ($TERM) ends it
+static void
+s_writer_actor (zsock_t *pipe, void *args)
+{
+    gc_writer_thread_t *self = (gc_writer_thread_t *)args;
+    void *socket = zsock_resolve (pipe);
+    zsock_signal (pipe, 0);
+    while (true) {
+        gc_writer_job_t *job;
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, socket, 0) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        bool is_job = zmq_msg_size (&msg) == sizeof (job) && !zmq_msg_more (&msg);
+        if (is_job)
+            memcpy (&job, zmq_msg_data (&msg), sizeof (job));
+        zmq_msg_close (&msg);
+        if (!is_job)
+            break;
+        int64_t start = zclock_usecs ();
+        job->rc = gc_writer_batch (self->store, self->config, job->writes, job->count, job->now,
+                                   job->notices, &job->result);
+        job->usecs = zclock_usecs () - start;
+        if (zmq_send (socket, &job, sizeof (job), 0) < 0)
+            break;
+    }
+    gc_sha256_thread_end ();
+}
+
+gc_writer_thread_t *
+gc_writer_thread_new (gc_store_t *store, gc_config_t *config)
+{
+    gc_writer_thread_t *self = (gc_writer_thread_t *)zmalloc (sizeof (gc_writer_thread_t));
+    self->store = store;
+    self->config = config;
+    self->actor = zactor_new (s_writer_actor, self);
+    return self;
+}
+
+void
+gc_writer_thread_destroy (gc_writer_thread_t **self_p)
+{
+    gc_writer_thread_t *self = *self_p;
+    if (self) {
+        zactor_destroy (&self->actor);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+zsock_t *
+gc_writer_thread_sock (gc_writer_thread_t *self)
+{
+    return zactor_sock (self->actor);
+}
+
+void
+gc_writer_thread_submit (gc_writer_thread_t *self, gc_writer_job_t *job)
+{
+    int rc = zmq_send (zsock_resolve (zactor_sock (self->actor)), &job, sizeof (job), 0);
+    assert (rc == sizeof (job));
+    (void)rc;
+}
+
+gc_writer_job_t *
+gc_writer_thread_done (gc_writer_thread_t *self)
+{
+    gc_writer_job_t *job = NULL;
+    int rc = zmq_recv (zsock_resolve (zactor_sock (self->actor)), &job, sizeof (job), 0);
+    assert (rc == sizeof (job));
+    (void)rc;
+    return job;
+}
+
+//  --------------------------------------------------------------------------
+//  Forgetting
 
 typedef struct {
     int64_t before;

@@ -4,6 +4,8 @@
     it was, and the reply it got), applied by the lifecycle when it is new,
     and its reply recorded under its id; one commit for the whole batch,
     through gc_store_write (a full map is grown and the batch run again).
+    The writer thread runs such batches one after another, so that the
+    server takes and decodes the next batch while one is being committed.
     And the other end of idempotency: forgetting ids past the window. */
 #ifndef GC_WRITER_H_INCLUDED
 #define GC_WRITER_H_INCLUDED
@@ -43,6 +45,33 @@ typedef struct {
 //  nothing was changed.
 int gc_writer_batch (gc_store_t *store, gc_config_t *config, gc_write_t *writes, size_t count,
                      int64_t now, zlistx_t *notices, gc_writer_result_t *result);
+
+//  A batch for the writer thread: WRITES (COUNT) applied at NOW, NOTICES
+//  filled, then RC, RESULT and USECS (the time it took, commit included)
+//  set as gc_writer_batch sets them
+typedef struct {
+    gc_write_t *writes;
+    size_t count;
+    int64_t now;
+    zlistx_t *notices;
+    int rc;
+    gc_writer_result_t result;
+    int64_t usecs;
+} gc_writer_job_t;
+
+//  The writer thread: one batch at a time, in the order handed over. An
+//  LMDB write transaction belongs to the thread that began it, so the
+//  owner writes by itself (ticks, forgetting) only while the thread is idle.
+typedef struct _gc_writer_thread_t gc_writer_thread_t;
+gc_writer_thread_t *gc_writer_thread_new (gc_store_t *store, gc_config_t *config);
+//  Waits for the batch in hand, if any, to be committed, then ends the thread
+void gc_writer_thread_destroy (gc_writer_thread_t **self_p);
+//  Readable when a batch is done
+zsock_t *gc_writer_thread_sock (gc_writer_thread_t *self);
+//  Hands JOB over; it belongs to the thread until it comes back
+void gc_writer_thread_submit (gc_writer_thread_t *self, gc_writer_job_t *job);
+//  The batch done, once the socket is readable
+gc_writer_job_t *gc_writer_thread_done (gc_writer_thread_t *self);
 
 //  Forgets the replies kept for request ids recorded before BEFORE (the
 //  idempotency window's end), a bounded number per commit so that no
