@@ -240,6 +240,21 @@ gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
     return rc;
 }
 
+//  The last case number of a day as this transaction knows it: found once
+//  with a cursor, then moved on by each case it writes under the next one
+typedef struct {
+    uint32_t day;
+    uint32_t last;
+} case_number_t;
+
+static void
+s_case_number_finish (gc_txn_t *txn, void *state, bool commit)
+{
+    (void)txn;
+    (void)commit;
+    free (state);
+}
+
 int
 gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data)
 {
@@ -247,6 +262,13 @@ gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data)
     *data = NULL;
     if (!gc_key_pack (&key, GC_KEY_CASE, id))
         return gc_txn_fail (self, EINVAL, "cases: a case id that is not one");
+    case_number_t *known = (case_number_t *)gc_txn_pending (self, GC_PENDING_CASE_NUMBER);
+    if (known) {
+        char next[GC_CASE_ID_MAX];
+        gc_case_id_format (known->day, known->last + 1, next, sizeof (next));
+        if (streq (next, id))
+            known->last++;
+    }
     return gc_txn_reserve (self, GC_DB_CASES, &key, size, data);
 }
 
@@ -272,6 +294,9 @@ gc_txn_case_get (gc_txn_t *self, const char *id, Gridcase__Case **case_p)
 uint32_t
 gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
 {
+    case_number_t *known = (case_number_t *)gc_txn_pending (self, GC_PENDING_CASE_NUMBER);
+    if (known && known->day == day)
+        return known->last + 1;
     gc_key_t prefix;
     gc_key_pack (&prefix, GC_KEY_CASES_OF_DAY, day);
     gc_cursor_t *cursor = gc_cursor_prefix (self, GC_DB_CASES, &prefix);
@@ -290,6 +315,14 @@ gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
     else if (rc != GC_OK && rc != GC_NOTFOUND)
         number = 0; //  the cursor's failure sticks in the transaction
     gc_cursor_destroy (&cursor);
+    if (number && gc_txn_writes (self)) {
+        if (!known) {
+            known = (case_number_t *)zmalloc (sizeof (case_number_t));
+            gc_txn_set_pending (self, GC_PENDING_CASE_NUMBER, known, s_case_number_finish);
+        }
+        known->day = day;
+        known->last = number - 1;
+    }
     return number;
 }
 

@@ -548,6 +548,12 @@ gc_txn_fail (gc_txn_t *self, int error, const char *what)
     return s_fail (self, error, what);
 }
 
+bool
+gc_txn_writes (gc_txn_t *self)
+{
+    return self->write;
+}
+
 void *
 gc_txn_pending (gc_txn_t *self, gc_pending_t slot)
 {

@@ -138,9 +138,12 @@ typedef enum {
     GC_PENDING_FIGURES,
     GC_PENDING_TOPICS,
     GC_PENDING_CHAIN,
+    GC_PENDING_CASE_NUMBER,
     GC_PENDING_COUNT
 } gc_pending_t;
 typedef void (gc_pending_fn) (gc_txn_t *txn, void *state, bool commit);
+//  Whether the transaction writes (pending state is for those only)
+bool gc_txn_writes (gc_txn_t *self);
 //  The state kept under SLOT, or NULL
 void *gc_txn_pending (gc_txn_t *self, gc_pending_t slot);
 void gc_txn_set_pending (gc_txn_t *self, gc_pending_t slot, void *state, gc_pending_fn *finish);
