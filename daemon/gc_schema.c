@@ -245,7 +245,18 @@ gc_txn_case_put (gc_txn_t *self, const Gridcase__Case *kase)
 typedef struct {
     uint32_t day;
     uint32_t last;
+    gc_key_t next; //  the key of case LAST + 1
 } case_number_t;
+
+static void
+s_case_number_set (case_number_t *known, uint32_t day, uint32_t last)
+{
+    char id[GC_CASE_ID_MAX];
+    known->day = day;
+    known->last = last;
+    gc_case_id_format (day, last + 1, id, sizeof (id));
+    gc_key_pack (&known->next, GC_KEY_CASE, id);
+}
 
 static void
 s_case_number_finish (gc_txn_t *txn, void *state, bool commit)
@@ -263,12 +274,8 @@ gc_txn_case_reserve (gc_txn_t *self, const char *id, size_t size, void **data)
     if (!gc_key_pack (&key, GC_KEY_CASE, id))
         return gc_txn_fail (self, EINVAL, "cases: a case id that is not one");
     case_number_t *known = (case_number_t *)gc_txn_pending (self, GC_PENDING_CASE_NUMBER);
-    if (known) {
-        char next[GC_CASE_ID_MAX];
-        gc_case_id_format (known->day, known->last + 1, next, sizeof (next));
-        if (streq (next, id))
-            known->last++;
-    }
+    if (known && known->next.size == key.size && !memcmp (known->next.data, key.data, key.size))
+        s_case_number_set (known, known->day, known->last + 1);
     return gc_txn_reserve (self, GC_DB_CASES, &key, size, data);
 }
 
@@ -320,8 +327,7 @@ gc_txn_case_next_number (gc_txn_t *self, uint32_t day)
             known = (case_number_t *)zmalloc (sizeof (case_number_t));
             gc_txn_set_pending (self, GC_PENDING_CASE_NUMBER, known, s_case_number_finish);
         }
-        known->day = day;
-        known->last = number - 1;
+        s_case_number_set (known, day, number - 1);
     }
     return number;
 }

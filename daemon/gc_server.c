@@ -117,9 +117,8 @@ typedef struct {
     item_t items[GC_BATCH_MAX];
     size_t count;                   //  items taken
     size_t unpacked;                //  what their decoded form holds
-    size_t writes;                  //  changing requests among them
-    gc_write_t write[GC_BATCH_MAX]; //  those, for the writer
-    gc_writer_job_t job;            //  with the writer thread: its notices, result
+    gc_write_t write[GC_BATCH_MAX]; //  the changing requests among them
+    gc_writer_job_t job;            //  for the writer thread: those (count), notices, result
 } batch_t;
 
 typedef struct {
@@ -239,24 +238,6 @@ s_task_drop (void **task_p)
     gc_task_destroy ((gc_task_t **)task_p);
 }
 
-//  Hands the batch's changing requests to the writer thread, which applies
-//  them in one write transaction (gc_writer)
-static void
-s_batch_submit (server_t *self, batch_t *batch)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < batch->count; i++) {
-        item_t *item = &batch->items[i];
-        if (item->request && !gridcase_reads (item->request))
-            batch->write[n++] = (gc_write_t){item->request, item->binding, &item->reply, 0};
-    }
-    batch->job.writes = batch->write;
-    batch->job.count = n;
-    batch->job.now = gc_clock_now ();
-    self->writing = batch;
-    gc_writer_thread_submit (self->writer, &batch->job);
-}
-
 //  The writer's result counted; on error every changing request of the batch
 //  is answered with the store's
 static void
@@ -272,13 +253,13 @@ s_batch_written (server_t *self, batch_t *batch)
         self->counters[C_deadlines] += job->result.fired;
         self->counters[C_repeated] += job->result.repeated;
         self->counters[C_conflicts] += job->result.conflicts;
-        if (batch->writes > 1)
-            self->counters[C_batched] += batch->writes;
+        if (job->count > 1)
+            self->counters[C_batched] += job->count;
         return;
     }
     self->counters[C_storage_failures]++;
     zsys_warning ("store %s: %zu changing requests refused: %s", gc_store_dir (self->store),
-                  batch->writes, gc_store_strerror (rc));
+                  job->count, gc_store_strerror (rc));
     for (size_t i = 0; i < job->count; i++)
         gc_reply_error (job->writes[i].reply, job->writes[i].request,
                         rc == GC_NOSPACE ? GRIDCASE__ERROR_CODE__ERROR_STORAGE_FULL
@@ -348,24 +329,29 @@ s_batch_finish (server_t *self, batch_t *batch)
     gc_flow_dispatch (self->flow);
     s_flush (self);
     s_publish (self, batch->job.notices);
-    if (batch->writes)
+    if (batch->job.count)
         gc_escalation_timer_arm (self->timer);
 }
 
-//  A batch taken off the socket, the writer idle: to the writer, or
-//  answered at once when it changes nothing
+//  A batch taken off the socket, the writer idle: its changing requests to
+//  the writer thread, which applies them in one write transaction
+//  (gc_writer); a batch that changes nothing is answered at once
 static void
 s_batch_start (server_t *self, batch_t *batch)
 {
-    batch->writes = 0;
+    size_t n = 0;
     for (size_t i = 0; i < batch->count; i++) {
         item_t *item = &batch->items[i];
         if (item->request && !gridcase_reads (item->request))
-            batch->writes++;
+            batch->write[n++] = (gc_write_t){item->request, item->binding, &item->reply, 0};
     }
-    if (batch->writes)
-        s_batch_submit (self, batch);
-    else
+    batch->job.writes = batch->write;
+    batch->job.count = n;
+    batch->job.now = gc_clock_now ();
+    if (n) {
+        self->writing = batch;
+        gc_writer_thread_submit (self->writer, &batch->job);
+    } else
         s_batch_finish (self, batch);
 }
 
